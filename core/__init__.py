@@ -1,0 +1,1 @@
+"""Plumbing every OneTrip part shares: config, logging, clock, paths, errors, privacy."""

@@ -1,0 +1,66 @@
+"""One clock interface, so tests can drive time instead of sleeping."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class Clock(Protocol):
+    def time(self) -> float:
+        """Wall-clock seconds since the epoch (for timestamps people read)."""
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start (for intervals and timeouts)."""
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class FakeClock:
+    """A clock that only moves when a test says so; `sleep` advances it."""
+
+    def __init__(self, start: float = 1_790_000_000.0) -> None:
+        self._now = start
+        self._mono = 0.0
+        self._lock = threading.Lock()
+
+    def time(self) -> float:
+        with self._lock:
+            return self._now
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._mono
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+            self._mono += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+    def set(self, when: datetime) -> None:
+        with self._lock:
+            self._now = when.timestamp()
+
+
+SYSTEM_CLOCK = SystemClock()
+
+
+def local_datetime(ts: float, tz: str = "Asia/Shanghai") -> datetime:
+    """The hall's local time for a timestamp (numbers reset at local midnight)."""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(ZoneInfo(tz))

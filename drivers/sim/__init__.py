@@ -1,0 +1,1 @@
+"""Device simulators: each speaks its device's real wire protocol from the device side."""

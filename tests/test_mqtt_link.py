@@ -1,0 +1,192 @@
+"""The hall link against a real Mosquitto: presence, requests, commands, malformed input."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+
+from core.errors import CenterUnreachable, OneTripError, RequestTimeout
+from mqtt.center import CenterLink
+from mqtt.contract import Command, Kind, Status, Topics, decode, encode
+from mqtt.ledger import SqliteLedger
+from mqtt.terminal import RequestFailed, TerminalLink
+from tests.conftest import wait_until
+
+
+class NoSuchCategory(OneTripError):
+    pass
+
+
+@pytest.fixture
+def center(mqtt_settings, tmp_path: Path):
+    link = CenterLink(mqtt_settings, SqliteLedger(tmp_path / "ledger.sqlite"))
+
+    def take_number(terminal: str, args: dict) -> dict:
+        if args.get("category") == "Z":
+            raise NoSuchCategory("no category Z")
+        if args.get("slow"):
+            time.sleep(args["slow"])
+        return {"terminal": terminal, "echo": args.get("n")}
+
+    link.on_request("take_number", take_number)
+    link.start()
+    assert link.wait_connected(5)
+    yield link
+    link.stop()
+
+
+@pytest.fixture
+def make_terminal(mqtt_settings, tmp_path: Path):
+    made: list[TerminalLink] = []
+
+    def make(name: str = "kiosk-1", **kw) -> TerminalLink:
+        link = TerminalLink(mqtt_settings, name, tmp_path / name, **kw)
+        link.start()
+        assert link.wait_connected(5)
+        made.append(link)
+        return link
+
+    yield make
+    for link in made:
+        link.stop(graceful=False)
+
+
+def raw_client(settings) -> paho.Client:
+    c = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    c.connect(settings.host, settings.port)
+    c.loop_start()
+    return c
+
+
+def test_birth_then_clean_exit_marks_offline(center, make_terminal) -> None:
+    term = make_terminal()
+    view = wait_until(lambda: center.terminals.get("kiosk-1") if center.terminals.get("kiosk-1", None)
+                      and center.terminals["kiosk-1"].birth else None)
+    assert view.online and view.birth.session == view.session == term.session.value >= 1
+    term.stop()
+    wait_until(lambda: not center.terminals["kiosk-1"].online)
+
+
+def test_killed_terminal_process_fires_its_last_will(center, mqtt_settings, tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "tests.mqtt_peer", str(mqtt_settings.port), mqtt_settings.hall,
+                             "kiosk-9", str(tmp_path / "k9"), "1"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("emitted")
+        wait_until(lambda: center.terminals.get("kiosk-9") and center.terminals["kiosk-9"].online)
+        session = center.terminals["kiosk-9"].session
+    finally:
+        proc.kill()
+        proc.wait()
+    wait_until(lambda: not center.terminals["kiosk-9"].online)
+    assert center.terminals["kiosk-9"].session == session  # the will names the same session
+
+
+def test_late_offline_of_an_old_session_is_ignored(center, make_terminal, mqtt_settings) -> None:
+    term = make_terminal()
+    wait_until(lambda: center.terminals.get("kiosk-1") and center.terminals["kiosk-1"].online)
+    old = Status(state="offline", session=term.session.value - 1 if term.session.value > 1 else 0, ts=0)
+    c = raw_client(mqtt_settings)
+    c.publish(Topics(mqtt_settings.hall).status("kiosk-1"), encode(old), qos=1, retain=True).wait_for_publish(2)
+    c.loop_stop()
+    wait_until(lambda: center.stats["stale_status_ignored"] >= 1)
+    assert center.terminals["kiosk-1"].online
+    # and the terminal restores its own retained status, so a center started later sees it online
+    seen: list[Status] = []
+    c2 = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    c2.on_message = lambda cl, u, m: seen.append(decode(Kind.STATUS, m.payload))
+    c2.connect(mqtt_settings.host, mqtt_settings.port)
+    c2.subscribe(Topics(mqtt_settings.hall).status("kiosk-1"), qos=1)
+    c2.loop_start()
+    wait_until(lambda: seen and seen[-1].state == "online")
+    c2.loop_stop()
+
+
+def test_concurrent_requests_each_get_their_own_answer(center, make_terminal) -> None:
+    term = make_terminal()
+    wait_until(lambda: term.center_reachable)
+    answers: dict[int, dict] = {}
+
+    def ask(base: int) -> None:
+        for i in range(base, base + 25):
+            answers[i] = term.request("take_number", {"n": i})
+
+    threads = [threading.Thread(target=ask, args=(k * 100,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 200
+    assert all(a == {"terminal": "kiosk-1", "echo": n} for n, a in answers.items())
+
+
+def test_request_errors_are_typed(center, make_terminal) -> None:
+    term = make_terminal()
+    wait_until(lambda: term.center_reachable)
+    with pytest.raises(RequestFailed) as err:
+        term.request("take_number", {"category": "Z"})
+    assert err.value.type == "NoSuchCategory"
+    with pytest.raises(RequestFailed, match="no op"):
+        term.request("no_such_op")
+    with pytest.raises(RequestTimeout):
+        term.request("take_number", {"slow": 1.5}, timeout=0.3)
+
+
+def test_center_unreachable_is_told_at_once(mqtt_settings, make_terminal) -> None:
+    term = make_terminal()
+    started = time.monotonic()
+    with pytest.raises(CenterUnreachable):
+        term.request("take_number", timeout=30)
+    assert time.monotonic() - started < 5  # functional: not the 30 s timeout
+
+
+def test_center_goes_offline_and_back_is_seen(center, make_terminal) -> None:
+    term = make_terminal()
+    changes: list[bool] = []
+    term.center_listeners.append(changes.append)
+    wait_until(lambda: term.center_reachable)
+    center.stop()
+    wait_until(lambda: not term.center_online)
+    assert changes[-1] is False
+
+
+def test_commands_expire_and_run_once_per_id(center, make_terminal, mqtt_settings) -> None:
+    term = make_terminal()
+    runs: list[dict] = []
+    term.on_command("beep", lambda args: runs.append(args) or {"beeps": len(runs)})
+    first = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
+    again = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
+    assert first.ok and first == again and len(runs) == 1
+    # expired: published by hand with an expiry already in the past
+    c = raw_client(mqtt_settings)
+    stale = Command(command_id="cmd-00000002", args={}, expires_at=time.time() - 1)
+    c.publish(Topics(mqtt_settings.hall).command("kiosk-1", "beep"), encode(stale), qos=1).wait_for_publish(2)
+    wait_until(lambda: term.stats["commands_expired"] == 1)
+    c.loop_stop()
+    assert len(runs) == 1
+    unknown = center.command("kiosk-1", "explode", {})
+    assert not unknown.ok and unknown.error.type == "UnknownCommand"
+
+
+def test_malformed_payloads_on_every_subscribed_topic_are_rejected(center, make_terminal, mqtt_settings) -> None:
+    term = make_terminal()
+    wait_until(lambda: term.center_reachable)
+    t = Topics(mqtt_settings.hall)
+    garbage = [b"", b"not json", b'{"ok": "maybe"}', b"\xff" * 10, b'{"state": "online"}']
+    topics = [t.status("kiosk-2"), t.birth("kiosk-2"), t.dev_state("kiosk-2", "printer"),
+              t.dev_tele("kiosk-2", "printer"), t.event("kiosk-2", "rating"), t.request("kiosk-2", "take_number"),
+              t.term_res("kiosk-2"), t.ctl_res("kiosk-1"), t.ack("kiosk-1"), t.command("kiosk-1", "beep"),
+              t.center_status()]
+    c = raw_client(mqtt_settings)
+    for topic in topics:
+        for payload in garbage:
+            c.publish(topic, payload, qos=1).wait_for_publish(2)
+    c.loop_stop()
+    wait_until(lambda: center.stats["rejected"] + term.stats["rejected"] >= 40)
+    assert center.stats["handler_errors"] == term.stats["handler_errors"] == 0
+    assert center.network_alive and term.network_alive
+    assert term.request("take_number", {"n": 1}) == {"terminal": "kiosk-1", "echo": 1}

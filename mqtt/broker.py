@@ -25,6 +25,7 @@ class Broker:
         self.port = port or free_port()
         self.template = config or CONFIG_DIR / "mosquitto" / "onetrip.conf"
         self.dir = workdir or Path(tempfile.mkdtemp(prefix="onetrip-broker-"))
+        self.dir.mkdir(parents=True, exist_ok=True)
         self.extra = extra
         self.proc: subprocess.Popen | None = None
 

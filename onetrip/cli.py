@@ -19,7 +19,9 @@ PARTS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """Only the chosen part's module is imported: `onetrip center` never loads Kivy."""
+    chosen = next((a for a in argv if a in PARTS), None)
     parser = argparse.ArgumentParser(
         prog="onetrip",
         description="OneTrip (最多跑一次): self-service kiosks, devices and queue control for a service hall.",
@@ -29,13 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="part", required=True, metavar="{" + ",".join(PARTS) + "}")
     for name, (module_name, help_text) in PARTS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(module_name).add_arguments(p)
+        if name == chosen:
+            importlib.import_module(module_name).add_arguments(p)
         p.set_defaults(module=module_name)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     setup_logging(args.log_level)
     try:
         return int(importlib.import_module(args.module).run(args) or 0)

@@ -19,7 +19,6 @@ def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Broker]:
     b = Broker(workdir=tmp_path / "broker")
-    b.dir.mkdir(parents=True, exist_ok=True)
     b.start()
     yield b
     b.stop()

@@ -171,7 +171,7 @@ class CenterLink(Link):
         self._awaiting.setdefault(command_id, Future())
         command = Command(command_id=command_id, args=args or {}, expires_at=self.clock.time() + ttl)
         self.publish(self.topics.command(terminal, name), command, retain=False,
-                     properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=ttl))
+                     properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=max(1, ttl)))
         return command_id
 
     def command(self, terminal: str, name: str, args: dict[str, Any] | None = None, *,

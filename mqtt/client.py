@@ -21,6 +21,7 @@ from typing import Any, Callable
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.config import MqttSettings
@@ -68,6 +69,7 @@ class Link:
         self._last_heard = clock.monotonic()
         self._net_thread: threading.Thread | None = None
         self._session_ok = False
+        self._subscribe_mid = -1
         self._on_connect_hooks: list[Callable[[], None]] = []
         self._on_disconnect_hooks: list[Callable[[], None]] = []
         self.client = self._make_client()
@@ -86,6 +88,7 @@ class Link:
         c.on_connect = self._guard(self._paho_connect)
         c.on_disconnect = self._guard(self._paho_disconnect)
         c.on_message = self._guard(self._paho_message)
+        c.on_subscribe = self._guard(self._paho_subscribe)
         c.max_inflight_messages_set(100)
         c.max_queued_messages_set(0)
         return c
@@ -101,11 +104,9 @@ class Link:
         return wrapped
 
     def subscribe(self, pattern: str, handler: Handler, qos: int = 1, lane: str = "main") -> None:
-        """Register before `start()`; subscriptions are re-made after every connect."""
+        """Register before `start()`; all subscriptions are made again after every connect."""
         self._subs.append(Subscription(pattern, handler, qos, lane))
         self._lanes.setdefault(lane, queue.SimpleQueue())
-        if self._connected.is_set():
-            self.client.subscribe(pattern, qos=qos)
 
     def add_connect_hook(self, fn: Callable[[], None]) -> None:
         """Run (on a worker) after every successful connect: re-publish retained state."""
@@ -217,8 +218,25 @@ class Link:
             return
         self.stats["connects"] += 1
         self._session_ok = True
+        wanted: dict[str, int] = {}
         for s in self._subs:
-            client.subscribe(s.pattern, qos=s.qos)
+            wanted[s.pattern] = max(s.qos, wanted.get(s.pattern, 0))
+        if not wanted:
+            self._ready()
+            return
+        # "connected" means ready to receive: only once the broker has granted every subscription
+        _, self._subscribe_mid = client.subscribe([(p, SubscribeOptions(qos=q)) for p, q in wanted.items()])
+
+    def _paho_subscribe(self, client: paho.Client, userdata: Any, mid: int, reasons: Any, properties: Any) -> None:
+        if mid != self._subscribe_mid:
+            return
+        refused = [r for r in reasons if r.is_failure]
+        if refused:
+            self.stats["subscriptions_refused"] += len(refused)
+            log.error("broker refused subscriptions", extra={"client": self.client_id, "count": len(refused)})
+        self._ready()
+
+    def _ready(self) -> None:
         self._connected.set()
         log.info("connected", extra={"client": self.client_id,
                                      "broker": f"{self.settings.host}:{self.settings.port}"})

@@ -1,0 +1,59 @@
+"""What the center can tell a terminal to do (`ctl/{t}/cmd/{name}`).
+
+The link already drops expired commands and answers a repeated command id with its first
+answer; print jobs are also keyed by the command id, so even a retry after a restart
+prints once.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core.errors import OneTripError
+
+if TYPE_CHECKING:
+    from daemon.terminal import Terminal
+
+
+class NoSuchDevice(OneTripError):
+    """The command names a device or window this terminal does not drive."""
+
+
+def _window_number(number: Any) -> int | None:
+    """LED callers show three digits: `A017` → 17; None blanks the screen."""
+    if number in (None, ""):
+        return None
+    digits = "".join(ch for ch in str(number) if ch.isdigit())
+    return int(digits[-3:]) if digits else None
+
+
+class Commands:
+    def __init__(self, terminal: "Terminal") -> None:
+        self.t = terminal
+        link = terminal.link
+        link.on_command("print_ticket", lambda a: self.t.printing.print_ticket(a["job_id"], a["ticket"]))
+        link.on_command("print_checklist", lambda a: self.t.printing.print_checklist(a["job_id"], a))
+        link.on_command("test_page", lambda a: self.t.printing.test_page(a.get("job_id") or "test"))
+        link.on_command("display", self.display)
+        link.on_command("beep", lambda a: self._bus().beep(int(a["window"])) or {})
+        link.on_command("start_rating", lambda a: self._bus().start_rating(int(a["window"])) or {})
+        link.on_command("rebirth", lambda a: self.t.link.rebirth() or {})
+        link.on_command("restart_driver", self.restart_driver)
+        link.on_command("maintenance", lambda a: self.t.set_maintenance(bool(a.get("enter"))) or
+                        {"maintenance": self.t.maintenance})
+
+    def _bus(self):
+        bus = self.t.supervisor.by_family("windowbus")
+        if bus is None:
+            raise NoSuchDevice("this terminal drives no window bus")
+        return bus
+
+    def display(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._bus().show(int(args["window"]), _window_number(args.get("number")), args.get("waiting"))
+        return {"shown": args.get("number")}
+
+    def restart_driver(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = str(args.get("device", ""))
+        if name not in self.t.supervisor.slots:
+            raise NoSuchDevice(f"no device {name!r} on {self.t.config.terminal}")
+        self.t.supervisor.restart(name, "center asked")
+        return {"restarted": name}

@@ -1,0 +1,90 @@
+"""A terminal's config: who it is, where the broker is, which devices it drives.
+
+Each `[devices.<name>]` table names its `family`; the rest of the table is validated by
+that family's own settings model, so an error still names the file, the key and the value.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from core.config import ConfigModel, LogSettings, MqttSettings, parse_config
+from core.errors import ConfigError
+
+# family -> (module, settings class, driver class)
+FAMILIES: dict[str, tuple[str, str, str]] = {
+    "idcard": ("drivers.idcard", "IdCardSettings", "IdCardReader"),
+    "printer": ("drivers.printer", "PrinterSettings", "Printer"),
+    "windowbus": ("drivers.windowbus", "WindowBusSettings", "WindowBus"),
+    "scanner": ("drivers.scanner", "ScannerSettings", "Scanner"),
+}
+
+
+class LocalApiSettings(ConfigModel):
+    socket: Path = Path("var/kiosk.sock")
+
+
+class TelemetrySettings(ConfigModel):
+    period: float = Field(10.0, ge=1.0, le=3600.0)
+
+
+class DaemonConfig(ConfigModel):
+    terminal: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
+    role: Literal["kiosk", "window-bus"]
+    hall_name: str = "市民中心"
+    location: str = ""
+    citizen_key_secret: str = Field(min_length=16, description="hall-wide key for citizens' keyed hashes")
+    maintenance_pin_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    elderly_age: int = Field(60, ge=50, le=90)
+    state_dir: Path = Path("var/terminal")
+    debounce: float = Field(1.0, ge=0, le=30, description="seconds a device must stay offline before it is reported")
+    mqtt: MqttSettings = MqttSettings()
+    local_api: LocalApiSettings = LocalApiSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
+    log: LogSettings = LogSettings()
+    devices: dict[str, dict[str, Any]] = {}
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    name: str
+    family: str
+    settings: ConfigModel
+    driver_class: type
+
+
+@dataclass(frozen=True)
+class TerminalSetup:
+    config: DaemonConfig
+    devices: list[DeviceSpec]
+    config_hash: str
+    source: Path
+
+
+def load_terminal(path: str | Path, environ: dict[str, str] | None = None) -> TerminalSetup:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    config = parse_config(data, DaemonConfig, str(path), environ)
+    specs = []
+    for name, table in config.devices.items():
+        table = dict(table)
+        family = table.pop("family", None)
+        if family not in FAMILIES:
+            raise ConfigError(f"{path}: devices.{name}.family = {family!r}: expected one of {sorted(FAMILIES)}")
+        module_name, settings_name, driver_name = FAMILIES[family]
+        module = importlib.import_module(module_name)
+        settings = parse_config(table, getattr(module, settings_name), f"{path} [devices.{name}]", environ={})
+        specs.append(DeviceSpec(name, family, settings, getattr(module, driver_name)))
+    return TerminalSetup(config, specs, hashlib.sha256(raw).hexdigest()[:12], path)

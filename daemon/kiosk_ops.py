@@ -1,0 +1,167 @@
+"""What the kiosk can ask the daemon for: the local API's ops (core/localapi.py).
+
+No ghost tickets: the printer is checked before the center is asked for a number, and a
+ticket that then fails to print is cancelled at the center through the outbox (so the
+cancellation itself cannot be lost) while the kiosk is told why.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from typing import TYPE_CHECKING, Any, Callable
+
+from core.errors import DeviceError, OneTripError
+from core.localapi import VERSION
+from core.devstate import Reason
+from drivers.printer import PrinterNotReady
+
+if TYPE_CHECKING:
+    from daemon.terminal import Terminal
+
+
+class NotAllowed(OneTripError):
+    """The op needs maintenance mode, or a PIN that was not given."""
+
+
+class NoCard(OneTripError):
+    """The op needs a card on the reader, or a code, and neither is there."""
+
+
+class BadArguments(OneTripError):
+    """The op's arguments do not make sense (a level of 7, a missing category)."""
+
+
+class KioskOps:
+    def __init__(self, terminal: "Terminal") -> None:
+        self.t = terminal
+        self.ops: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            name: getattr(self, f"op_{name}") for name in (
+                "hello", "catalog", "queue_summary", "take_number", "check_in", "lookup_case",
+                "print_checklist", "rate", "call_helper", "device_states", "forget_citizen",
+                "maintenance", "test_print", "paper_changed")}
+
+    def dispatch(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        return self.ops[op](args)
+
+    # ---- state -----------------------------------------------------------------------------
+    def op_hello(self, args: dict[str, Any]) -> dict[str, Any]:
+        t = self.t
+        citizen = t.citizens.current
+        return {"version": VERSION, "terminal": t.config.terminal, "role": t.config.role,
+                "hall_name": t.config.hall_name, "location": t.config.location,
+                "center_reachable": t.link.center_reachable, "devices": self._devices(),
+                "card": citizen.for_kiosk() if citizen else None, "maintenance": t.maintenance,
+                "catalog_hash": (t.catalog or {}).get("hash"), "queue": t.queue}
+
+    def op_catalog(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.t.catalog is None:
+            raise BadArguments("no catalog yet: the center has not published one")
+        return self.t.catalog
+
+    def op_queue_summary(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.t.queue or {"categories": []}
+
+    def op_device_states(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"devices": self._devices()}
+
+    def _devices(self) -> dict[str, dict[str, str]]:
+        return {name: c.as_dict() for name, c in self.t.supervisor.states().items()}
+
+    def op_forget_citizen(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.t.citizens.forget()
+        return {"forgotten": True}
+
+    # ---- numbers -----------------------------------------------------------------------------
+    def _citizen_key(self, args: dict[str, Any]) -> str | None:
+        if not args.get("use_card", True):
+            return None
+        citizen = self.t.citizens.current
+        return citizen.key if citizen else None
+
+    def _issue_and_print(self, op: str, request: dict[str, Any]) -> dict[str, Any]:
+        self.t.printing.check_ready()  # before the center issues anything: no ghost tickets
+        ticket = self.t.link.request(op, request)
+        try:
+            self.t.printing.print_ticket(ticket["ticket_id"], ticket)
+        except DeviceError as exc:
+            self.t.link.emit("ticket_cancelled", {"ticket_id": ticket["ticket_id"], "number": ticket["number"],
+                                                  "reason": "print_failed"})
+            raise PrinterNotReady(getattr(exc, "reason", Reason.PRINTER_ERROR),
+                                  f"ticket {ticket['number']} could not be printed and was cancelled: {exc}") from exc
+        self.t.link.emit("ticket_printed", {"ticket_id": ticket["ticket_id"], "number": ticket["number"]})
+        return {**ticket, "printed": True}
+
+    def op_take_number(self, args: dict[str, Any]) -> dict[str, Any]:
+        category = args.get("category")
+        if not isinstance(category, str) or not category:
+            raise BadArguments("take_number needs a category letter")
+        key = self._citizen_key(args)
+        citizen = self.t.citizens.current if key else None
+        priority = args.get("priority") or ("elderly" if citizen and citizen.elderly else None)
+        return self._issue_and_print("take_number", {
+            "category": category, "item_code": args.get("item_code"), "priority": priority,
+            "citizen_key": key, "channel": "kiosk"})
+
+    def op_check_in(self, args: dict[str, Any]) -> dict[str, Any]:
+        code, key = args.get("code"), self._citizen_key(args)
+        if not code and not key:
+            raise NoCard("place the ID card on the reader or scan the appointment code")
+        return self._issue_and_print("check_in", {"code": code, "citizen_key": None if code else key})
+
+    def op_lookup_case(self, args: dict[str, Any]) -> dict[str, Any]:
+        case_number, key = args.get("case_number"), self._citizen_key(args)
+        if not case_number and not key:
+            raise NoCard("place the ID card on the reader or type the case number")
+        return self.t.link.request("lookup_case", {"case_number": case_number,
+                                                   "citizen_key": None if case_number else key})
+
+    # ---- printing, ratings, help -----------------------------------------------------------------
+    def op_print_checklist(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("service"):
+            raise BadArguments("print_checklist needs a service name")
+        self.t.printing.check_ready()
+        self.t.printing.print_checklist(uuid.uuid4().hex, args)
+        return {"printed": True}
+
+    def op_rate(self, args: dict[str, Any]) -> dict[str, Any]:
+        level, reasons = args.get("level"), list(args.get("reasons") or [])
+        if level not in (1, 2, 3, 4, 5):
+            raise BadArguments("level must be 1 (非常不满意) to 5 (非常满意)")
+        if level <= 2 and not reasons:
+            raise BadArguments("a 差评 needs at least one reason")
+        if not args.get("ticket") and not args.get("case_number"):
+            raise BadArguments("rate needs the ticket or case number of the finished service")
+        self.t.link.emit("rating", {"ticket": args.get("ticket"), "case_number": args.get("case_number"),
+                                    "level": level, "reasons": reasons, "channel": "kiosk",
+                                    "citizen_key": self._citizen_key(args)})
+        return {"recorded": True}
+
+    def op_call_helper(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.t.link.emit("help_requested", {"location": self.t.config.location or self.t.config.terminal,
+                                            "topic": str(args.get("topic", ""))[:60]})
+        return {"queued": True}
+
+    # ---- maintenance -------------------------------------------------------------------------------
+    def op_maintenance(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("enter"):
+            digest = hashlib.sha256(str(args.get("pin", "")).encode()).hexdigest()
+            if not hmac.compare_digest(digest, self.t.config.maintenance_pin_sha256):
+                raise NotAllowed("wrong PIN")
+        self.t.set_maintenance(bool(args.get("enter")))
+        return {"maintenance": self.t.maintenance}
+
+    def _maintenance_only(self) -> None:
+        if not self.t.maintenance:
+            raise NotAllowed("only in maintenance mode")
+
+    def op_test_print(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._maintenance_only()
+        self.t.printing.test_page(uuid.uuid4().hex)
+        return {"printed": True}
+
+    def op_paper_changed(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._maintenance_only()
+        self.t.printing.printer().mark_paper_changed()
+        return {"tickets_since_paper": 0}
+

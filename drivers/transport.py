@@ -21,7 +21,7 @@ class TransportError(DeviceError):
         self.reason = reason
 
 
-def _os_reason(exc: BaseException) -> Reason:
+def os_reason(exc: BaseException) -> Reason:
     code = getattr(exc, "errno", None)
     if code in (errno.EACCES, errno.EPERM):
         return Reason.PERMISSION_DENIED
@@ -53,7 +53,7 @@ class SerialTransport:
             self._ser = serial.Serial(self.port, self.baudrate, timeout=0, exclusive=True)
         except (serial.SerialException, OSError) as exc:
             self._ser = None
-            raise TransportError(_os_reason(exc.__context__ or exc), f"{self.port}: {exc}") from exc
+            raise TransportError(os_reason(exc.__context__ or exc), f"{self.port}: {exc}") from exc
 
     def close(self) -> None:
         if self._ser is not None:
@@ -167,7 +167,7 @@ class UsbTransport:
             dev.set_configuration()
             usb.util.claim_interface(dev, self.interface)
         except usb.core.USBError as exc:
-            reason = _os_reason(exc)
+            reason = os_reason(exc)
             hint = {Reason.PERMISSION_DENIED: " (install the udev rule in systemd/)",
                     Reason.BUSY: " (usblp or CUPS holds the interface)"}.get(reason, "")
             raise TransportError(reason, f"{self.describe()}: {exc}{hint}") from exc
@@ -196,7 +196,7 @@ class UsbTransport:
         try:
             self._dev.write(self.out_ep, data, timeout=5000)
         except usb.core.USBError as exc:
-            raise TransportError(_os_reason(exc), f"{self.describe()}: {exc}") from exc
+            raise TransportError(os_reason(exc), f"{self.describe()}: {exc}") from exc
 
     def read(self, timeout: float) -> bytes:
         import usb.core
@@ -208,7 +208,7 @@ class UsbTransport:
         except usb.core.USBTimeoutError:
             return b""
         except usb.core.USBError as exc:
-            raise TransportError(_os_reason(exc), f"{self.describe()}: {exc}") from exc
+            raise TransportError(os_reason(exc), f"{self.describe()}: {exc}") from exc
 
     def describe(self) -> str:
         return f"usb:{self.vendor_id:04x}:{self.product_id:04x}"

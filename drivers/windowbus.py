@@ -1,0 +1,265 @@
+"""The window bus master: one driver per RS-485 port, polling every window's unit in turn.
+
+One master, many units: the driver owns the line and talks to one address at a time, so a
+reply always belongs to the frame just sent. Each unit has its own condition (reported as
+`window3.caller` and so on): a silent unit is marked offline after its retries and from then
+on only probed now and then, so the other windows keep their pace. A pulled cable is the
+whole port's failure, and the base Driver reconnects it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Literal, Mapping
+
+from pydantic import Field, field_validator
+
+from core.clock import SYSTEM_CLOCK, Clock
+from core.config import ConfigModel
+from core.devstate import CONNECTING, ONLINE, Condition, DeviceState, Reason
+from core.errors import DeviceError
+from drivers.base import Driver
+from drivers.bus_profile import (
+    NEED_DATA, AckRating, Beep, BusFrameError, Command, DeviceMessage, KeyPressed, Nak, Poll,
+    RatingPressed, Role, ShowNumber, ShowText, StartRating, make_codec,
+)
+from drivers.transport import SerialTransport, Transport
+
+log = logging.getLogger("drivers.windowbus")
+
+
+class WindowBusSettings(ConfigModel):
+    """A terminal config's `[windowbus]` section: one RS-485 port and which window sits where."""
+
+    port: str
+    baudrate: int = Field(9600, gt=0)
+    profile: Literal["ft12", "modbus"] = "ft12"
+    windows: dict[int, int] = Field(min_length=1, description="window number → bus address")
+    reply_timeout: float = Field(0.15, gt=0, le=2)
+    retries: int = Field(2, ge=0, le=5)
+
+    @field_validator("windows")
+    @classmethod
+    def _one_unit_per_address(cls, windows: dict[int, int]) -> dict[int, int]:
+        if len(set(windows.values())) != len(windows):
+            raise ValueError("two windows share one bus address")
+        return windows
+
+
+@dataclass(frozen=True)
+class WindowInput:
+    """A caller key or a rating from one window, as the driver emits it."""
+
+    window: int
+    device: str  # e.g. "window3.caller"
+    event: KeyPressed | RatingPressed
+
+
+class UnitSilent(DeviceError):
+    """One unit did not answer; the bus and the other units are fine."""
+
+
+@dataclass
+class UnitCounters:
+    polls: int = 0
+    answers: int = 0
+    timeouts: int = 0
+    retries: int = 0
+    frames_bad: int = 0
+    keys: int = 0
+    ratings: int = 0
+    commands: int = 0
+
+
+@dataclass
+class Unit:
+    window: int
+    address: int
+    name: str
+    condition: Condition = CONNECTING
+    since: float = 0.0
+    next_probe: float = 0.0
+    unacked_rating: int | None = None  # emitted, but the pad has not heard our ack yet
+    counters: UnitCounters = field(default_factory=UnitCounters)
+
+
+class WindowBus(Driver):
+    family = "windowbus"
+
+    def __init__(self, name: str, transport: Transport, *, windows: Mapping[int, int],
+                 profile: str = "ft12", reply_timeout: float = 0.15, retries: int = 2,
+                 round_interval: float = 0.05, probe_interval: float = 2.0,
+                 clock: Clock = SYSTEM_CLOCK,
+                 on_state: Callable[[str, Condition], None] | None = None,
+                 on_event: Callable[[str, Any], None] | None = None) -> None:
+        super().__init__(name, transport, clock=clock, on_state=on_state, on_event=on_event)
+        self.profile = profile
+        self.codec = make_codec(profile, Role.MASTER)
+        for address in windows.values():
+            self.codec.send(Poll(address))  # the profile judges addresses: fail here, not in the loop
+        self.reply_timeout, self.retries = reply_timeout, retries
+        self.round_interval, self.probe_interval = round_interval, probe_interval
+        self.units = {address: Unit(window, address, f"window{window}.{self.codec.unit}", since=clock.time())
+                      for window, address in sorted(windows.items())}
+        self._by_window = {u.window: u for u in self.units.values()}
+        self._garbage_before = 0
+
+    @classmethod
+    def from_settings(cls, name: str, settings: WindowBusSettings, **kwargs: Any) -> WindowBus:
+        return cls(name, SerialTransport(settings.port, settings.baudrate), windows=settings.windows,
+                   profile=settings.profile, reply_timeout=settings.reply_timeout,
+                   retries=settings.retries, **kwargs)
+
+    # ---- commands (any thread) -------------------------------------------------------
+    def show(self, window: int, number: int | None, waiting: int | None = None) -> None:
+        """Put a ticket number (and, where the screen has room, the waiting count) on a window."""
+        unit = self._unit(window)
+        self._command(unit, ShowNumber(unit.address, number, waiting if self.codec.shows_waiting else None))
+
+    def show_text(self, window: int, text: str) -> None:
+        unit = self._unit(window)
+        self._command(unit, ShowText(unit.address, text))
+
+    def beep(self, window: int) -> None:
+        unit = self._unit(window)
+        self._command(unit, Beep(unit.address))
+
+    def start_rating(self, window: int) -> None:
+        """Invite the citizen at this window to rate the service on its pad."""
+        unit = self._unit(window)
+        self._command(unit, StartRating(unit.address))
+
+    def _unit(self, window: int) -> Unit:
+        try:
+            return self._by_window[window]
+        except KeyError:
+            raise DeviceError(f"{self.name}: no unit configured for window {window}") from None
+
+    def _command(self, unit: Unit, command: Command) -> None:
+        if type(command) not in self.codec.commands:
+            raise DeviceError(f"{unit.name}: a {self.profile} unit cannot do {type(command).__name__}")
+        frame = self.codec.send(command)  # encoding is stateless: bad values fail here, in the caller
+        unit.counters.commands += 1
+        answer = self.call(lambda: self._exchange(unit, frame))
+        if isinstance(answer, Nak):
+            raise DeviceError(f"{unit.name} refused {type(command).__name__} (code {answer.code})")
+
+    # ---- the loop (driver thread) ----------------------------------------------------
+    def poll(self) -> None:
+        """One round: poll every unit that is online or due for a probe, then rest a little."""
+        started = self.clock.monotonic()
+        for unit in self.units.values():
+            if unit.condition.state is DeviceState.OFFLINE and started < unit.next_probe:
+                continue
+            unit.counters.polls += 1
+            try:
+                answer = self._exchange(unit, self.codec.send(Poll(unit.address)))
+            except UnitSilent:
+                continue
+            if isinstance(answer, (KeyPressed, RatingPressed)):
+                self._deliver(unit, answer)
+        self._update_bus_condition()
+        rest = self.round_interval - (self.clock.monotonic() - started)
+        if rest > 0:
+            self.clock.sleep(rest)
+
+    def _deliver(self, unit: Unit, event: KeyPressed | RatingPressed) -> None:
+        if isinstance(event, KeyPressed):
+            unit.counters.keys += 1
+            self.emit(WindowInput(unit.window, unit.name, event))
+            return
+        if unit.unacked_rating != event.level:  # the same rating again means our ack was lost
+            unit.counters.ratings += 1
+            self.emit(WindowInput(unit.window, unit.name, event))
+        unit.unacked_rating = event.level
+        try:
+            self._exchange(unit, self.codec.send(AckRating(unit.address, event.level)))
+        except UnitSilent:
+            return  # the pad offers the rating again when it is back; we will not emit it twice
+        unit.unacked_rating = None
+
+    def _exchange(self, unit: Unit, frame: bytes) -> DeviceMessage:
+        """Send one frame and return the unit's answer, retrying; UnitSilent when it stays quiet."""
+        tries = 1 if unit.condition.state is DeviceState.OFFLINE else 1 + self.retries
+        for attempt in range(tries):
+            if attempt:
+                unit.counters.retries += 1
+                self.counters.retries += 1
+            self.transport.write(frame)
+            answer = self._await_answer(unit)
+            if answer is not None:
+                unit.counters.answers += 1
+                self._set_unit(unit, ONLINE)
+                return answer
+        unit.counters.timeouts += 1
+        unit.next_probe = self.clock.monotonic() + self.probe_interval
+        self._set_unit(unit, Condition(DeviceState.OFFLINE, Reason.NO_ANSWER, f"no answer at address {unit.address}"))
+        raise UnitSilent(f"{unit.name} does not answer")
+
+    def _await_answer(self, unit: Unit) -> DeviceMessage | None:
+        """The next frame from `unit` within the reply timeout; None on timeout or a bad frame."""
+        deadline = self.clock.monotonic() + self.reply_timeout
+        while True:
+            try:
+                message = self.codec.next_event()
+            except BusFrameError as exc:
+                unit.counters.frames_bad += 1
+                self.counters.frames_bad += 1
+                self.note_error(exc)
+                return None  # resend at once rather than wait out the rest of a broken frame
+            finally:
+                self.counters.garbage_bytes = self._garbage_before + self.codec.garbage_bytes
+            if message is NEED_DATA:
+                left = deadline - self.clock.monotonic()
+                if left <= 0:
+                    return None
+                self.codec.receive_data(self.transport.read(left))
+                continue
+            self.counters.frames_ok += 1
+            if message.address == unit.address:  # type: ignore[union-attr]
+                return message  # type: ignore[return-value]
+            stray = self.units.get(message.address)  # type: ignore[union-attr]
+            if stray is not None and isinstance(message, KeyPressed):
+                self._deliver(stray, message)  # a late answer to an earlier poll: keep the key press
+
+    # ---- conditions --------------------------------------------------------------------
+    def _set_unit(self, unit: Unit, condition: Condition) -> None:
+        if condition == unit.condition:
+            return
+        unit.condition, unit.since = condition, self.clock.time()
+        log.info("unit state", extra={"device": unit.name, "state": condition.state.value,
+                                      "reason": condition.reason.value})
+        try:
+            self.on_state(unit.name, condition)
+        except Exception:
+            log.exception("state callback failed", extra={"device": unit.name})
+
+    def _update_bus_condition(self) -> None:
+        silent = [u.name for u in self.units.values() if u.condition.state is DeviceState.OFFLINE]
+        if not silent:
+            self.set_condition(ONLINE)
+        elif len(silent) < len(self.units):
+            self.set_condition(Condition(DeviceState.DEGRADED, Reason.NO_ANSWER, "silent: " + ", ".join(silent)))
+        else:
+            self.set_condition(Condition(DeviceState.OFFLINE, Reason.NO_ANSWER, "no unit answers"))
+
+    def on_disconnect(self) -> None:
+        """The port is gone: every unit is unreachable, and the next port starts a clean stream."""
+        self._garbage_before = self.counters.garbage_bytes
+        self.codec = make_codec(self.profile, Role.MASTER)
+        gone = Condition(DeviceState.OFFLINE, self.condition.reason or Reason.PORT_GONE, "bus port gone")
+        for unit in self.units.values():
+            unit.next_probe = 0.0
+            self._set_unit(unit, gone)
+
+    # ---- status ------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        return {"profile": self.profile, "windows": {u.window: u.address for u in self.units.values()}}
+
+    def get_status(self) -> dict[str, Any]:
+        status = super().get_status()
+        status["units"] = {
+            u.name: {"window": u.window, "address": u.address, **u.condition.as_dict(),
+                     "since": u.since, "counters": asdict(u.counters)}
+            for u in self.units.values()}
+        return status

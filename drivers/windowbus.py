@@ -37,6 +37,7 @@ class WindowBusSettings(ConfigModel):
     windows: dict[int, int] = Field(min_length=1, description="window number → bus address")
     reply_timeout: float = Field(0.15, gt=0, le=2)
     retries: int = Field(2, ge=0, le=5)
+    round_interval: float = Field(0.2, ge=0.01, le=5, description="rest between poll rounds: key latency vs idle load")
 
     @field_validator("windows")
     @classmethod
@@ -108,7 +109,7 @@ class WindowBus(Driver):
     def from_settings(cls, name: str, settings: WindowBusSettings, **kwargs: Any) -> WindowBus:
         return cls(name, SerialTransport(settings.port, settings.baudrate), windows=settings.windows,
                    profile=settings.profile, reply_timeout=settings.reply_timeout,
-                   retries=settings.retries, **kwargs)
+                   retries=settings.retries, round_interval=settings.round_interval, **kwargs)
 
     # ---- commands (any thread) -------------------------------------------------------
     def show(self, window: int, number: int | None, waiting: int | None = None) -> None:

@@ -178,11 +178,13 @@ class Driver:
             try:
                 self.transport.open()
                 self._connected = True
+                before = self.condition
                 self.handshake()
                 if not first:
                     self.counters.reconnects += 1
                 first = False
-                if self.condition.state in (DeviceState.OFFLINE, DeviceState.CONNECTING):
+                # a handshake that found a fault (paper out) reports it itself; otherwise: online
+                if self.condition is before and before.state in (DeviceState.OFFLINE, DeviceState.CONNECTING):
                     self.set_condition(ONLINE)
                 backoff = self.backoff_min
                 while not self._stop.is_set():

@@ -130,7 +130,7 @@ class TcpTransport:
         sock.settimeout(timeout)
         try:
             data = sock.recv(65536)
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):  # timeout 0 makes the socket non-blocking
             return b""
         except OSError as exc:
             raise TransportError(Reason.PORT_GONE, f"{self.describe()}: {exc}") from exc

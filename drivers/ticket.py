@@ -1,0 +1,377 @@
+"""What a kiosk prints — the queue ticket and the one-time notice (一次告知单) — and how.
+
+Both jobs are laid out once as blocks (lines, QR code, rules) and rendered two ways:
+
+* **text mode**: ESC/POS text in the printer's own 12×24 / 24×24 fonts, Chinese mode (`FS &`)
+  and GB18030 bytes. Few bytes, so fast on a 115,200-baud line. The text path is written
+  here, not taken from python-escpos: its `text()` sends raw GB18030 only when a string holds
+  a character in U+4E00–U+9FA5 and otherwise picks a code page, so a line of CJK punctuation
+  and Latin such as `（A001）` comes out as `?A001?`. python-escpos still makes the commands
+  it gets right: styles, QR (`GS ( k`), raster images (`GS v 0`) and the cut.
+* **raster mode**: the whole ticket drawn with Pillow (Noto Sans CJK, qrcode) and sent as one
+  `GS v 0` image: any character prints, at the cost of many more bytes.
+
+`Paper` — a roll being printed, rows of dots stacked top to bottom — is shared with the
+printer simulator, which draws what it receives on the same paper.
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Literal, Protocol, Union
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+
+from core.paths import state_dir
+from drivers.escpos_codec import CHINESE_ON
+
+FONT_REGULAR = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+FONT_BOLD = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+SANS_SC, MONO_SC = 2, 7  # face indexes inside the .ttc collections
+CELL = 12  # dots per half-width character in the printer's built-in fonts (CJK take two)
+QUIET_ZONE = 4  # modules of blank paper above and below a QR code, so scanners find its edge
+QR_EC_M = 1  # escpos.constants.QR_ECLEVEL_M, without importing python-escpos at start
+WIDTH_PROFILES = {384: "ZJ-5870", 576: "TM-T20II"}  # python-escpos profiles: 58 mm and 80 mm
+Alignment = Literal["left", "center", "right"]
+
+
+# ---- the jobs -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Material:
+    """One item of the material list; `deferrable` = 容缺 (may follow later on a commitment)."""
+
+    name: str
+    note: str = ""
+    optional: bool = False
+    deferrable: bool = False
+
+    def label(self) -> str:
+        mark = "（可容缺）" if self.deferrable else "（如有）" if self.optional else ""
+        return f"{self.name}{'，' + self.note if self.note else ''}{mark}"
+
+
+@dataclass(frozen=True)
+class Line:
+    """A paragraph: wrapped to the paper, continuation rows indented under `prefix`."""
+
+    text: str
+    size: int = 1
+    bold: bool = False
+    align: Alignment = "left"
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class QrBlock:
+    payload: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A dashed separator across the paper."""
+
+
+Block = Union[Line, QrBlock, Rule]
+
+
+class PrintJob(Protocol):
+    def layout(self) -> list[Block]: ...
+
+
+def _material_blocks(materials: tuple[Material, ...], heading: str) -> list[Block]:
+    blocks: list[Block] = [Line(heading, bold=True)]
+    blocks += [Line(m.label(), prefix=f"□ {i}. ") for i, m in enumerate(materials, 1)]
+    if any(m.deferrable for m in materials):
+        blocks.append(Line("标“可容缺”的材料可先受理、签署承诺书后补交。"))
+    return blocks
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A queue ticket: the number, the wait, and everything to bring (最多跑一次)."""
+
+    hall: str
+    number: str
+    service: str
+    people_ahead: int
+    wait_minutes: tuple[int, int]
+    issued_at: datetime
+    qr: str
+    materials: tuple[Material, ...] = ()
+    notice: str = ""
+
+    def layout(self) -> list[Block]:
+        low, high = self.wait_minutes
+        ahead = (f"您前面还有 {self.people_ahead} 人等候" if self.people_ahead
+                 else "您前面没有人等候，请留意叫号")
+        blocks: list[Block] = [
+            Line(self.hall, size=2, bold=True, align="center"),
+            Line("排队凭条", align="center"),
+            Rule(),
+            Line(self.service, size=2, bold=True, align="center"),
+            Line(self.number, size=3, bold=True, align="center"),
+            Line(ahead, align="center"),
+            Line(f"预计等候 {low}～{high} 分钟", align="center"),
+            Rule(),
+        ]
+        if self.materials:
+            blocks += _material_blocks(self.materials, "请备齐以下材料：")
+            blocks.append(Rule())
+        if self.notice:
+            blocks.append(Line(self.notice))
+        blocks += [QrBlock(self.qr), Line("扫码查看排队进度，办结后可评价", align="center"),
+                   Line(f"取号时间 {self.issued_at:%Y-%m-%d %H:%M}", align="center")]
+        return blocks
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """一次告知单: the complete list of what to bring for one service, printed before queueing."""
+
+    hall: str
+    service: str
+    materials: tuple[Material, ...]
+    issued_at: datetime
+    notice: str = ""
+    qr: str = ""
+
+    def layout(self) -> list[Block]:
+        blocks: list[Block] = [
+            Line("一次告知单", size=2, bold=True, align="center"),
+            Line(self.hall, align="center"),
+            Rule(),
+            Line(self.service, size=2, bold=True, align="center"),
+            Rule(),
+            *_material_blocks(self.materials, "需提交的材料："),
+            Rule(),
+        ]
+        if self.notice:
+            blocks.append(Line(self.notice))
+        if self.qr:
+            blocks += [QrBlock(self.qr), Line("扫码查看办事指南", align="center")]
+        blocks.append(Line(f"打印时间 {self.issued_at:%Y-%m-%d %H:%M}", align="center"))
+        return blocks
+
+
+def sample_ticket(**changes: object) -> Ticket:
+    """A typical city-hall ticket: the test print, the bench and docs/img all use it."""
+    fields: dict[str, object] = dict(
+        hall="市民中心", number="A023", service="不动产登记", people_ahead=12, wait_minutes=(25, 40),
+        issued_at=datetime(2025, 9, 1, 9, 32), qr="https://zwfw.example.gov.cn/q/smzx/A023?d=20250901",
+        materials=(Material("居民身份证", "原件"), Material("不动产权证书", "原件"),
+                   Material("不动产登记申请书", "现场填写"),
+                   Material("户口簿", "原件及复印件", deferrable=True),
+                   Material("婚姻关系证明", optional=True)),
+        notice="请留意大厅屏幕和语音叫号，过号需重新取号。")
+    fields.update(changes)
+    return Ticket(**fields)  # type: ignore[arg-type]
+
+
+# ---- wrapping, shared by both renderings ---------------------------------------------------
+_NO_LINE_START = set("，。、；：？！）】》」』”’,.;:?!)]%～")
+# Latin words and short bracketed marks such as （可容缺） stay whole; anything else breaks anywhere
+_TOKEN = re.compile(r"[A-Za-z0-9_./:%@+#=&?-]+|（[^（）]{1,5}）|.", re.S)
+
+
+def clean(text: str) -> str:
+    """Printable text only: a control byte in a service name must never reach the printer."""
+    return "".join(ch for ch in text.replace("\t", " ") if unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
+def wrap(text: str, width: float, measure: Callable[[str], float], prefix: str = "") -> list[str]:
+    """Greedy wrap keeping Latin words whole and closing punctuation off a row's start (避头).
+
+    Continuation rows are indented by the width of `prefix`, so a numbered item hangs.
+    """
+    indent = " " * round(measure(prefix) / measure(" ")) if prefix else ""
+    rows: list[list[str]] = [[prefix]]
+    used = measure(prefix)
+    for token in _TOKEN.findall(clean(text)):
+        pieces = [token] if measure(token) <= width - measure(indent) else list(token)
+        for piece in pieces:
+            size = measure(piece)
+            if used + size > width and len(rows[-1]) > 1:
+                if piece == " ":
+                    rows.append([indent])
+                    used = measure(indent)
+                    continue
+                carry = [rows[-1].pop()] if piece in _NO_LINE_START and len(rows[-1]) > 2 else []
+                rows.append([indent, *carry])
+                used = measure(indent) + sum(measure(t) for t in carry)
+            rows[-1].append(piece)
+            used += size
+    return ["".join(r).rstrip() for r in rows]
+
+
+def cells(text: str) -> int:
+    """Width in half-width cells on the printer: one per single byte, two per CJK character."""
+    return sum(1 if len(ch.encode("gb18030", "replace")) == 1 else 2 for ch in text)
+
+
+# ---- text mode -----------------------------------------------------------------------------
+def _escpos(build: Callable[[Any], None], profile: str | None = None) -> bytes:
+    """The bytes python-escpos writes for one command (its Dummy printer keeps them).
+
+    Imported on first use: python-escpos loads its printer-profile database (~7 MB, and a
+    fresh temp dir for its cache unless told where) — a window-bus daemon never needs it.
+    """
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(state_dir("escpos")))
+    from escpos.printer import Dummy
+
+    printer = Dummy(profile=profile) if profile else Dummy()
+    build(printer)
+    return printer.output
+
+
+def feed_dots(dots: int) -> bytes:
+    """`ESC J n`: a little paper between blocks (python-escpos has no call for it)."""
+    return b"\x1bJ" + bytes((dots,))
+
+
+def encode_text(text: str) -> bytes:
+    return clean(text).encode("gb18030", "replace")
+
+
+def qr_module_dots(width_dots: int) -> int:
+    return 6 if width_dots >= 576 else 5
+
+
+def text_rows(line: Line, width_dots: int) -> list[str]:
+    """The printed rows of `line` in text mode (what a reader of the paper would see)."""
+    return wrap(line.text, width_dots // (CELL * line.size), cells, line.prefix)
+
+
+def render_text(job: PrintJob, width_dots: int = 576) -> bytes:
+    """Text-mode ESC/POS bytes: init, Chinese mode, then every block, then feed and cut."""
+    out = bytearray(_escpos(lambda p: p.hw("INIT")) + CHINESE_ON)
+    current: tuple[Alignment, int, bool] = ("left", 1, False)
+
+    def restyle(align: Alignment, size: int = 1, bold: bool = False) -> None:
+        """Send only what changed: every byte is wire time on a serial printer."""
+        nonlocal current
+        if align != current[0]:
+            out.extend(_escpos(lambda p: p.set(align=align)))
+        if size != current[1]:
+            out.extend(_escpos(lambda p: p.set(custom_size=True, width=size, height=size)))
+        if bold != current[2]:
+            out.extend(_escpos(lambda p: p.set(bold=bold)))
+        current = (align, size, bold)
+
+    for block in job.layout():
+        if isinstance(block, Line):
+            restyle(block.align, block.size, block.bold)
+            for row in text_rows(block, width_dots):
+                out += encode_text(row) + b"\n"
+            if block.size > 1:
+                out += feed_dots(12)
+        elif isinstance(block, Rule):
+            restyle("left")
+            out += b"-" * (width_dots // CELL) + b"\n"
+        else:
+            restyle("center")
+            module = qr_module_dots(width_dots)
+            qr = _escpos(lambda p: p.qr(block.payload, native=True, size=module, ec=QR_EC_M))
+            out += feed_dots(QUIET_ZONE * module) + qr + feed_dots(QUIET_ZONE * module)
+    return bytes(out + _escpos(lambda p: p.cut()))
+
+
+# ---- paper and raster mode ------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def font(px: int, bold: bool = False, mono: bool = False) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_BOLD if bold else FONT_REGULAR), px,
+                              index=MONO_SC if mono else SANS_SC)
+
+
+class Paper:
+    """A roll being printed: rows (white 255, ink 0) stacked top to bottom, `width` dots wide."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.inked = False  # anything but blank feed: a cut of blank paper is no ticket
+        self._rows: list[Image.Image] = []
+
+    def put(self, row: Image.Image, align: Alignment = "left", indent: int = 0) -> None:
+        """Add a row; wider than the paper is cut at the right edge, as the head ends there."""
+        line = Image.new("L", (self.width, row.height), 255)
+        free = self.width - row.width
+        x = {"left": indent, "center": free // 2, "right": free - indent}[align]
+        line.paste(row.convert("L"), (max(0, x), 0))
+        self._rows.append(line)
+        self.inked = True
+
+    def feed(self, dots: int) -> None:
+        if dots > 0:
+            self._rows.append(Image.new("L", (self.width, dots), 255))
+
+    def image(self, margin: int = 0) -> Image.Image:
+        """The printed strip as a 1-bit image, with `margin` dots of blank paper all round."""
+        height = sum(r.height for r in self._rows) + 2 * margin
+        sheet = Image.new("L", (self.width + 2 * margin, height), 255)
+        y = margin
+        for row in self._rows:
+            sheet.paste(row, (margin, y))
+            y += row.height
+        return sheet.point(lambda v: 255 if v >= 128 else 0, mode="1")
+
+
+def qr_image(payload: str | bytes, module: int, level: int = qrcode.constants.ERROR_CORRECT_M) -> Image.Image:
+    code = qrcode.QRCode(error_correction=level, box_size=module, border=0)
+    code.add_data(payload)
+    code.make(fit=True)
+    return code.make_image(fill_color="black", back_color="white").get_image().convert("L")
+
+
+def text_image(text: str, px: int, bold: bool = False) -> Image.Image:
+    face = font(px, bold)
+    ascent, descent = face.getmetrics()
+    row = Image.new("L", (max(1, round(face.getlength(text))), ascent + descent), 255)
+    pen = ImageDraw.Draw(row)
+    pen.fontmode = "1"  # hinted 1-bit glyphs: a thermal head has no grey
+    pen.text((0, 0), text, font=face, fill=0)
+    return row
+
+
+def draw(job: PrintJob, width_dots: int = 576) -> Image.Image:
+    """The whole job as one 1-bit picture in proportional Noto Sans CJK."""
+    base = round(12 + width_dots / 48)  # 24 px at 80 mm (the built-in font's size), 20 px at 58 mm
+    sizes = {1: base, 2: round(base * 1.5), 3: round(base * 4)}
+    margin = base // 2
+    paper = Paper(width_dots)
+    for block in job.layout():
+        if isinstance(block, Line):
+            px = sizes[block.size]
+            face = font(px, block.bold)
+            rows = wrap(block.text, width_dots - 2 * margin, face.getlength, block.prefix)
+            for row in rows:
+                paper.put(text_image(row, px, block.bold), block.align, margin)
+            paper.feed(px // 4)
+        elif isinstance(block, Rule):
+            rule = Image.new("L", (width_dots - 2 * margin, 2), 255)
+            dash = ImageDraw.Draw(rule)
+            for x in range(0, rule.width, 12):
+                dash.line([(x, 0), (x + 6, 0)], fill=0, width=2)
+            paper.feed(base // 2)
+            paper.put(rule, "center")
+            paper.feed(base // 2)
+        else:
+            module = round(width_dots / 96)
+            paper.feed(QUIET_ZONE * module)
+            paper.put(qr_image(block.payload, module), "center")
+            paper.feed(QUIET_ZONE * module)
+    return paper.image()
+
+
+def render_raster(job: PrintJob, width_dots: int = 576) -> bytes:
+    """Raster-mode ESC/POS: init, the drawn job as `GS v 0` (in python-escpos' slices), cut."""
+    if width_dots not in WIDTH_PROFILES:
+        raise ValueError(f"paper width {width_dots} dots: expected one of {sorted(WIDTH_PROFILES)}")
+    picture = draw(job, width_dots)
+    return (_escpos(lambda p: p.hw("INIT"))
+            + _escpos(lambda p: p.image(picture, impl="bitImageRaster"), WIDTH_PROFILES[width_dots])
+            + _escpos(lambda p: p.cut()))

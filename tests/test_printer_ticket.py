@@ -1,0 +1,179 @@
+"""Tickets and one-time notices: text-mode and raster ESC/POS, read back by the device-side codec."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from drivers.escpos_codec import NEED_DATA, ChineseMode, Cut, DeviceCodec, Feed, QrErrorLevel, Raster, Text
+from drivers.sim.printer import PrintHead, Sheet
+from drivers.ticket import (
+    Checklist,
+    Line,
+    Material,
+    PrintJob,
+    cells,
+    draw,
+    render_raster,
+    render_text,
+    sample_ticket,
+    text_rows,
+    wrap,
+)
+
+DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
+
+
+def decode(data: bytes) -> list[object]:
+    codec = DeviceCodec(chinese_mode=False)  # prove the ticket switches Chinese mode on itself
+    codec.receive_data(data)
+    out = []
+    while (event := codec.next_event()) is not NEED_DATA:
+        out.append(event)
+    return out
+
+
+def printed_lines(data: bytes) -> list[str]:
+    lines, current = [], ""
+    for event in decode(data):
+        if isinstance(event, Text):
+            current += event.text
+        elif isinstance(event, Feed) and event.lines and current:
+            lines.append(current)
+            current = ""
+    return lines
+
+
+def expected_lines(job: PrintJob, width: int) -> list[str]:
+    rows: list[str] = []
+    for block in job.layout():
+        if isinstance(block, Line):
+            rows += text_rows(block, width)
+        elif not hasattr(block, "payload"):  # a rule
+            rows.append("-" * (width // 12))
+    return [row for row in rows if row]  # a row of only spaces prints as blank paper
+
+
+def print_sheet(data: bytes, width: int) -> Sheet:
+    sheets: list[Sheet] = []
+    head = PrintHead(width, lambda sheet, partial: sheets.append(sheet))
+    for event in decode(data):
+        head.apply(event)
+    assert len(sheets) == 1
+    return sheets[0]
+
+
+@pytest.mark.parametrize("width", [384, 576])
+def test_text_mode_ticket_reads_back(width: int) -> None:
+    data = render_text(sample_ticket(), width)
+    events = decode(data)
+    assert events[1] == ChineseMode(True)
+    assert isinstance(events[-1], Cut)
+    assert printed_lines(data) == expected_lines(sample_ticket(), width)
+    assert all(cells(line) <= width // 12 for line in printed_lines(data))
+    text = "".join(printed_lines(data)).replace(" ", "")
+    for needed in ("市民中心", "A023", "不动产登记", "您前面还有12人等候", "25～40", "户口簿，原件及复印件（可容缺）"):
+        assert needed in text
+
+
+def test_punctuation_only_cjk_line_is_gb18030_not_a_code_page() -> None:
+    data = render_text(sample_ticket(notice="（A001）"))
+    assert "（A001）\n".encode("gb18030") in data
+    assert b"?A001?" not in data and b"\x1bt" not in data
+    assert "（A001）" in printed_lines(data)
+
+
+def test_control_bytes_in_names_cannot_inject_commands() -> None:
+    data = render_text(sample_ticket(service="不动产\x1bd\x09\x1dV\x00登记"))
+    assert sum(isinstance(e, Cut) for e in decode(data)) == 1
+    assert "不动产d\tV登记".replace("\t", " ") in printed_lines(data)
+
+
+cjk_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hall=cjk_text, number=st.from_regex(r"[A-Z][0-9]{3}", fullmatch=True), service=cjk_text,
+       ahead=st.integers(0, 500), notice=cjk_text, names=st.lists(cjk_text, max_size=4),
+       width=st.sampled_from([384, 576]))
+def test_text_mode_round_trip(hall: str, number: str, service: str, ahead: int, notice: str,
+                              names: list[str], width: int) -> None:
+    ticket = sample_ticket(hall=hall, number=number, service=service, people_ahead=ahead, notice=notice,
+                           materials=tuple(Material(n, deferrable=i % 2 == 1) for i, n in enumerate(names)))
+    lines = printed_lines(render_text(ticket, width))
+    assert lines == expected_lines(ticket, width)
+    flat = "".join("".join(lines).split())  # wrapping only adds breaks and indent
+    for field in (hall, number, service, notice, *names):
+        assert "".join(field.split()) in flat
+
+
+def test_wrap_keeps_words_and_closing_punctuation() -> None:
+    rows = wrap("请携带身份证原件。网址 https://zwfw.example.gov.cn/a", 14, cells, "1. ")
+    assert rows[0] == "1. 请携带身份"
+    assert rows[1] == "   证原件。网"  # the full stop never starts a row
+    assert "https://zwfw.example.gov.cn/a" not in "".join(rows)  # wider than a row: broken
+    assert wrap("一二三四五六，七", 12, cells) == ["一二三四五", "六，七"]
+
+
+@pytest.mark.parametrize("width", [384, 576])
+def test_raster_ticket_is_the_drawn_picture(width: int) -> None:
+    ticket = sample_ticket()
+    picture = draw(ticket, width)
+    assert picture.mode == "1" and picture.width == width
+    rasters = [e for e in decode(render_raster(ticket, width)) if isinstance(e, Raster)]
+    stacked = Image.new("1", (width, sum(r.image.height for r in rasters)), 1)
+    y = 0
+    for raster in rasters:
+        stacked.paste(raster.image, (0, y))
+        y += raster.image.height
+    assert stacked.tobytes() == picture.tobytes()
+
+
+def test_raster_refuses_an_unknown_paper_width() -> None:
+    with pytest.raises(ValueError, match="384"):
+        render_raster(sample_ticket(), 500)
+
+
+def test_checklist_prints_every_material_with_its_marks() -> None:
+    checklist = Checklist(hall="市民中心", service="新生儿出生“一件事”", issued_at=datetime(2025, 9, 1, 10, 0),
+                          materials=(Material("出生医学证明"), Material("父母身份证", deferrable=True),
+                                     Material("结婚证", optional=True)), qr="https://zwfw.example.gov.cn/g/1")
+    lines = printed_lines(render_text(checklist, 576))
+    assert lines[0] == "一次告知单"
+    assert "□ 1. 出生医学证明" in lines
+    assert "□ 2. 父母身份证（可容缺）" in lines
+    assert "□ 3. 结婚证（如有）" in lines
+    sheet = print_sheet(render_text(checklist, 576), 576)
+    assert sheet.qr == ["https://zwfw.example.gov.cn/g/1"]
+    assert QrErrorLevel("M") in decode(render_text(checklist, 576))  # survives a smudge or fold
+
+
+def test_text_mode_is_far_smaller_than_raster() -> None:
+    assert len(render_text(sample_ticket())) * 20 < len(render_raster(sample_ticket()))
+
+
+def write_docs_images(folder: Path = DOCS_IMG) -> list[Path]:
+    """docs/img/ticket-text.png and ticket-raster.png: the sample ticket as it comes out of the printer."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for mode, render in (("text", render_text), ("raster", render_raster)):
+        sheet = print_sheet(render(sample_ticket(), 576), 576)
+        path = folder / f"ticket-{mode}.png"
+        sheet.paper.image(margin=24).save(path)
+        paths.append(path)
+    return paths
+
+
+def test_docs_images_render(tmp_path: Path) -> None:
+    for path in write_docs_images(tmp_path):
+        with Image.open(path) as image:
+            assert image.width == 576 + 48 and image.height > 900
+            assert image.convert("L").getextrema() == (0, 255)
+
+
+if __name__ == "__main__":
+    print("\n".join(str(p) for p in write_docs_images()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ["bench.mqtt_rtt", "bench.devices", "bench.center", "bench.daemon", "bench.kiosk"]
+MODULES = ["bench.mqtt_rtt", "bench.devices", "bench.center_queue", "bench.center", "bench.daemon", "bench.kiosk"]
 
 
 def main(names: list[str]) -> None:

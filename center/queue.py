@@ -1,0 +1,542 @@
+"""The queue engine: tickets, windows and calls, one committed transaction per operation.
+
+A ticket lives waiting → called → serving → done, or leaves that path by no-show
+(reactivable for a while, keeping its place), hold and call back, transfer to another
+category (keeping its arrival), or cancel (a ticket that could not be printed). A window is
+closed, idle, calling, serving or paused. A call updates the ticket, opens a service and
+writes the announcement in one transaction and returns it, so no call can miss the screens.
+
+Mutating methods take `event_id=`: a terminal's event is applied once (center/applied.py).
+Appointments, cases, ratings and alerts live in their own modules; this class is the one
+door to them, owning the clock, the settings and the transactions.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, time
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Row
+
+from center import alerts, appointments, cases, numbers, ordering, ratings, tickets, waits, windows
+from center.alerts import AlertKind
+from center.applied import applied, apply_once
+from center.db import Database, counters, window_categories
+from center.db import windows as window_table
+from center.numbers import issuing_now, next_opening
+from center.queue_errors import (
+    AppointmentMissed, InvalidTransition, NotIssuingNow, NoTicketWaiting, RawIdNumber, ReactivationExpired, TooEarly,
+    UnknownCategory,
+)
+from center.queue_types import (
+    Alert, Appointment, Call, CallKind, Case, CategoryLike, CategorySummary, Estimate,
+    Finished, FollowUp, QueueSettings, Rating, Ticket, TicketState, TicketView, Tier, Transition, WindowState,
+    WindowView,
+)
+from center.ratings import FollowUpAction
+from core.clock import SYSTEM_CLOCK, Clock
+from core.privacy import ID_NUMBER_RE
+
+R = TypeVar("R")
+S = TicketState
+W = WindowState
+
+
+def _key(citizen_key: str | None) -> str | None:
+    """Refuse anything shaped like a raw ID number: the engine only sees keyed hashes."""
+    if citizen_key is not None and ID_NUMBER_RE.search(citizen_key):
+        raise RawIdNumber()
+    return citizen_key
+
+
+class QueueEngine:
+    def __init__(
+        self, db: Database, clock: Clock = SYSTEM_CLOCK, categories: Iterable[CategoryLike] = (),
+        settings: QueueSettings | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings or QueueSettings()
+        self.tz = ZoneInfo(self.settings.timezone)
+        self._categories: dict[str, CategoryLike] = {}
+        self.set_categories(categories)
+
+    def set_categories(self, categories: Iterable[CategoryLike]) -> None:
+        """Replace the category rules (the catalog calls this when it changes)."""
+        self._categories = {c.code: c for c in categories}
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _run(
+        self, op: str, event_id: str | None, fn: Callable[[Connection, float], R], result_type: Any,
+        durable: bool = False,
+    ) -> R:
+        """One transaction at one instant. `durable` operations — what a citizen is told
+        (numbers, check-ins, bookings, ratings, cancellations) and every terminal event, whose
+        ack lets the terminal forget it — are synced to disk before returning (db.write)."""
+        now = self.clock.time()
+        if event_id is None:
+            return self.db.write(lambda conn: fn(conn, now), durable=durable)
+        return apply_once(self.db, event_id, op, lambda conn: fn(conn, now), result_type, now)[1]
+
+    def apply_event(self, event_id: str, op: str, fn: Callable[[Connection], Any]) -> tuple[bool, Any]:
+        """Run `fn` (the caller's own effect, JSON-able result) once per `event_id`, in the
+        transaction that records the id; (False, stored result) when already applied."""
+        return apply_once(self.db, event_id, op, fn, Any, self.clock.time())
+
+    def local(self, ts: float | None = None) -> datetime:
+        return datetime.fromtimestamp(self.clock.time() if ts is None else ts, self.tz)
+
+    def _day(self, ts: float) -> str:
+        return self.local(ts).date().isoformat()
+
+    def _midnight(self, ts: float) -> float:
+        return datetime.combine(self.local(ts).date(), time(), self.tz).timestamp()
+
+    def _rules(self, category: str) -> CategoryLike:
+        try:
+            return self._categories[category]
+        except KeyError:
+            raise UnknownCategory(category) from None
+
+    # ------------------------------------------------------------------ tickets
+
+    def issue_ticket(
+        self, category: str, channel: str, citizen_key: str | None = None, priority: str | None = None,
+        item_code: str | None = None, terminal: str | None = None, *, event_id: str | None = None,
+    ) -> Ticket:
+        """Take a number: committed before it returns, so a printed number always exists."""
+        rules = self._rules(category)
+        _key(citizen_key)
+
+        def fn(conn: Connection, now: float) -> Ticket:
+            local = self.local(now)
+            if not issuing_now(rules.hours, local):
+                raise NotIssuingNow(category, next_opening(rules.hours, local))
+            row = tickets.issue(
+                self.db, conn, now, self._day(now), rules, tier=Tier.PRIORITY if priority else Tier.NORMAL,
+                sort_at=now, channel=channel, cap=rules.daily_cap, priority=priority or None,
+                item_code=item_code, terminal=terminal, citizen_key=citizen_key,
+            )
+            return tickets.to_ticket(row)
+
+        return self._run("issue", event_id, fn, Ticket, durable=True)
+
+    def call_next(self, window: str, *, event_id: str | None = None) -> Call:
+        """The window calls the best waiting ticket among its categories (docs/queue.md, Order)."""
+
+        def fn(conn: Connection, now: float) -> Call:
+            w = windows.get(conn, window, (W.IDLE,), "call the next ticket")
+            fair = ordering.fair_turn(w.streak, self.settings.priority_ratio)
+            head = ordering.next_for_window(fair, self.db.dialect == "postgresql")(
+                conn, {"window": window, "day": self._day(now)}).first()
+            if head is None:
+                raise NoTicketWaiting(window)
+            return self._call(conn, now, w, head, S.WAITING, CallKind.CALL,
+                              ordering.next_streak(w.streak, Tier(head.tier)))
+
+        return self._run("call_next", event_id, fn, Call)
+
+    def call_back(self, window: str, ticket_id: int, *, event_id: str | None = None) -> Call:
+        """Call a held ticket back to `window`."""
+
+        def fn(conn: Connection, now: float) -> Call:
+            w = windows.get(conn, window, (W.IDLE,), "call a ticket back")
+            return self._call(conn, now, w, tickets.get(conn, ticket_id), S.HELD, CallKind.CALL_BACK, w.streak)
+
+        return self._run("call_back", event_id, fn, Call)
+
+    def _call(
+        self, conn: Connection, now: float, w: Row[Any], ticket: Row[Any], frm: TicketState, kind: CallKind,
+        streak: int,
+    ) -> Call:
+        """One operation: the ticket is called, a service opens, the window calls, and the
+        announcement is written — all committed together or not at all."""
+        service_id = windows.open_service(conn, w, ticket, now)
+        row = tickets.move(conn, ticket.id, kind.value, frm, S.CALLED, now, window=w.code, staff=w.staff,
+                           values={"window": w.code, "service_id": service_id})
+        windows.move(conn, w.code, W.IDLE, W.CALLING, now, kind.value, ticket_id=ticket.id, service_id=service_id,
+                     streak=streak)
+        return windows.announce(conn, w, row, kind, now)
+
+    def recall(self, window: str, *, event_id: str | None = None) -> Call:
+        """Call the same ticket again (重呼); recalls are counted."""
+
+        def fn(conn: Connection, now: float) -> Call:
+            w = windows.get(conn, window, (W.CALLING,), "recall")
+            recalls = tickets.get(conn, w.ticket_id).recalls + 1
+            row = tickets.move(conn, w.ticket_id, "recall", S.CALLED, S.CALLED, now, window=window, staff=w.staff,
+                               detail=f"recall {recalls}", values={"recalls": recalls})
+            return windows.announce(conn, w, row, CallKind.RECALL, now)
+
+        return self._run("recall", event_id, fn, Call)
+
+    def start(self, window: str, *, event_id: str | None = None) -> Ticket:
+        """The citizen is at the counter: service begins."""
+
+        def fn(conn: Connection, now: float) -> Ticket:
+            w = windows.move(conn, window, W.CALLING, W.SERVING, now, "start serving")
+            row = tickets.move(conn, w.ticket_id, "start", S.CALLED, S.SERVING, now, window=window, staff=w.staff)
+            windows.start_service(conn, w.service_id, now)
+            return tickets.to_ticket(row)
+
+        return self._run("start", event_id, fn, Ticket)
+
+    def finish(
+        self, window: str, *, create_case: bool = False, item_code: str | None = None, event_id: str | None = None,
+    ) -> Finished:
+        """End the service; with `create_case` the accepted item becomes a case (办件) with a number."""
+
+        def fn(conn: Connection, now: float) -> Finished:
+            w = windows.move(conn, window, W.SERVING, W.IDLE, now, "finish")
+            row = tickets.move(conn, w.ticket_id, "finish", S.SERVING, S.DONE, now, window=window, staff=w.staff)
+            windows.end_service(conn, w.service_id, now, self.local(now).hour, "done", item_code)
+            case = None
+            if create_case:
+                case = cases.open_case(self.db, conn, now, self._day(now), row, w, item_code or row.item_code)
+            return Finished(tickets.to_ticket(row), w.service_id, case)
+
+        return self._run("finish", event_id, fn, Finished)
+
+    def no_show(self, window: str, *, event_id: str | None = None) -> Ticket:
+        """过号: the called citizen did not come; reactivable for `reactivate_within_min`."""
+        return self._leave_window(window, "no_show", (W.CALLING,), S.NO_SHOW, event_id)
+
+    def hold(self, window: str, *, event_id: str | None = None) -> Ticket:
+        """挂起: park the ticket (a missing paper, a phone call) and free the window."""
+        return self._leave_window(window, "hold", (W.CALLING, W.SERVING), S.HELD, event_id)
+
+    def _leave_window(
+        self, window: str, action: str, from_window: Sequence[WindowState], to: TicketState, event_id: str | None,
+    ) -> Ticket:
+        def fn(conn: Connection, now: float) -> Ticket:
+            w = windows.get(conn, window, from_window, action.replace("_", "-"))
+            frm = S.CALLED if w.state == W.CALLING.value else S.SERVING
+            # A held ticket stays the holding window's (held_at); a no-show belongs to nobody.
+            row = tickets.move(conn, w.ticket_id, action, frm, to, now, window=window, staff=w.staff,
+                               values={"window": window if to is S.HELD else None})
+            windows.end_service(conn, w.service_id, now, self.local(now).hour, to.value)
+            windows.move(conn, window, w.state, W.IDLE, now, action)
+            return tickets.to_ticket(row)
+
+        return self._run(action, event_id, fn, Ticket)
+
+    def reactivate(self, ticket_id: int, *, event_id: str | None = None) -> Ticket:
+        """A no-show comes back in time: waiting again, in the place it had."""
+
+        def fn(conn: Connection, now: float) -> Ticket:
+            current = tickets.get(conn, ticket_id)
+            limit = self.settings.reactivate_within_min
+            if current.state == S.NO_SHOW.value and now - current.state_at > limit * 60:
+                raise ReactivationExpired(current.number, limit)
+            return tickets.to_ticket(tickets.move(conn, ticket_id, "reactivate", S.NO_SHOW, S.WAITING, now))
+
+        return self._run("reactivate", event_id, fn, Ticket)
+
+    def transfer(self, ticket_id: int, category: str, *, event_id: str | None = None) -> Ticket:
+        """转移: wait again in another category, keeping the arrival time (and so the place)."""
+        self._rules(category)
+
+        def fn(conn: Connection, now: float) -> Ticket:
+            current = self._leave(conn, now, ticket_id, "transfer", (S.WAITING, S.CALLED, S.SERVING, S.HELD),
+                                  "transferred")
+            row = tickets.move(conn, ticket_id, "transfer", S(current.state), S.WAITING, now,
+                               window=current.window, detail=f"{current.category} -> {category}",
+                               values={"category": category, "window": None})
+            return tickets.to_ticket(row)
+
+        return self._run("transfer", event_id, fn, Ticket)
+
+    def cancel(self, ticket_id: int, reason: str, *, event_id: str | None = None) -> Ticket:
+        """Void a ticket, e.g. one the kiosk could not print (no ghost tickets); its number is
+        never issued again."""
+
+        def fn(conn: Connection, now: float) -> Ticket:
+            current = self._leave(conn, now, ticket_id, "cancel", (S.WAITING, S.CALLED, S.HELD, S.NO_SHOW),
+                                  "cancelled")
+            row = tickets.move(conn, ticket_id, "cancel", S(current.state), S.CANCELLED, now,
+                               window=current.window, detail=reason[:200], values={"window": None})
+            return tickets.to_ticket(row)
+
+        return self._run("cancel", event_id, fn, Ticket, durable=True)
+
+    def _leave(
+        self, conn: Connection, now: float, ticket_id: int, action: str, allowed: Sequence[TicketState],
+        outcome: str,
+    ) -> Row[Any]:
+        """Check the ticket may `action`, and free the window it stands at, if any."""
+        current = tickets.get(conn, ticket_id)
+        if current.state not in [s.value for s in allowed]:
+            raise InvalidTransition(f"ticket {current.number}", current.state, action)
+        if current.state in (S.CALLED.value, S.SERVING.value):
+            w = windows.get(conn, current.window, (W.CALLING, W.SERVING), action)
+            windows.end_service(conn, current.service_id, now, self.local(now).hour, outcome)
+            windows.move(conn, w.code, w.state, W.IDLE, now, action)
+        return current
+
+    # ------------------------------------------------------------------ windows
+
+    def configure_window(
+        self, code: str, categories: Sequence[str], name: str | None = None, department: str | None = None,
+    ) -> WindowView:
+        """Create or change a window and the categories it serves (its state is kept)."""
+
+        def fn(conn: Connection, now: float) -> WindowView:
+            values = {"name": name or code, "department": department}
+            exists = conn.execute(select(window_table.c.code).where(window_table.c.code == code)).first()
+            if exists:
+                conn.execute(update(window_table).where(window_table.c.code == code).values(**values))
+            else:
+                conn.execute(insert(window_table).values(code=code, state=W.CLOSED.value, streak=0, since=now,
+                                                         **values))
+            conn.execute(delete(window_categories).where(window_categories.c.window == code))
+            if categories:
+                conn.execute(insert(window_categories), [{"window": code, "category": c} for c in categories])
+            return windows.views(conn, code)[0]
+
+        return self._run("configure_window", None, fn, WindowView)
+
+    def sign_in(self, window: str, staff: str, *, event_id: str | None = None) -> WindowView:
+        return self._window_action(window, "sign_in", (W.CLOSED,), W.IDLE, event_id, staff=staff)
+
+    def sign_out(self, window: str, *, event_id: str | None = None) -> WindowView:
+        return self._window_action(window, "sign_out", (W.IDLE, W.PAUSED), W.CLOSED, event_id,
+                                   staff=None, pause_reason=None)
+
+    def pause(self, window: str, reason: str, *, event_id: str | None = None) -> WindowView:
+        """暂停 with a reason people can read (break, meeting, system fault…)."""
+        if not reason.strip():
+            raise ValueError("a pause needs a reason")
+        return self._window_action(window, "pause", (W.IDLE,), W.PAUSED, event_id, pause_reason=reason[:200])
+
+    def resume(self, window: str, *, event_id: str | None = None) -> WindowView:
+        return self._window_action(window, "resume", (W.PAUSED,), W.IDLE, event_id, pause_reason=None)
+
+    def _window_action(
+        self, window: str, action: str, allowed: Sequence[WindowState], to: WindowState, event_id: str | None,
+        **values: Any,
+    ) -> WindowView:
+        def fn(conn: Connection, now: float) -> WindowView:
+            w = windows.get(conn, window, allowed, action.replace("_", " "))
+            windows.move(conn, window, w.state, to, now, action, **values)
+            windows.log(conn, window, action, w.state, to, now, values.get("staff", w.staff),
+                        values.get("pause_reason"))
+            return windows.views(conn, window)[0]
+
+        return self._run(action, event_id, fn, WindowView)
+
+    # ------------------------------------------------------------------ views
+
+    def window_states(self) -> list[WindowView]:
+        with self.db.read() as conn:
+            return windows.views(conn)
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        with self.db.read() as conn:
+            return tickets.to_ticket(tickets.get(conn, ticket_id))
+
+    def find_ticket(self, number: str) -> Ticket:
+        """Today's ticket with this number (numbers repeat from day to day)."""
+        with self.db.read() as conn:
+            return tickets.to_ticket(tickets.find(conn, number, self._day(self.clock.time())))
+
+    def held_at(self, window: str) -> list[Ticket]:
+        """Tickets `window` has on hold, longest held first (for 回呼)."""
+        with self.db.read() as conn:
+            return [tickets.to_ticket(r) for r in tickets.held_at(conn, window)]
+
+    def already_applied(self, event_id: str) -> bool:
+        """Whether a terminal event was applied (a cheap pre-check; `event_id=` stays the guard)."""
+        with self.db.read() as conn:
+            return applied(conn, event_id)
+
+    def history(self, ticket_id: int) -> list[Transition]:
+        with self.db.read() as conn:
+            tickets.get(conn, ticket_id)
+            return tickets.history(conn, ticket_id)
+
+    def last_called(self, category: str) -> str | None:
+        with self.db.read() as conn:
+            return waits.last_called(conn, category, self._midnight(self.clock.time()))
+
+    def estimate(self, category: str) -> Estimate:
+        """The wait for someone taking a number of `category` now."""
+        self._rules(category)
+        now = self.clock.time()
+        with self.db.read() as conn:
+            ahead = tickets.waiting_by_category(conn, self._day(now)).get(category, (0, now))[0]
+            return self._estimate(conn, now, category, ahead, waits.capacity(conn).get(category, waits.NO_CAPACITY))
+
+    def ticket_view(self, ticket_id: int) -> TicketView:
+        """查: where a ticket stands — people ahead, the last number called, the wait."""
+        now = self.clock.time()
+        with self.db.read() as conn:
+            t = tickets.get(conn, ticket_id)
+            ahead = 0
+            if t.state == S.WAITING.value:
+                ahead = conn.execute(ordering.ahead_of(t.category, t.day, t.tier, t.sort_at, t.id)).scalar_one()
+            capacity = waits.capacity(conn).get(t.category, waits.NO_CAPACITY)
+            estimate = self._estimate(conn, now, t.category, ahead, capacity)
+            last = waits.last_called(conn, t.category, self._midnight(now))
+            return TicketView(tickets.to_ticket(t), ahead, last, estimate)
+
+    def queue_summary(self) -> list[CategorySummary]:
+        """Per category: issued today, waiting, longest wait, last called, open windows, estimate."""
+        now = self.clock.time()
+        day = self._day(now)
+        with self.db.read() as conn:
+            waiting = tickets.waiting_by_category(conn, day)
+            issued = dict(conn.execute(select(counters.c.series, counters.c.last).where(counters.c.day == day)).all())
+            capacity = waits.capacity(conn)
+            summary = []
+            for code in sorted(self._categories):
+                n, oldest = waiting.get(code, (0, now))
+                opened = capacity.get(code, waits.NO_CAPACITY)
+                summary.append(CategorySummary(
+                    code, issued.get(code, 0), n, now - oldest, waits.last_called(conn, code, self._midnight(now)),
+                    opened.windows, self._estimate(conn, now, code, n, opened),
+                ))
+            return summary
+
+    def _estimate(self, conn: Connection, now: float, category: str, ahead: int, capacity: waits.Capacity) -> Estimate:
+        st = waits.service_time(conn, category, self.local(now).hour, self.settings)
+        return waits.estimate(category, ahead, capacity, st)
+
+    # ------------------------------------------------------------------ appointments
+
+    def book_appointment(
+        self, category: str, citizen_key: str, slot_start: datetime, slot_end: datetime,
+        item_code: str | None = None, channel: str = "web", *, event_id: str | None = None,
+    ) -> Appointment:
+        """Book a place in a slot; naive datetimes are the hall's local time."""
+        rules = self._rules(category)
+        _key(citizen_key)
+        start, end = (d.astimezone(self.tz) if d.tzinfo else d.replace(tzinfo=self.tz) for d in (slot_start, slot_end))
+
+        def fn(conn: Connection, now: float) -> Appointment:
+            row = appointments.book(self.db, conn, now, rules, citizen_key, start, end, self.settings, item_code,
+                                    channel)
+            return appointments.to_appointment(row)
+
+        return self._run("book_appointment", event_id, fn, Appointment, durable=True)
+
+    def check_in(
+        self, *, citizen_key: str | None = None, code: str | None = None, terminal: str | None = None,
+        event_id: str | None = None,
+    ) -> Appointment:
+        """Check in at a kiosk by ID card (its keyed hash) or the booking's QR code: a ticket
+        ahead of the queue within the slot window; TooEarly or AppointmentMissed outside it.
+        Checking in twice gives back the same ticket."""
+        _key(citizen_key)
+
+        def fn(conn: Connection, now: float) -> Appointment:
+            row = appointments.find_for_check_in(conn, now, self._day(now), self.settings, citizen_key, code)
+            if row.state == "checked_in":
+                return appointments.to_appointment(row, ticket=tickets.to_ticket(tickets.get(conn, row.ticket_id)))
+            when = appointments.timing(row.slot_start, row.slot_end, now, self.settings)
+            if when is appointments.Timing.EARLY:
+                raise TooEarly(self.local(row.slot_start - self.settings.checkin_early_min * 60))
+            if when is appointments.Timing.LATE:
+                appointments.mark(conn, row.id, "missed")
+                return appointments.to_appointment(row, state="missed")
+            ticket = tickets.issue(
+                self.db, conn, now, self._day(now), self._rules(row.category), tier=Tier.APPOINTMENT,
+                sort_at=row.slot_start, channel="appointment", cap=numbers.MAX_SEQ, item_code=row.item_code,
+                terminal=terminal, citizen_key=row.citizen_key, appointment_id=row.id,
+            )
+            appointments.mark(conn, row.id, "checked_in", ticket.id)
+            return appointments.to_appointment(row, state="checked_in", ticket=tickets.to_ticket(ticket))
+
+        result = self._run("check_in", event_id, fn, Appointment, durable=True)
+        if result.state == "missed":  # committed as missed, then told
+            raise AppointmentMissed(self.local(result.slot_end))
+        return result
+
+    # ------------------------------------------------------------------ cases
+
+    def case(self, case_no: str) -> Case:
+        with self.db.read() as conn:
+            return cases.find(conn, case_no=case_no)[0]
+
+    def cases_of(self, citizen_key: str) -> list[Case]:
+        """查: a citizen's cases, by the keyed hash of the ID card."""
+        _key(citizen_key)
+        with self.db.read() as conn:
+            return cases.find(conn, citizen_key=citizen_key)
+
+    def advance_case(
+        self, case_no: str, state: str, by: str | None = None, note: str | None = None, *,
+        event_id: str | None = None,
+    ) -> Case:
+        return self._run("advance_case", event_id, lambda conn, now: cases.advance(conn, now, case_no, state, by, note),
+                         Case)
+
+    # ------------------------------------------------------------------ ratings
+
+    def rate(
+        self, level: int, *, service_id: int | None = None, window: str | None = None, ticket_id: int | None = None,
+        reasons: Sequence[str] = (), channel: str = "pad", dimensions: dict[str, int] | None = None,
+        event_id: str | None = None,
+    ) -> Rating:
+        """Rate a finished service, once; a 差评 opens a follow-up and raises an alert."""
+
+        def fn(conn: Connection, now: float) -> Rating:
+            service = ratings.find_service(conn, service_id=service_id, window=window, ticket_id=ticket_id)
+            deadline = ratings.deadline_after(self.local(now), self.settings.follow_up_working_days)
+            rating = ratings.rate(conn, now, service, level, reasons, channel, dimensions or {}, deadline)
+            if rating.follow_up_id is not None:
+                alerts.raise_alert(self.db, conn, now, AlertKind.BAD_RATING, str(rating.follow_up_id),
+                                   f"差评 ({level}) for ticket {rating.ticket_number} at window {rating.window}: "
+                                   + "; ".join(rating.reasons))
+            return rating
+
+        return self._run("rate", event_id, fn, Rating, durable=True)
+
+    def follow_up(self, follow_up_id: int) -> FollowUp:
+        with self.db.read() as conn:
+            return ratings.load(conn, follow_up_id)
+
+    def open_follow_ups(self) -> list[FollowUp]:
+        with self.db.read() as conn:
+            return ratings.open_follow_ups(conn)
+
+    def follow_up_step(
+        self, follow_up_id: int, action: FollowUpAction, by: str, note: str | None = None, *,
+        event_id: str | None = None,
+    ) -> FollowUp:
+        """Record a step of a 差评's follow-up; closing it clears its alert."""
+
+        def fn(conn: Connection, now: float) -> FollowUp:
+            follow_up = ratings.step(conn, now, follow_up_id, FollowUpAction(action), by, note)
+            if follow_up.state == "closed":
+                alerts.clear_alert(conn, now, AlertKind.BAD_RATING, str(follow_up_id))
+                alerts.clear_alert(conn, now, AlertKind.FOLLOW_UP_OVERDUE, str(follow_up_id))
+            return follow_up
+
+        return self._run("follow_up_step", event_id, fn, FollowUp)
+
+    # ------------------------------------------------------------------ alerts
+
+    def raise_alert(self, kind: AlertKind, key: str, text: str, *, event_id: str | None = None) -> Alert:
+        """Raise or refresh the alert (kind, key); repeats update it, never duplicate it."""
+        return self._run("raise_alert", event_id,
+                         lambda conn, now: alerts.raise_alert(self.db, conn, now, AlertKind(kind), key, text), Alert)
+
+    def clear_alert(self, kind: AlertKind, key: str, *, event_id: str | None = None) -> bool:
+        return self._run("clear_alert", event_id,
+                         lambda conn, now: alerts.clear_alert(conn, now, AlertKind(kind), key), bool)
+
+    def ack_alert(self, kind: AlertKind, key: str, by: str) -> Alert | None:
+        return self._run("ack_alert", None, lambda conn, now: alerts.ack_alert(conn, now, AlertKind(kind), key, by),
+                         Alert)
+
+    def list_alerts(self, active_only: bool = True) -> list[Alert]:
+        with self.db.read() as conn:
+            return alerts.listing(conn, active_only)
+
+    def check_alerts(self) -> list[Alert]:
+        """Re-evaluate the queue's own alerts (call it every few seconds); the active alerts."""
+        return self._run("check_alerts", None, lambda conn, now: alerts.sync_queue_alerts(
+            self.db, conn, now, self._day(now), self._categories, self.settings), list[Alert])

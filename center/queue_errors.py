@@ -1,0 +1,113 @@
+"""Typed refusals of the queue engine: each message is what a window or kiosk can show."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.errors import OneTripError
+
+
+class QueueError(OneTripError):
+    """The queue refused an operation; nothing was changed."""
+
+
+class UnknownCategory(QueueError):
+    def __init__(self, category: str) -> None:
+        super().__init__(f"no category {category!r}")
+        self.category = category
+
+
+class UnknownTicket(QueueError):
+    def __init__(self, ticket: int | str) -> None:
+        super().__init__(f"no ticket {ticket!r}")
+
+
+class UnknownWindow(QueueError):
+    def __init__(self, window: str) -> None:
+        super().__init__(f"no window {window!r}")
+
+
+class NotIssuingNow(QueueError):
+    """Outside the category's issuing hours; `next_opening` is None if it never opens."""
+
+    def __init__(self, category: str, next_opening: datetime | None) -> None:
+        when = next_opening.strftime("%Y-%m-%d %H:%M") if next_opening else "no opening scheduled"
+        super().__init__(f"category {category} is not issuing numbers now; next opening {when}")
+        self.next_opening = next_opening
+
+
+class DailyCapReached(QueueError):
+    def __init__(self, category: str, cap: int) -> None:
+        super().__init__(f"category {category} has issued all {cap} numbers of today")
+        self.cap = cap
+
+
+class NoTicketWaiting(QueueError):
+    def __init__(self, window: str) -> None:
+        super().__init__(f"nobody is waiting for window {window}")
+
+
+class InvalidTransition(QueueError):
+    """`action` is not allowed from the current state of a ticket, window, case or follow-up."""
+
+    def __init__(self, what: str, state: str, action: str) -> None:
+        super().__init__(f"{what} is {state}: cannot {action}")
+        self.state, self.action = state, action
+
+
+class ReactivationExpired(QueueError):
+    def __init__(self, number: str, minutes: float) -> None:
+        super().__init__(f"ticket {number} missed its call more than {minutes:g} min ago; please take a new number")
+
+
+class RawIdNumber(QueueError):
+    """The engine only ever takes keyed hashes of ID numbers (core.privacy.citizen_key)."""
+
+    def __init__(self) -> None:
+        super().__init__("a raw ID number was passed where a citizen key (keyed hash) is expected")
+
+
+class SlotFull(QueueError):
+    def __init__(self, category: str, slot: datetime) -> None:
+        super().__init__(f"the {slot:%H:%M} slot of category {category} is fully booked")
+
+
+class NoAppointment(QueueError):
+    def __init__(self) -> None:
+        super().__init__("no appointment found for today")
+
+
+class TooEarly(QueueError):
+    def __init__(self, come_back_at: datetime) -> None:
+        super().__init__(f"too early for your appointment: please check in from {come_back_at:%H:%M}")
+        self.come_back_at = come_back_at
+
+
+class AppointmentMissed(QueueError):
+    def __init__(self, slot_end: datetime) -> None:
+        super().__init__(f"your appointment slot ended at {slot_end:%H:%M}: please take a normal number")
+        self.slot_end = slot_end
+
+
+class UnknownCase(QueueError):
+    def __init__(self, case_no: str) -> None:
+        super().__init__(f"no case {case_no!r}")
+
+
+class NotRateable(QueueError):
+    def __init__(self, why: str) -> None:
+        super().__init__(f"nothing to rate: {why}")
+
+
+class AlreadyRated(QueueError):
+    def __init__(self, ticket_number: str) -> None:
+        super().__init__(f"the service of ticket {ticket_number} has already been rated (一次一评)")
+
+
+class ReasonRequired(QueueError):
+    def __init__(self, level: int) -> None:
+        super().__init__(f"a rating of {level} (差评) needs at least one reason")
+
+
+class UnknownFollowUp(QueueError):
+    def __init__(self, follow_up_id: int) -> None:
+        super().__init__(f"no follow-up {follow_up_id}")

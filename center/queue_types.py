@@ -1,0 +1,290 @@
+"""The queue's vocabulary: states, the rules a category brings, settings, and the plain
+records the engine returns (frozen dataclasses, so callers cannot mistake them for live rows).
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Protocol
+
+from pydantic import Field
+
+from core.config import ConfigModel
+
+
+class TicketState(str, enum.Enum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class WindowState(str, enum.Enum):
+    CLOSED = "closed"
+    IDLE = "idle"          # open, nobody at the counter
+    CALLING = "calling"
+    SERVING = "serving"
+    PAUSED = "paused"
+
+
+OPEN_WINDOW_STATES = (WindowState.IDLE, WindowState.CALLING, WindowState.SERVING)
+
+
+class Tier(enum.IntEnum):
+    """The first sort key of the queue (see docs/queue.md, "Order")."""
+
+    APPOINTMENT = 0
+    PRIORITY = 1
+    NORMAL = 2
+
+
+class CallKind(str, enum.Enum):
+    CALL = "call"
+    RECALL = "recall"
+    CALL_BACK = "call_back"
+
+
+class Channel(str, enum.Enum):
+    KIOSK = "kiosk"
+    COUNTER = "counter"      # issued by staff at a window or the front desk
+    APPOINTMENT = "appointment"
+    MOBILE = "mobile"
+    PAD = "pad"              # a window's rating pad (评价器)
+    QR = "qr"                # the QR code printed on the ticket
+    WEB = "web"
+
+
+class CategoryLike(Protocol):
+    """What the engine needs to know about a category; the catalog's categories fit it."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def letter(self) -> str: ...
+    @property
+    def hours(self) -> Mapping[int, Sequence[tuple[time, time]]]: ...
+    @property
+    def daily_cap(self) -> int: ...
+    @property
+    def wait_target_min(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    """A category's queue rules.
+
+    `hours` maps a weekday (0 = Monday) to its issuing intervals in local time; a weekday
+    that is missing issues no numbers. Numbers have three digits, so a cap above 999 is 999.
+    """
+
+    code: str
+    letter: str
+    hours: Mapping[int, Sequence[tuple[time, time]]]
+    daily_cap: int = 999
+    wait_target_min: float = 30.0
+
+
+class QueueSettings(ConfigModel):
+    """The `[queue]` section of the center's config."""
+
+    timezone: str = "Asia/Shanghai"
+    priority_ratio: int = Field(3, ge=1, description="priority calls in a row before a waiting normal ticket's turn")
+    reactivate_within_min: float = Field(30, ge=0)
+    checkin_early_min: float = Field(30, ge=0, description="how long before its slot an appointment may check in")
+    checkin_late_min: float = Field(0, ge=0, description="grace after the slot's end")
+    slot_capacity: int = Field(10, ge=1, description="appointments per category and slot")
+    default_service_min: float = Field(5, gt=0, description="service time assumed before any is learnt")
+    ewma_alpha: float = Field(0.3, gt=0, le=1)
+    learn_window: int = Field(30, ge=1, description="recent services the EWMA looks at")
+    queue_alert_length: int = Field(30, ge=1)
+    window_idle_alert_min: float = Field(3, ge=0)
+    follow_up_working_days: int = Field(5, ge=1)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    number: str
+    category: str
+    state: TicketState
+    tier: Tier
+    channel: str
+    issued_at: float
+    priority: str | None = None
+    item_code: str | None = None
+    window: str | None = None
+    recalls: int = 0
+    appointment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One line of a ticket's history: every transition is kept with its time."""
+
+    action: str
+    from_state: str | None
+    to_state: str
+    at: float
+    window: str | None
+    staff: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call, as the screens and the voice announce it (one row in `announcements`)."""
+
+    announcement_id: int
+    ticket_id: int
+    number: str
+    category: str
+    window: str
+    window_name: str
+    kind: CallKind
+    at: float
+
+
+@dataclass(frozen=True)
+class CaseStep:
+    state: str
+    at: float
+    by: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    case_no: str
+    state: str
+    item_code: str | None
+    category: str
+    window: str
+    ticket_number: str
+    created_at: float
+    updated_at: float
+    steps: tuple[CaseStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What `finish` returns: the service to rate and the case it may have opened."""
+
+    ticket: Ticket
+    service_id: int
+    case: Case | None = None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Wait for someone joining `category` now, as a range of whole minutes.
+
+    `low_min`/`high_min` are None when no open window serves the category.
+    """
+
+    category: str
+    ahead: int
+    open_windows: int
+    service_s: float
+    expected_s: float | None
+    low_min: int | None
+    high_min: int | None
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """查: a citizen's place in the queue."""
+
+    ticket: Ticket
+    ahead: int
+    last_called: str | None
+    estimate: Estimate
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    category: str
+    issued: int
+    waiting: int
+    longest_wait_s: float
+    last_called: str | None
+    open_windows: int
+    estimate: Estimate
+
+
+@dataclass(frozen=True)
+class WindowView:
+    code: str
+    name: str
+    state: WindowState
+    categories: tuple[str, ...]
+    staff: str | None
+    ticket_number: str | None
+    pause_reason: str | None
+    since: float
+
+
+@dataclass(frozen=True)
+class Appointment:
+    id: int
+    code: str
+    category: str
+    item_code: str | None
+    slot_start: float
+    slot_end: float
+    state: str
+    ticket: Ticket | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    id: int
+    service_id: int
+    ticket_number: str
+    level: int
+    reasons: tuple[str, ...]
+    channel: str
+    window: str
+    staff: str | None
+    case_no: str | None
+    item_code: str | None
+    department: str | None
+    at: float
+    follow_up_id: int | None = None
+    dimensions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FollowUpStep:
+    kind: str
+    at: float
+    by: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    rating_id: int
+    state: str
+    deadline: float
+    opened_at: float
+    closed_at: float | None
+    steps: tuple[FollowUpStep, ...]
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    key: str
+    text: str
+    active: bool
+    raised_at: float
+    last_at: float
+    count: int
+    acked_at: float | None
+    acked_by: str | None

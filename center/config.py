@@ -1,0 +1,41 @@
+"""The center's config (config/hall.toml): storage, catalog, windows, web, queue rules."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from center.queue_types import QueueSettings
+from core.config import ConfigModel, LogSettings, MqttSettings
+
+
+class WindowSettings(ConfigModel):
+    name: str
+    categories: list[str] = Field(min_length=1)
+    department: str | None = None
+    bus: str | None = Field(None, description="the window-bus terminal driving this window's LED and keypads")
+
+
+class WebSettings(ConfigModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class VoiceSettings(ConfigModel):
+    enabled: bool = True
+    voice: str = "cmn-latn-pinyin"
+    clips_dir: Path = Path("var/center/voice")
+
+
+class CenterConfig(ConfigModel):
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite under state_dir")
+    catalog: Path = Path("config/catalog")
+    state_dir: Path = Path("var/center")
+    outbox_backlog_alert: int = Field(200, ge=1, description="a terminal's unacked events before an alert")
+    housekeeping_period: float = Field(5.0, gt=0)
+    mqtt: MqttSettings = MqttSettings()
+    web: WebSettings = WebSettings()
+    queue: QueueSettings = QueueSettings()
+    voice: VoiceSettings = VoiceSettings()
+    log: LogSettings = LogSettings()
+    windows: dict[str, WindowSettings] = Field(min_length=1)

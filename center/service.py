@@ -1,0 +1,339 @@
+"""The hall control center: the queue engine joined to the hall link and the screens.
+
+Every window operation — from the counter console or a caller keypad — goes through
+`WindowDesk`, which runs it in the engine and, when it is a call, announces it at once on
+every channel (hall/calls, the window's LED, the hall display, the voice): a call that
+does not reach the screens is a bug (hall.md §3).
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+import threading
+from dataclasses import asdict
+from typing import Any, Callable
+
+from center.alerts import AlertKind
+from center.config import CenterConfig
+from center.db import open_database
+from center.hub import Hub
+from center.queue import QueueEngine
+from center.queue_errors import QueueError
+from center.queue_types import Call, CategoryRules
+from center.catalog_load import load_catalog
+from core.catalog import Catalog
+from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import OneTripError
+from mqtt.center import CenterLink, TerminalView
+from mqtt.contract import Event
+
+log = logging.getLogger("center")
+
+
+def plain(value: Any) -> Any:
+    """Engine results (dataclasses, enums) as JSON-ready data for MQTT and the web."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def category_rules(catalog: Catalog) -> list[CategoryRules]:
+    return [CategoryRules(code=c.letter, letter=c.letter, daily_cap=c.daily_cap, wait_target_min=c.wait_target_min,
+                          hours={wd: c.hours.periods(wd) for wd in range(7)}) for c in catalog.categories]
+
+
+class UnknownEventKind(OneTripError):
+    """A terminal sent an event kind the center does not know."""
+
+
+class CenterService:
+    def __init__(self, config: CenterConfig, *, clock: Clock = SYSTEM_CLOCK, link: CenterLink | None = None) -> None:
+        self.config = config
+        self.clock = clock
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = load_catalog(config.catalog)
+        url = config.database_url or f"sqlite:///{config.state_dir / 'center.sqlite'}"
+        self.db = open_database(url)
+        self.engine = QueueEngine(self.db, clock, category_rules(self.catalog), config.queue)
+        for code, window in config.windows.items():
+            self.engine.configure_window(code, window.categories, window.name, window.department)
+        self.hub = Hub()
+        self.link = link or CenterLink(config.mqtt, self, clock=clock)
+        self.announcers: list[Callable[[Call], None]] = []  # the voice queue joins here
+        self.desk = WindowDesk(self)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        for op in ("take_number", "check_in", "lookup_case"):
+            self.link.on_request(op, getattr(self, f"req_{op}"))
+        self.link.listeners.append(self._terminal_changed)
+        self.link.add_connect_hook(self.publish_catalog)
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        self.link.start()
+        self._thread = threading.Thread(target=self._housekeeping, name="center-housekeeping", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.link.stop()
+        if self._thread:
+            self._thread.join(3)
+        self.db.dispose()
+
+    def _housekeeping(self) -> None:
+        while not self._stop.wait(self.config.housekeeping_period):
+            try:
+                self.housekeeping()
+            except Exception:
+                log.exception("housekeeping failed")
+
+    def housekeeping(self) -> None:
+        """Alerts that depend on time passing, and the queue summary for every screen."""
+        for alert in self.engine.check_alerts():
+            self.hub.publish("alert", plain(alert))
+        for view in list(self.link.terminals.values()):
+            depth = view.telemetry.get("system").values.get("outbox_depth", 0) if "system" in view.telemetry else 0
+            self._alert(depth and depth >= self.config.outbox_backlog_alert, AlertKind.OUTBOX_BACKLOG,
+                        view.terminal, f"{view.terminal}: {depth} events not yet acknowledged")
+        self.publish_queue()
+
+    # ---- hall channels -----------------------------------------------------------------------
+    def publish_catalog(self) -> None:
+        self.link.publish_hall("catalog", self.catalog.to_snapshot(), retain=True)
+
+    def queue_summary(self) -> list[dict[str, Any]]:
+        names = {c.letter: c.name for c in self.catalog.categories}
+        return [{**plain(s), "name": names.get(s.category, s.category)} for s in self.engine.queue_summary()]
+
+    def publish_queue(self) -> None:
+        summary = {"categories": self.queue_summary(), "windows": plain(self.engine.window_states())}
+        self.link.publish_hall("queue", summary, retain=True, qos=0)
+        self.hub.publish("queue", summary)
+
+    def announce(self, call: Call) -> None:
+        data = plain(call)
+        self.link.publish_hall("calls", data)
+        self.hub.publish("call", data)
+        window = self.config.windows.get(call.window)
+        if window and window.bus and call.window.isdigit():
+            waiting = next((s.waiting for s in self.engine.queue_summary() if s.category == call.category), 0)
+            self.link.send_command(window.bus, "display", {"window": int(call.window), "number": call.number,
+                                                           "waiting": waiting}, ttl=30)
+        for announcer in self.announcers:
+            try:
+                announcer(call)
+            except Exception:
+                log.exception("announcer failed")
+
+    # ---- requests from kiosks -------------------------------------------------------------------
+    def _ticket_answer(self, ticket: Any) -> dict[str, Any]:
+        view = self.engine.ticket_view(ticket.id)
+        category = self.catalog.category(ticket.category)
+        item = self._item(ticket.item_code)
+        est = view.estimate
+        return {"ticket_id": str(ticket.id), "number": ticket.number, "category": ticket.category,
+                "category_name": category.name, "service": item.name if item else category.name,
+                "ahead": view.ahead, "last_called": view.last_called,
+                "wait_min": est.low_min if est.low_min is not None else 0,
+                "wait_max": est.high_min if est.high_min is not None else 0,
+                "window_area": item.window if item else category.window_area, "priority": ticket.priority,
+                "materials": [m.model_dump() for m in item.materials] if item else [],
+                "qr": f"onetrip:ticket:{ticket.number}:{ticket.id}"}
+
+    def _item(self, code: str | None) -> Any:
+        try:
+            return self.catalog.item(code) if code else None
+        except KeyError:
+            return None
+
+    def req_take_number(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
+        ticket = self.engine.issue_ticket(str(args.get("category", "")), str(args.get("channel") or "kiosk"),
+                                          citizen_key=args.get("citizen_key"), priority=args.get("priority"),
+                                          item_code=args.get("item_code"), terminal=terminal)
+        self.publish_queue()
+        return self._ticket_answer(ticket)
+
+    def req_check_in(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
+        appointment = self.engine.check_in(citizen_key=args.get("citizen_key"), code=args.get("code"),
+                                           terminal=terminal)
+        self.publish_queue()
+        slot = f"{self.engine.local(appointment.slot_start):%H:%M}-{self.engine.local(appointment.slot_end):%H:%M}"
+        return {**self._ticket_answer(appointment.ticket), "slot": slot, "appointment": appointment.code}
+
+    def req_lookup_case(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("case_number"):
+            cases = [self.engine.case(str(args["case_number"]))]
+        elif args.get("citizen_key"):
+            cases = self.engine.cases_of(str(args["citizen_key"]))
+        else:
+            raise QueueError("a case number or a card is needed")
+        return {"cases": [plain(c) for c in cases]}
+
+    # ---- events from terminals (the EventApplier the link calls) ----------------------------------
+    def apply(self, terminal: str, kind: str, event: Event) -> bool:
+        handler = getattr(self, f"evt_{kind}", None)
+        if handler is None:
+            raise UnknownEventKind(f"event kind {kind!r} from {terminal}")
+        if self.engine.already_applied(event.event_id):
+            return False
+        handler(terminal, event.data, event.event_id)
+        return True
+
+    def evt_ticket_printed(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
+        self.engine.apply_event(event_id, "ticket_printed", lambda conn: None)
+
+    def evt_ticket_cancelled(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
+        self.engine.cancel(int(data["ticket_id"]), str(data.get("reason", "cancelled")), event_id=event_id)
+        self.publish_queue()
+
+    def evt_rating(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
+        level, channel = int(data["level"]), str(data.get("channel", "pad"))
+        reasons = list(data.get("reasons") or []) or (["评价器差评，待回访核实原因"] if level <= 2 else [])
+        if data.get("window") is not None:
+            rating = self.engine.rate(level, window=str(data["window"]), reasons=reasons, channel=channel,
+                                      event_id=event_id)
+        else:
+            ticket = self.engine.find_ticket(str(data["ticket"]))
+            rating = self.engine.rate(level, ticket_id=ticket.id, reasons=reasons, channel=channel, event_id=event_id)
+        self.hub.publish("rating", plain(rating))
+
+    def evt_caller_key(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
+        self.desk.key(str(data["window"]), str(data["key"]), event_id)
+
+    def evt_help_requested(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
+        alert = self.engine.raise_alert(AlertKind.HELP, f"{terminal}:{event_id[:8]}",
+                                        f"帮办: {data.get('location', terminal)} {data.get('topic', '')}".strip(),
+                                        event_id=event_id)
+        self.hub.publish("alert", plain(alert))
+
+    # ---- terminals and devices ------------------------------------------------------------------------
+    def _alert(self, active: bool, kind: AlertKind, key: str, text: str) -> None:
+        if active:
+            self.hub.publish("alert", plain(self.engine.raise_alert(kind, key, text)))
+        elif self.engine.clear_alert(kind, key):
+            self.hub.publish("alert_cleared", {"kind": kind.value, "key": key})
+
+    def _terminal_changed(self, terminal: str, view: TerminalView) -> None:
+        for device, state in view.devices.items():
+            key = f"{terminal}/{device}"
+            offline = state.state == "offline" or not view.online
+            self._alert(offline and state.reason != "paper_out", AlertKind.DEVICE_OFFLINE, key,
+                        f"{key} {'terminal offline' if not view.online else state.reason or 'offline'}")
+            self._alert(view.online and state.reason == "paper_out", AlertKind.PAPER_OUT, key, f"{key} 缺纸")
+        self.hub.publish("terminal", self.terminal_summary(view))
+
+    def terminal_summary(self, view: TerminalView) -> dict[str, Any]:
+        return {"terminal": view.terminal, "online": view.online, "session": view.session,
+                "role": view.birth.role if view.birth else None,
+                "devices": {d: {**s.model_dump(), "stale": view.stale} for d, s in view.devices.items()},
+                "telemetry": {d: t.values for d, t in view.telemetry.items()}}
+
+
+class WindowDesk:
+    """The window actions of hall.md §3, for the console and the caller keypads alike."""
+
+    KEYS = {"recall": "recall", "give-up": "no_show", "hold": "hold", "call-back": "call_back_held",
+            "pause": "toggle_pause"}
+
+    def __init__(self, service: CenterService) -> None:
+        self.s = service
+
+    def _done(self, result: Any) -> Any:
+        if isinstance(result, Call):
+            self.s.announce(result)
+        self.s.hub.publish("windows", plain(self.s.engine.window_states()))
+        self.s.publish_queue()
+        return result
+
+    def _state(self, window: str) -> str:
+        return next(w.state.value for w in self.s.engine.window_states() if w.code == window)
+
+    def _complete(self, window: str, event_id: str) -> None:
+        """Keypads have no start/finish keys: the next call or an evaluation ends the service."""
+        state = self._state(window)
+        if state == "calling":
+            self.s.engine.start(window, event_id=f"{event_id}:start")
+            state = "serving"
+        if state == "serving":
+            self._done(self.s.engine.finish(window, event_id=f"{event_id}:finish"))
+
+    def key(self, window: str, key: str, event_id: str) -> Any:
+        """A caller keypad's key, applied once per event (the last step carries the event's id)."""
+        if key == "call":
+            self._complete(window, event_id)
+            return self.call_next(window, event_id=event_id)
+        if key == "evaluate":
+            self._complete(window, event_id)
+            self.s.engine.apply_event(event_id, "prompt_rating", lambda conn: None)
+            return self.prompt_rating(window)
+        action = self.KEYS.get(key)
+        if action is None:
+            log.info("caller key without an action", extra={"window": window, "key": key})
+            self.s.engine.apply_event(event_id, f"key:{key}", lambda conn: None)
+            return None
+        return getattr(self, action)(window, event_id=event_id)
+
+    def call_next(self, window: str, event_id: str | None = None) -> Call:
+        return self._done(self.s.engine.call_next(window, event_id=event_id))
+
+    def recall(self, window: str, event_id: str | None = None) -> Call:
+        return self._done(self.s.engine.recall(window, event_id=event_id))
+
+    def start(self, window: str, event_id: str | None = None) -> Any:
+        return self._done(self.s.engine.start(window, event_id=event_id))
+
+    def finish(self, window: str, create_case: bool = False, item_code: str | None = None,
+               event_id: str | None = None) -> Any:
+        return self._done(self.s.engine.finish(window, create_case=create_case, item_code=item_code,
+                                               event_id=event_id))
+
+    def no_show(self, window: str, event_id: str | None = None) -> Any:
+        return self._done(self.s.engine.no_show(window, event_id=event_id))
+
+    def hold(self, window: str, event_id: str | None = None) -> Any:
+        return self._done(self.s.engine.hold(window, event_id=event_id))
+
+    def call_back(self, window: str, ticket_id: int, event_id: str | None = None) -> Call:
+        return self._done(self.s.engine.call_back(window, ticket_id, event_id=event_id))
+
+    def call_back_held(self, window: str, event_id: str | None = None) -> Call:
+        held = self.s.engine.held_at(window)
+        if not held:
+            raise QueueError(f"window {window} holds no ticket")
+        return self.call_back(window, held[0].id, event_id=event_id)
+
+    def transfer(self, ticket_id: int, category: str, event_id: str | None = None) -> Any:
+        return self._done(self.s.engine.transfer(ticket_id, category, event_id=event_id))
+
+    def pause(self, window: str, reason: str, event_id: str | None = None) -> Any:
+        return self._done(self.s.engine.pause(window, reason, event_id=event_id))
+
+    def resume(self, window: str, event_id: str | None = None) -> Any:
+        return self._done(self.s.engine.resume(window, event_id=event_id))
+
+    def toggle_pause(self, window: str, event_id: str | None = None) -> Any:
+        if self._state(window) == "paused":
+            return self.resume(window, event_id=event_id)
+        return self.pause(window, "窗口暂停", event_id=event_id)
+
+    def sign_in(self, window: str, staff: str) -> Any:
+        return self._done(self.s.engine.sign_in(window, staff))
+
+    def sign_out(self, window: str) -> Any:
+        return self._done(self.s.engine.sign_out(window))
+
+    def prompt_rating(self, window: str, event_id: str | None = None) -> dict[str, Any]:
+        """Light the window's rating pad (一次一评: the service just finished is the one rated)."""
+        bus = self.s.config.windows[window].bus
+        if bus and window.isdigit():
+            self.s.link.send_command(bus, "start_rating", {"window": int(window)}, ttl=30)
+        self.s.hub.publish("rating_prompt", {"window": window})
+        return {"prompted": window}

@@ -1,0 +1,105 @@
+"""The center: queue throughput (bench/center_queue.py) and telemetry fan-in.
+
+Fan-in: publisher processes send telemetry for 2,000 simulated terminals × 5 devices every
+10 s (1,000 msg/s, QoS 0, as `TerminalLink.telemetry` does) through the real broker. In the
+same run a bare paho subscriber counts what arrives (the ceiling), and the center's
+`CenterLink` records the lag from each message's timestamp to its handling.
+Budget (DESIGN.md §5): 1,000 msg/s with < 1 s lag.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as paho
+
+from bench import center_queue
+from bench.stats import ms, pct
+from core.config import MqttSettings
+from mqtt.broker import Broker
+from mqtt.center import CenterLink
+from mqtt.contract import Telemetry, Topics, encode
+from mqtt.ledger import SqliteLedger
+
+RATE = int(os.environ.get("BENCH_FANIN_RATE", 1000))
+SECONDS = float(os.environ.get("BENCH_FANIN_SECONDS", 20))
+PUBLISHERS = 2
+TERMINALS, DEVICES = 2000, ("idcard", "printer", "scanner", "system", "bus")
+
+
+def _publish(port: int, share: int, offset: int, rate: float, seconds: float) -> None:
+    topics = Topics("bench")
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    interval, start, sent = 1.0 / rate, time.perf_counter(), 0
+    while (now := time.perf_counter()) - start < seconds:
+        due = int((now - start) * rate)
+        while sent < due:
+            terminal = f"kiosk-{(offset + sent * share) % TERMINALS:04d}"
+            device = DEVICES[sent % len(DEVICES)]
+            payload = encode(Telemetry(ts=time.time(), values={"frames_ok": sent, "state": "online"}))
+            client.publish(topics.dev_tele(terminal, device), payload, qos=0)
+            sent += 1
+        time.sleep(interval)
+    client.loop_stop()
+    client.disconnect()
+
+
+class LagProbe(CenterLink):
+    """The center's link, recording how late each telemetry message is handled."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lags: list[float] = []
+
+    def _on_telemetry(self, topic, msg) -> None:
+        super()._on_telemetry(topic, msg)
+        self.lags.append(time.time() - self.terminals[topic.terminal].telemetry[topic.name].ts)
+
+
+def fan_in(workdir: Path) -> list[str]:
+    with Broker(workdir=workdir / "broker") as broker:
+        settings = MqttSettings(port=broker.port, hall="bench")
+        center = LagProbe(settings, SqliteLedger(workdir / "ledger.sqlite"))
+        center.start()
+        center.wait_connected(5)
+        bare_count = [0]
+        bare = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+        bare.on_message = lambda c, u, m: bare_count.__setitem__(0, bare_count[0] + 1)
+        bare.connect("127.0.0.1", broker.port)
+        bare.subscribe(Topics("bench").all_terminals("dev/+/tele"), qos=0)
+        bare.loop_start()
+        time.sleep(0.5)
+        ctx = mp.get_context("spawn")
+        procs = [ctx.Process(target=_publish, args=(broker.port, PUBLISHERS, i, RATE / PUBLISHERS, SECONDS))
+                 for i in range(PUBLISHERS)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+        time.sleep(1.0)  # let the last messages drain
+        elapsed = SECONDS  # rates over the offered window, not the processes' start-up
+        bare.loop_stop()
+        center.stop()
+    got = len(center.lags)
+    return [f"telemetry fan-in: {RATE} msg/s offered for {SECONDS:.0f} s ({TERMINALS} terminals × {len(DEVICES)} devices "
+            f"/ 10 s), QoS 0, {PUBLISHERS} publisher processes",
+            f"  bare subscriber (ceiling): {bare_count[0]} msgs = {bare_count[0] / elapsed:.0f} msg/s",
+            f"  center link: {got} msgs = {got / elapsed:.0f} msg/s ({got / max(bare_count[0], 1):.3f} of the ceiling)",
+            f"  lag p50 {ms(pct(center.lags, 50))}  p99 {ms(pct(center.lags, 99))}  max {ms(max(center.lags))}"
+            f" (budget < 1 s)" if center.lags else "  no telemetry reached the center"]
+
+
+def run() -> list[str]:
+    lines = center_queue.run()
+    lines += fan_in(Path(tempfile.mkdtemp(prefix="onetrip-bench-center-")))
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(fan_in(Path(tempfile.mkdtemp(prefix="onetrip-bench-center-")))))

@@ -21,7 +21,7 @@ from drivers.sim.scanner import ScannerSim
 from drivers.sim.windowbus import WindowBusSim
 from mqtt.broker import Broker
 from onetrip.rig import Proc, free_port, terminal_config, wait_for
-from tests.localapi_client import ApiClient
+from onetrip.apiclient import ApiClient
 
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", 60))
 CARDS = 20

@@ -1,6 +1,7 @@
 """The center's config (config/hall.toml): storage, catalog, windows, web, queue rules."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
@@ -27,6 +28,13 @@ class VoiceSettings(ConfigModel):
     clips_dir: Path = Path("var/center/voice")
 
 
+class ClockSettings(ConfigModel):
+    """Demo and drill time: the hall day starts at `start` and runs `speed` times as fast."""
+
+    start: datetime | None = None
+    speed: float = Field(1.0, gt=0, le=10_000)
+
+
 class CenterConfig(ConfigModel):
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite under state_dir")
     catalog: Path = Path("config/catalog")
@@ -38,4 +46,5 @@ class CenterConfig(ConfigModel):
     queue: QueueSettings = QueueSettings()
     voice: VoiceSettings = VoiceSettings()
     log: LogSettings = LogSettings()
+    clock: ClockSettings = ClockSettings()
     windows: dict[str, WindowSettings] = Field(min_length=1)

@@ -23,7 +23,7 @@ from center.queue_errors import QueueError
 from center.queue_types import Call, CategoryRules
 from center.catalog_load import load_catalog
 from core.catalog import Catalog
-from core.clock import SYSTEM_CLOCK, Clock
+from core.clock import SYSTEM_CLOCK, Clock, ScaledClock
 from core.errors import OneTripError
 from mqtt.center import CenterLink, TerminalView
 from mqtt.contract import Event
@@ -49,14 +49,21 @@ def category_rules(catalog: Catalog) -> list[CategoryRules]:
                           hours={wd: c.hours.periods(wd) for wd in range(7)}) for c in catalog.categories]
 
 
+def hall_clock(config: CenterConfig) -> Clock:
+    """The wall clock, or the scaled demo/drill clock when `[clock] start` is set."""
+    if config.clock.start is None:
+        return SYSTEM_CLOCK
+    return ScaledClock(config.clock.start.timestamp(), config.clock.speed)
+
+
 class UnknownEventKind(OneTripError):
     """A terminal sent an event kind the center does not know."""
 
 
 class CenterService:
-    def __init__(self, config: CenterConfig, *, clock: Clock = SYSTEM_CLOCK, link: CenterLink | None = None) -> None:
+    def __init__(self, config: CenterConfig, *, clock: Clock | None = None, link: CenterLink | None = None) -> None:
         self.config = config
-        self.clock = clock
+        self.clock = clock = clock or hall_clock(config)
         config.state_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = load_catalog(config.catalog)
         url = config.database_url or f"sqlite:///{config.state_dir / 'center.sqlite'}"

@@ -12,7 +12,7 @@ from typing import Any
 
 from core.privacy import mask_text
 
-_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class IdNumberMask(logging.Filter):

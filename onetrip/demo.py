@@ -1,55 +1,59 @@
-"""`onetrip demo`: the hall on this machine with simulated devices.
+"""`onetrip demo` (`make demo`): the whole hall on this machine with simulated devices.
 
-Today: a real Mosquitto with the project's config, the center's link and one terminal's
-link exchanging a birth, a request and a response, and one event through the outbox.
+A Mosquitto broker, the center, two kiosk terminals (daemon + simulators + kiosk window)
+and one window-bus terminal driving the LED screens, caller keypads and rating pads of
+windows 1–4. With a display it runs until Ctrl-C; with `HEADLESS=1` (or no display) it
+runs a scripted hall day instead and writes a report.
 """
 from __future__ import annotations
 
 import argparse
-import tempfile
-import time
+import os
+import signal
+import threading
 from pathlib import Path
 
-from core.config import MqttSettings
-from mqtt.broker import Broker
-from mqtt.center import CenterLink
-from mqtt.contract import Birth, DeviceInfo
-from mqtt.ledger import SqliteLedger
-from mqtt.terminal import TerminalLink
+from core.paths import state_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workdir", type=Path, default=None, help="where state and logs go (default: a temp dir)")
+    parser.add_argument("--workdir", type=Path, default=None, help="state, logs and report (default: var/demo)")
+    parser.add_argument("--headless", action="store_true", default=os.environ.get("HEADLESS") == "1",
+                        help="run a scripted day and write a report (also when no display is present)")
+    parser.add_argument("--secure", action="store_true", default=os.environ.get("SECURE") == "1",
+                        help="TLS broker with per-terminal certificates and the ACL")
+    parser.add_argument("--speed", type=float, default=float(os.environ.get("DEMO_SPEED", 60)),
+                        help="how many times faster than real time the hall day runs (default 60)")
+    parser.add_argument("--visitors", type=int, default=int(os.environ.get("DEMO_VISITORS", 240)),
+                        help="citizens in the scripted day (headless)")
 
 
 def run(args: argparse.Namespace) -> int:
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="onetrip-demo-"))
-    with Broker(workdir=work / "broker") as broker:
-        settings = MqttSettings(port=broker.port, hall="demo")
-        print(f"broker   mosquitto on 127.0.0.1:{broker.port} (config/mosquitto/onetrip.conf)")
-        center = CenterLink(settings, SqliteLedger(work / "ledger.sqlite"))
-        counter = iter(range(1, 1000))
-        center.on_request("take_number", lambda t, a: {"number": f"{a['category']}{next(counter):03d}"})
-        center.listeners.append(lambda t, v: v.birth and print(
-            f"center   sees {t}: {'online' if v.online else 'offline'}, session {v.session}, "
-            f"devices {[d.name for d in v.birth.devices]}"))
-        center.start()
-        birth = lambda session: Birth(session=session, role="kiosk", software="onetrip 0.1.0", devices=[
-            DeviceInfo(name="idcard", family="idcard"), DeviceInfo(name="printer", family="escpos")])
-        kiosk = TerminalLink(settings, "kiosk-01", work / "kiosk-01", birth=birth)
-        kiosk.start()
-        deadline = time.monotonic() + 10
-        while not kiosk.center_reachable and time.monotonic() < deadline:
-            time.sleep(0.05)
-        started = time.perf_counter()
-        answer = kiosk.request("take_number", {"category": "A"})
-        print(f"kiosk-01 asked take_number → {answer} in {(time.perf_counter() - started) * 1e3:.1f} ms")
-        event_id = kiosk.emit("ticket_printed", {"number": answer["number"]})
-        while kiosk.outbox.depth():
-            time.sleep(0.05)
-        print(f"kiosk-01 event {event_id[:8]}… applied by the center and acknowledged: outbox empty")
-        kiosk.stop()
-        time.sleep(0.3)
-        center.stop()
-    print(f"demo state in {work}")
+    from onetrip.hall import Hall, clean
+
+    work = args.workdir or state_dir("demo")
+    clean(work)
+    headless = args.headless or not os.environ.get("DISPLAY")
+    hall = Hall(work, speed=args.speed, secure=args.secure)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"onetrip demo: starting the hall in {work} (hall time {hall.start_at:%a %Y-%m-%d %H:%M}, "
+          f"×{args.speed:g})", flush=True)
+    try:
+        hall.start(kiosk_windows=not headless)
+        hall.wait_ready()
+        print("\n".join(hall.addresses()), flush=True)
+        if headless:
+            from onetrip.day import run_day
+
+            report = run_day(hall, visitors=args.visitors)
+            print(f"report: {report}", flush=True)
+        else:
+            print("the hall is open; Ctrl-C closes it", flush=True)
+            stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("closing the hall…", flush=True)
+        hall.stop()
     return 0

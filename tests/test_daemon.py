@@ -22,7 +22,7 @@ from drivers.sim.windowbus import WindowBusSim
 from mqtt.center import CenterLink
 from mqtt.ledger import SqliteLedger
 from tests.conftest import wait_until
-from tests.localapi_client import ApiClient
+from onetrip.apiclient import ApiClient
 
 PIN = "2468"
 

@@ -1,4 +1,4 @@
-"""A blocking local-API client for tests: requests in, replies and pushed events out."""
+"""A blocking local-API client (tests, the demo day, fault drills): requests in, replies and events out."""
 from __future__ import annotations
 
 import itertools

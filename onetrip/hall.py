@@ -1,0 +1,165 @@
+"""The whole hall on one machine, as real processes: broker, center, terminals, simulators.
+
+Used by `onetrip demo`, the fault tests and `bench/chaos.py`/`bench/soak.py`. Every
+process is started the way systemd starts it in a hall (`onetrip center|daemon|sim|kiosk`)
+with configs written from the examples in config/; only ports and folders differ.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from core.paths import CONFIG_DIR
+from mqtt.broker import Broker
+from onetrip.rig import Proc, free_port, sim_config, terminal_config, wait_for, write_toml
+
+BUS_WINDOWS = {1: 1, 2: 2, 3: 3, 4: 4}
+
+
+def next_opening(tz: str = "Asia/Shanghai") -> datetime:
+    """08:30 on the next weekday morning, hall time: a demo day always starts at opening."""
+    now = datetime.now(ZoneInfo(tz))
+    day = now + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.replace(hour=8, minute=30, second=0, microsecond=0)
+
+
+@dataclass
+class Terminal:
+    name: str
+    config: Path
+    sim: Proc | None = None
+    daemon: Proc | None = None
+    kiosk: Proc | None = None
+    printer_port: int | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.config.parent / self.name / "kiosk.sock"
+
+    @property
+    def sim_dir(self) -> Path:
+        return self.config.parent / f"sim-{self.name}"
+
+    @property
+    def control(self) -> Path:
+        return self.sim_dir / "control.sock"
+
+
+@dataclass
+class Hall:
+    work: Path
+    kiosks: int = 2
+    speed: float = 60.0
+    secure: bool = False
+    broker_port: int | None = None
+    web_port: int | None = None
+    start_at: datetime = field(default_factory=next_opening)
+    terminals: dict[str, Terminal] = field(default_factory=dict)
+    broker: Broker | None = None
+    center: Proc | None = None
+
+    def __post_init__(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.logs = self.work / "logs"
+        self.broker_port = self.broker_port or free_port()
+        self.web_port = self.web_port or free_port()
+
+    @property
+    def web(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    # ---- configs -------------------------------------------------------------------------------
+    def center_config(self) -> Path:
+        data = tomllib.loads((CONFIG_DIR / "hall.toml").read_text(encoding="utf-8"))
+        data.update(catalog=str(CONFIG_DIR / "catalog"), state_dir=str(self.work / "center"))
+        data["mqtt"]["port"] = self.broker_port
+        data["web"]["port"] = self.web_port
+        data["voice"]["clips_dir"] = str(self.work / "voice")
+        data["clock"] = {"start": self.start_at, "speed": self.speed}
+        return write_toml(self.work / "hall.toml", data)
+
+    def _terminal(self, name: str, *, kiosk: bool) -> Terminal:
+        printer_port = free_port() if kiosk else None
+        config = terminal_config(self.work, name, self.broker_port, printer_port=printer_port, card=kiosk,
+                                 scanner=kiosk, bus_windows=None if kiosk else BUS_WINDOWS,
+                                 location=f"一楼自助服务区 {name}" if kiosk else "一楼窗口区")
+        sim_config(self.work, name, printer_port=printer_port, card=kiosk, scanner=kiosk,
+                   bus_addresses=() if kiosk else BUS_WINDOWS.values())
+        return Terminal(name, config, printer_port=printer_port)
+
+    # ---- lifecycle ----------------------------------------------------------------------------------
+    def start(self, *, kiosk_windows: bool = False) -> None:
+        self.broker = Broker(port=self.broker_port, workdir=self.work / "broker").start()
+        self.center = Proc("center", ["center", "--config", str(self.center_config())], self.logs)
+        for i in range(1, self.kiosks + 1):
+            self.terminals[f"kiosk-{i:02d}"] = self._terminal(f"kiosk-{i:02d}", kiosk=True)
+        self.terminals["bus-01"] = self._terminal("bus-01", kiosk=False)
+        for t in self.terminals.values():
+            t.sim = Proc(f"sim-{t.name}", ["sim", "--config", str(self.work / f"sim-{t.name}.toml"),
+                                           "--run-dir", str(t.sim_dir)], self.logs)
+        for t in self.terminals.values():
+            wait_for(t.control, 20, f"simulators of {t.name}")
+            t.daemon = self.start_daemon(t)
+        if kiosk_windows:
+            for t in self.terminals.values():
+                if t.printer_port is not None:
+                    t.kiosk = Proc(f"kiosk-app-{t.name}", ["kiosk", "--config", str(t.config)], self.logs)
+
+    def start_daemon(self, t: Terminal) -> Proc:
+        return Proc(f"daemon-{t.name}", ["daemon", "--config", str(t.config)], self.logs)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Every daemon's local API answers and says the center is reachable."""
+        from onetrip.apiclient import ApiClient
+
+        for t in self.terminals.values():
+            client = ApiClient(t.socket, timeout=timeout)
+            try:
+                wait_for(lambda: client.call("hello")["result"]["center_reachable"], timeout, f"{t.name} ready")
+            finally:
+                client.close()
+
+    def restart_center(self) -> None:
+        self.center = Proc("center", ["center", "--config", str(self.work / "hall.toml")], self.logs)
+
+    def procs(self) -> list[Proc]:
+        found = [self.center] + [p for t in self.terminals.values() for p in (t.kiosk, t.daemon, t.sim)]
+        return [p for p in found if p is not None]
+
+    def stop(self) -> None:
+        for t in self.terminals.values():
+            for p in (t.kiosk, t.daemon):
+                if p is not None:
+                    p.stop()
+        if self.center is not None:
+            self.center.stop()
+        for t in self.terminals.values():
+            if t.sim is not None:
+                t.sim.stop()
+        if self.broker is not None:
+            self.broker.stop()
+
+    def addresses(self) -> list[str]:
+        lines = [f"hall display   {self.web}/display",
+                 *(f"counter {w}      {self.web}/console?window={w}" for w in (1, 2, 3, 4, 5, 6)),
+                 f"control room   {self.web}/control",
+                 f"reports        {self.web}/reports",
+                 f"broker         mqtt://127.0.0.1:{self.broker_port}",
+                 f"logs           {self.logs}"]
+        for t in self.terminals.values():
+            lines.append(f"{t.name:<14} simulators: onetrip sim console at {t.control}")
+        return lines
+
+
+def clean(work: Path) -> None:
+    """A demo starts from nothing: remove what an earlier run left in its folder."""
+    if work.exists():
+        shutil.rmtree(work)
+    os.makedirs(work, exist_ok=True)

@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ProtocolError
+from core.sansio import NEED_DATA, NeedData
 
 VERSION: Final = 1
 MAX_LINE: Final = 1 << 20  # a catalog snapshot fits; anything longer is a broken peer
@@ -25,12 +26,6 @@ class LocalApiError(ProtocolError):
     """A line that is not a valid local-API message."""
 
 
-class _NeedData:
-    def __repr__(self) -> str:
-        return "NEED_DATA"
-
-
-NEED_DATA: Final = _NeedData()
 
 
 class LineCodec:
@@ -42,7 +37,7 @@ class LineCodec:
     def receive_data(self, data: bytes) -> None:
         self._buf += data
 
-    def next_event(self) -> dict[str, Any] | _NeedData:
+    def next_event(self) -> dict[str, Any] | NeedData:
         end = self._buf.find(b"\n")
         if end < 0:
             if len(self._buf) > MAX_LINE:

@@ -22,13 +22,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from core.errors import ProtocolError
-
-
-class NeedData(enum.Enum):
-    NEED_DATA = "need_data"
-
-
-NEED_DATA: Final = NeedData.NEED_DATA
+from core.sansio import NEED_DATA, NeedData
 
 
 class Role(str, enum.Enum):

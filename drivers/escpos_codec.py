@@ -10,7 +10,6 @@ offending bytes are consumed, so the caller can log it and go on, as a printer d
 from __future__ import annotations
 
 import codecs
-import enum
 import re
 from collections import deque
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from PIL import Image
 
 from core.devstate import ONLINE, Condition, DeviceState, Reason
 from core.errors import ProtocolError
+from core.sansio import NEED_DATA, NeedData
 
 ESC, GS, FS, DLE, EOT, LF, CR = 0x1B, 0x1D, 0x1C, 0x10, 0x04, 0x0A, 0x0D
 CHINESE_ON = b"\x1c&"  # FS &: two-byte GB18030 codes from here on
@@ -31,11 +31,6 @@ CODE_PAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "c
 _CONTROL = re.compile(rb"[\x00-\x1f]")
 
 
-class NeedData(enum.Enum):
-    NEED_DATA = "NEED_DATA"
-
-
-NEED_DATA = NeedData.NEED_DATA
 
 
 class EscPosError(ProtocolError):

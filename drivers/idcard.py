@@ -24,14 +24,13 @@ from pydantic import Field
 from core.config import ConfigModel
 from core.devstate import ONLINE, Condition, DeviceState, Reason
 from core.errors import DeviceError
+from core.sansio import NEED_DATA, NeedData
 from drivers.base import Driver, NoAnswer
 from drivers.idcard_card import Card, InvalidCard, parse_text
 from drivers.idcard_codec import (
-    NEED_DATA,
     Command,
     HostConnection,
     IdCardProtocolError,
-    NeedData,
     Op,
     ReadReply,
     Reply,

@@ -14,9 +14,10 @@ import enum
 import struct
 from collections import deque
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from core.errors import ProtocolError
+from core.sansio import NEED_DATA, NeedData
 
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
 HEADER_SIZE = len(PREAMBLE) + 2  # preamble + LEN_H LEN_L
@@ -35,13 +36,6 @@ def frame_size(body_size: int) -> int:
     return HEADER_SIZE + body_size + 1
 
 
-class _Sentinel(enum.Enum):
-    NEED_DATA = "NEED_DATA"
-
-
-NeedData = Literal[_Sentinel.NEED_DATA]
-NEED_DATA: NeedData = _Sentinel.NEED_DATA
-"""`next_event()` has no whole frame yet: feed more bytes."""
 
 
 class Status(enum.IntEnum):

@@ -25,8 +25,8 @@ from pydantic import Field, model_validator
 from core.config import ConfigModel
 from core.devstate import ONLINE, Condition, DeviceState, Reason
 from core.errors import DeviceError, ProtocolError
+from core.sansio import NEED_DATA, NeedData
 from drivers.base import Driver
-from drivers.bus_profile import NEED_DATA, NeedData
 from drivers.transport import TransportError, os_reason
 
 RECORD: Final = struct.Struct("llHHi")  # struct input_event on 64-bit Linux: 24 bytes

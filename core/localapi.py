@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Callable, Final, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -57,6 +57,28 @@ class LineCodec:
     @staticmethod
     def send(message: dict[str, Any]) -> bytes:
         return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def messages(recv: Callable[[int], bytes]) -> Iterator[dict[str, Any] | LocalApiError]:
+    """Every message arriving on a stream socket until it closes; a bad line comes as its error."""
+    codec = LineCodec()
+    while True:
+        try:
+            data = recv(65536)
+        except OSError:
+            return
+        if not data:
+            return
+        codec.receive_data(data)
+        while True:
+            try:
+                msg = codec.next_event()
+            except LocalApiError as exc:
+                yield exc
+                continue
+            if msg is NEED_DATA:
+                break
+            yield msg
 
 
 # ---- messages -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from core.errors import OneTripError
-from core.localapi import NEED_DATA, LineCodec, LocalApiError, parse_request, reply_error, reply_ok
+from core.localapi import LineCodec, LocalApiError, messages, parse_request, reply_error, reply_ok
 
 log = logging.getLogger("daemon.localapi")
 
@@ -40,24 +40,11 @@ class _Session(socketserver.BaseRequestHandler):
                 pass
 
     def handle(self) -> None:
-        codec = LineCodec()
-        while True:
-            try:
-                data = self.request.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            codec.receive_data(data)
-            while True:
-                try:
-                    obj = codec.next_event()
-                except LocalApiError as exc:
-                    self.send(reply_error(None, "BadRequest", str(exc)))
-                    continue
-                if obj is NEED_DATA:
-                    break
-                self.server.api.pool.submit(self.server.api._serve, self, obj)
+        for msg in messages(self.request.recv):
+            if isinstance(msg, LocalApiError):
+                self.send(reply_error(None, "BadRequest", str(msg)))
+            else:
+                self.server.api.pool.submit(self.server.api._serve, self, msg)
 
     def finish(self) -> None:
         self.server.api._detach(self)

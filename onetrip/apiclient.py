@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.localapi import NEED_DATA, LineCodec, LocalApiError
+from core.localapi import LineCodec, LocalApiError, messages
 
 
 class ApiClient:
@@ -32,28 +32,15 @@ class ApiClient:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        codec = LineCodec()
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            codec.receive_data(data)
-            while True:
-                try:
-                    msg = codec.next_event()
-                except LocalApiError:
-                    continue
-                if msg is NEED_DATA:
-                    break
-                if "event" in msg:
-                    self.events.put(msg)
-                else:
-                    with self._cond:
-                        self.replies[msg.get("id")] = msg
-                        self._cond.notify_all()
+        for msg in messages(self.sock.recv):
+            if isinstance(msg, LocalApiError):
+                continue
+            if "event" in msg:
+                self.events.put(msg)
+            else:
+                with self._cond:
+                    self.replies[msg.get("id")] = msg
+                    self._cond.notify_all()
 
     def send_raw(self, data: bytes) -> None:
         self.sock.sendall(data)

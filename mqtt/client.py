@@ -82,6 +82,11 @@ class Link:
         if s.ca_file:
             c.tls_set(ca_certs=str(s.ca_file), certfile=str(s.cert_file) if s.cert_file else None,
                       keyfile=str(s.key_file) if s.key_file else None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        # Without loop_start() paho's publish() writes from the caller's thread: two publishers can
+        # interleave partial packets (paho pops, half-sends, pushes back) and an SSL socket breaks
+        # outright ("bad record mac"). Registering a write hook makes every write go through our
+        # network thread, woken by paho's socket pair.
+        c.on_socket_register_write = lambda *args: None
         if s.username:
             c.username_pw_set(s.username, s.password)
         c.on_socket_open = self._guard(self._socket_open)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from core.paths import CONFIG_DIR
 from mqtt.broker import Broker
+from mqtt.pki import SecureHall
 from onetrip.rig import Proc, free_port, sim_config, terminal_config, wait_for, write_toml
 
 BUS_WINDOWS = {1: 1, 2: 2, 3: 3, 4: 4}
@@ -64,6 +65,7 @@ class Hall:
     terminals: dict[str, Terminal] = field(default_factory=dict)
     broker: Broker | None = None
     center: Proc | None = None
+    pki: SecureHall | None = None
 
     def __post_init__(self) -> None:
         self.work.mkdir(parents=True, exist_ok=True)
@@ -79,7 +81,7 @@ class Hall:
     def center_config(self) -> Path:
         data = tomllib.loads((CONFIG_DIR / "hall.toml").read_text(encoding="utf-8"))
         data.update(catalog=str(CONFIG_DIR / "catalog"), state_dir=str(self.work / "center"))
-        data["mqtt"]["port"] = self.broker_port
+        data["mqtt"].update(port=self.broker_port, **self.tls("center"))
         data["web"]["port"] = self.web_port
         data["voice"]["clips_dir"] = str(self.work / "voice")
         data["clock"] = {"start": self.start_at, "speed": self.speed}
@@ -89,18 +91,30 @@ class Hall:
         printer_port = free_port() if kiosk else None
         config = terminal_config(self.work, name, self.broker_port, printer_port=printer_port, card=kiosk,
                                  scanner=kiosk, bus_windows=None if kiosk else BUS_WINDOWS,
-                                 location=f"一楼自助服务区 {name}" if kiosk else "一楼窗口区")
+                                 location=f"一楼自助服务区 {name}" if kiosk else "一楼窗口区", tls=self.tls(name))
         sim_config(self.work, name, printer_port=printer_port, card=kiosk, scanner=kiosk,
                    bus_addresses=() if kiosk else BUS_WINDOWS.values())
         return Terminal(name, config, printer_port=printer_port)
 
+    def tls(self, identity: str) -> dict[str, str]:
+        """The `[mqtt]` keys for connecting as `identity` in the secured profile (none otherwise)."""
+        if self.pki is None:
+            return {}
+        s = self.pki.settings(identity)
+        return {"ca_file": str(s.ca_file), "cert_file": str(s.cert_file), "key_file": str(s.key_file)}
+
     # ---- lifecycle ----------------------------------------------------------------------------------
     def start(self, *, kiosk_windows: bool = False) -> None:
-        self.broker = Broker(port=self.broker_port, workdir=self.work / "broker").start()
-        self.center = Proc("center", ["center", "--config", str(self.center_config())], self.logs)
-        for i in range(1, self.kiosks + 1):
-            self.terminals[f"kiosk-{i:02d}"] = self._terminal(f"kiosk-{i:02d}", kiosk=True)
-        self.terminals["bus-01"] = self._terminal("bus-01", kiosk=False)
+        names = [f"kiosk-{i:02d}" for i in range(1, self.kiosks + 1)] + ["bus-01"]
+        if self.secure:  # TLS only, a certificate per terminal, the ACL of DESIGN.md §3
+            self.pki = SecureHall(self.work / "broker", ["center", *names], hall="demo", port=self.broker_port)
+            self.broker = self.pki.broker.start()
+        else:
+            self.broker = Broker(port=self.broker_port, workdir=self.work / "broker").start()
+        center_config = self.center_config()
+        for name in names:
+            self.terminals[name] = self._terminal(name, kiosk=name.startswith("kiosk"))
+        self.center = Proc("center", ["center", "--config", str(center_config)], self.logs)
         for t in self.terminals.values():
             t.sim = Proc(f"sim-{t.name}", ["sim", "--config", str(self.work / f"sim-{t.name}.toml"),
                                            "--run-dir", str(t.sim_dir)], self.logs)
@@ -151,7 +165,8 @@ class Hall:
                  *(f"counter {w}      {self.web}/console?window={w}" for w in (1, 2, 3, 4, 5, 6)),
                  f"control room   {self.web}/control",
                  f"reports        {self.web}/reports",
-                 f"broker         mqtt://127.0.0.1:{self.broker_port}",
+                 f"broker         {'mqtts' if self.secure else 'mqtt'}://127.0.0.1:{self.broker_port}"
+                 + (f" (CA and certificates in {self.pki.pki})" if self.pki else ""),
                  f"logs           {self.logs}"]
         for t in self.terminals.values():
             lines.append(f"{t.name:<14} simulators: onetrip sim console at {t.control}")

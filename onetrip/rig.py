@@ -59,7 +59,8 @@ def write_toml(path: Path, data: dict[str, Any]) -> Path:
 
 def terminal_config(run: Path, terminal: str, broker_port: int, *, printer_port: int | None = None,
                     card: bool = True, scanner: bool = True, bus_windows: dict[int, int] | None = None,
-                    hall: str = "demo", telemetry_period: float = 10.0, location: str = "") -> Path:
+                    hall: str = "demo", telemetry_period: float = 10.0, location: str = "",
+                    tls: dict[str, str] | None = None) -> Path:
     """A terminal config whose devices are the simulators under `run/sim-<terminal>/`."""
     sims = run / f"sim-{terminal}"
     devices: dict[str, Any] = {}
@@ -78,7 +79,7 @@ def terminal_config(run: Path, terminal: str, broker_port: int, *, printer_port:
         "citizen_key_secret": DEMO_SECRET,
         "maintenance_pin_sha256": hashlib.sha256(DEMO_PIN.encode()).hexdigest(),
         "state_dir": str(run / terminal), "debounce": 1.0,
-        "mqtt": {"host": "127.0.0.1", "port": broker_port, "hall": hall},
+        "mqtt": {"host": "127.0.0.1", "port": broker_port, "hall": hall, **(tls or {})},
         "local_api": {"socket": str(run / terminal / "kiosk.sock")},
         "telemetry": {"period": telemetry_period},
         "devices": devices,

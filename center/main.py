@@ -1,14 +1,76 @@
-"""`onetrip center`: the hall control center."""
+"""`onetrip center`: the hall control center — queue engine, hall link and web screens."""
 from __future__ import annotations
 
 import argparse
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from types import FrameType
 
+import uvicorn
+
+from center.config import CenterConfig
+from center.service import CenterService
+from center.web import CenterWeb, create_app
+from core.config import load_config
 from core.paths import CONFIG_DIR
+
+log = logging.getLogger("center")
+
+SCREENS = {"hall display 大厅显示屏": "/display", "counter console 窗口叫号": "/console?window={window}",
+           "control room 大厅管理": "/control", "reports 统计报表": "/reports", "metrics": "/metrics"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=str(CONFIG_DIR / "hall.toml"), help="hall config (TOML)")
 
 
+def addresses(config: CenterConfig) -> list[str]:
+    host = "127.0.0.1" if config.web.host in ("0.0.0.0", "::", "") else config.web.host
+    base = f"http://{host}:{config.web.port}"
+    first_window = next(iter(config.windows))
+    return [f"  {name:<28} {base}{path.format(window=first_window)}" for name, path in SCREENS.items()]
+
+
+class Server(uvicorn.Server):
+    """uvicorn that ends the screens' event streams first, so SIGTERM or Ctrl-C does not wait
+    on displays that never close their connection, and stops the center once the web is
+    down — before uvicorn re-raises the signal it caught, which ends the process."""
+
+    def __init__(self, config: uvicorn.Config, web: CenterWeb, on_stopped: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.web = web
+        self.on_stopped = on_stopped
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.web.close_streams()
+        super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        self.on_stopped()
+
+
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("onetrip center: the center service lands with the center issue")
+    config = load_config(args.config, CenterConfig)
+    service = CenterService(config)
+    service.start()
+    stopped = threading.Event()
+
+    def stop() -> None:
+        if not stopped.is_set():
+            stopped.set()
+            service.stop()
+            log.info("center stopped")
+
+    app = create_app(service)
+    server = Server(uvicorn.Config(app, host=config.web.host, port=config.web.port, log_config=None,
+                                   timeout_graceful_shutdown=3, lifespan="on"), app.state.web, stop)
+    print(f"onetrip center: {service.catalog.header.hall}, MQTT {config.mqtt.host}:{config.mqtt.port}", flush=True)
+    print("\n".join(addresses(config)), flush=True)
+    try:
+        server.run()
+    finally:
+        stop()  # also when the web never started (port taken)
+    return 0 if server.started else 1

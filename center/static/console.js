@@ -1,0 +1,161 @@
+// Counter console: one window's actions (call, recall, start, finish, no-show, hold, call back,
+// transfer, pause, rating) with F-key shortcuts; the engine's refusals shown as plain messages.
+"use strict";
+
+const WINDOW = new URLSearchParams(location.search).get("window");
+const TICKET_STATES = {called: "已呼叫", serving: "办理中"};
+// Which buttons make sense in each window state (the server still has the last word).
+const ENABLED = {
+  idle: ["call", "pause", "rating"],
+  calling: ["recall", "start", "no_show", "hold", "transfer"],
+  serving: ["finish", "hold", "transfer"],
+  paused: ["resume"],
+  closed: [],
+};
+let detail = null;
+
+const DONE = {
+  call: (r) => `已呼叫 ${r.number}，请等候群众到窗口`,
+  recall: (r) => `已重呼 ${r.number}`,
+  start: (r) => `开始办理 ${r.number}`,
+  finish: (r) => `${r.ticket.number} 已办结` + (r.case ? `，办件编号 ${r.case.case_no}` : ""),
+  no_show: (r) => `${r.number} 已过号`,
+  hold: (r) => `${r.number} 已挂起`,
+  call_back: (r) => `已回呼 ${r.number}`,
+  transfer: (r) => `${r.number} 已转至 ${r.category} 类等候`,
+  pause: (r) => `窗口已暂停（${r.pause_reason}）`,
+  resume: () => "窗口已恢复",
+  rating: () => "已邀请群众评价",
+  sign_in: (r) => `${r.staff} 已签到`,
+  sign_out: () => "已签退",
+};
+
+function categoryName(letter) {
+  const c = detail.categories.find((x) => x.letter === letter);
+  return c ? `${c.letter} ${c.name}` : letter;
+}
+
+function render(data) {
+  detail = data;
+  const w = data.window;
+  document.title = `${w.name} · 窗口叫号`;
+  $("#window-name").textContent = `${w.name}（${w.categories.join(" ")}）`;
+  const badge = $("#window-state");
+  badge.textContent = WINDOW_STATES[w.state] + (w.pause_reason ? `：${w.pause_reason}` : "");
+  badge.className = `badge ${w.state}`;
+  $("#staff").textContent = w.staff ? `工号 ${w.staff}` : "";
+  $("#sign-out").hidden = !["idle", "paused"].includes(w.state);
+  $("#sign-in").hidden = w.state !== "closed";
+  $("#desk").hidden = w.state === "closed";
+  if (w.state === "closed") { $("#staff-id").focus(); return; }
+  renderTicket(data.ticket, w);
+  renderButtons(w.state);
+  renderOptions(data.ticket);
+  renderQueue(data.queue, data.held, w.state);
+}
+
+function renderTicket(t, w) {
+  $("#ticket-number").textContent = t ? t.number : "—";
+  const state = $("#ticket-state");
+  state.textContent = t ? TICKET_STATES[t.state] || t.state : "";
+  state.className = `badge ${w.state}`;
+  state.hidden = !t;
+  const priority = $("#ticket-priority");
+  priority.hidden = !(t && t.priority);
+  priority.textContent = t && t.priority ? `绿色通道：${t.priority}` : "";
+  $("#ticket-info").textContent = t
+    ? `${categoryName(t.category)}${t.item_name ? " · " + t.item_name : ""} · ${hhmm(t.issued_at)} 取号` +
+      (t.recalls ? ` · 已重呼 ${t.recalls} 次` : "")
+    : w.state === "paused" ? "窗口暂停中：按 F8 恢复" : "空闲：按 F1 呼叫下一位";
+}
+
+function renderButtons(windowState) {
+  const enabled = ENABLED[windowState] || [];
+  for (const button of document.querySelectorAll(".actions button")) {
+    button.disabled = !enabled.includes(button.dataset.action);
+  }
+  $('[data-action="pause"]').hidden = windowState === "paused";
+  $('[data-action="resume"]').hidden = windowState !== "paused";
+}
+
+function renderOptions(t) {
+  const items = detail.items.filter((i) => !t || i.category === t.category);
+  fill($("#item"), el("option", {value: ""}, "（不指定事项）"),
+    items.map((i) => el("option", {value: i.code, selected: t && t.item_code === i.code}, `${i.code} ${i.name}`)));
+  fill($("#transfer-to"), detail.categories.filter((c) => !t || c.letter !== t.category)
+    .map((c) => el("option", {value: c.letter}, `${c.letter} ${c.name}`)));
+}
+
+function renderQueue(queue, held, windowState) {
+  $("#queue-count").textContent = `${queue.length}${queue.length >= 12 ? "+" : ""} 人`;
+  fill($("#queue"), queue.length ? queue.map((t) => el("li", {},
+    el("span", {class: "num"}, t.number),
+    el("span", {class: "meta"}, `${hhmm(t.issued_at)} 取号${t.priority ? " · 绿色通道" : ""}${t.tier === 0 ? " · 预约" : ""}`)))
+    : el("li", {class: "empty"}, "暂无等候"));
+  fill($("#held"), held.length ? held.map((t) => el("li", {},
+    el("span", {class: "num"}, t.number),
+    el("span", {class: "meta"}, `${hhmm(t.issued_at)} 取号 · 挂起中`),
+    el("button", {class: "small", disabled: windowState !== "idle", dataset: {ticket: t.id},
+      onclick: () => act("call_back", {ticket_id: t.id})}, "回呼")))
+    : el("li", {class: "empty"}, "无"));
+}
+
+function bodyFor(action) {
+  if (action === "finish") return {create_case: $("#create-case").checked, item_code: $("#item").value || null};
+  if (action === "transfer") return {category: $("#transfer-to").value};
+  if (action === "pause") return {reason: $("#pause-reason").value};
+  return {};
+}
+
+async function act(action, body = bodyFor(action), messageBox = $("#message")) {
+  try {
+    const data = await api(`/api/windows/${encodeURIComponent(WINDOW)}/${action}`, body);
+    render(data);
+    notify(messageBox, DONE[action](data.result), "ok");
+  } catch (err) {
+    notify(messageBox, err.message, "error", err.detail || "");
+  }
+}
+
+async function load() {
+  try {
+    render(await api(`/api/windows/${encodeURIComponent(WINDOW)}`));
+  } catch (err) {
+    notify($("#message"), err.message, "error", err.detail || "");
+  }
+}
+
+async function pick() {
+  $("#pick").hidden = false;
+  const data = await api("/api/windows");
+  fill($("#window-list"), data.windows.map((w) =>
+    el("a", {href: `/console?window=${encodeURIComponent(w.code)}`}, `${w.name}（${WINDOW_STATES[w.state]}）`)));
+}
+
+function setup() {
+  for (const button of document.querySelectorAll(".actions button")) {
+    button.append(el("span", {class: "key"}, button.dataset.key));
+    button.addEventListener("click", () => act(button.dataset.action));
+  }
+  $("#sign-in-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act("sign_in", {staff: $("#staff-id").value}, $("#sign-in-message"));
+  });
+  $("#sign-out").addEventListener("click", () => act("sign_out"));
+  document.addEventListener("keydown", (event) => {
+    if (!/^F([1-9])$/.test(event.key)) return;
+    event.preventDefault();  // F1 help, F5 reload: the desk's keys win on this page
+    const button = [...document.querySelectorAll(`.actions button[data-key="${event.key}"]`)]
+      .find((b) => !b.hidden && !b.disabled);
+    if (button && !$("#desk").hidden) button.click();
+  });
+  let pending = null;
+  const refresh = () => { clearTimeout(pending); pending = setTimeout(load, 150); };
+  live({open: load, windows: refresh, queue: refresh}, (up) => {
+    $("#link").textContent = up ? "已连接" : "连接中断";
+    $("#link").classList.toggle("down", !up);
+  });
+}
+
+startClock($("#clock"));
+hallReady.then(WINDOW ? setup : pick);

@@ -1,0 +1,456 @@
+"""The center's web screens: hall display, counter console, control room and reports.
+
+`create_app(service)` returns a Starlette app: static pages (local assets only — halls run
+on intranets), a JSON API over `CenterService`, `/events` (server-sent events from the
+hub), the voice of each call at `/voice/{announcement_id}.wav`, CSV reports and
+`/metrics`. Building the app does no I/O; the lifespan starts the two background jobs
+(filling the voice clip cache, sampling telemetry) and stops them.
+
+Every refusal of the engine reaches the browser as JSON `{"error", "message", "detail"}`
+with a Chinese message a window clerk can act on, never a stack trace.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from center import metrics, reports, screens
+from center.queue_errors import InvalidTransition, QueueError, UnknownWindow
+from center.ratings import FollowUpAction
+from center.service import CenterService, WindowDesk, plain
+from center.telemetry import TelemetryHistory
+from center.voice import Voice, VoiceError
+from core.errors import OneTripError, RequestTimeout
+
+log = logging.getLogger("center.web")
+
+STATIC = Path(__file__).with_name("static")
+PAGES = {"/": "index.html", "/display": "display.html", "/console": "console.html", "/control": "control.html",
+         "/reports": "reports.html"}
+KEEPALIVE_S = 10.0   # a comment line on a quiet stream, so proxies keep it open
+WAKE_S = 1.0
+COMMANDS = ("test_page", "restart_driver", "rebirth")
+COMMAND_TIMEOUT_S = 5.0
+TELEMETRY_STALE_S = 60.0
+
+# What a clerk reads when the engine refuses (the engine's own text follows as the detail).
+MESSAGES = {
+    "NoTicketWaiting": "当前没有等候的号", "UnknownWindow": "没有这个窗口", "UnknownTicket": "没有这个号",
+    "UnknownCategory": "没有这个业务类别", "NotIssuingNow": "当前不在取号时间", "DailyCapReached": "今日号源已取完",
+    "NotRateable": "没有可评价的办结业务", "AlreadyRated": "该次服务已评价（一次一评）",
+    "ReasonRequired": "差评须填写原因", "UnknownFollowUp": "没有这条差评整改记录",
+    "ReactivationExpired": "过号已超时，请重新取号", "RequestTimeout": "终端未在规定时间内应答",
+    "UnknownCase": "没有这个办件", "VoiceError": "语音合成失败", "SlotFull": "该时段预约已满",
+}
+STATES = {
+    "idle": "空闲", "calling": "呼叫中", "serving": "办理中", "paused": "暂停", "closed": "未签到",
+    "waiting": "等候", "called": "已呼叫", "held": "挂起", "done": "已办结", "no_show": "过号",
+    "cancelled": "作废", "open": "待整改", "rectified": "已整改", "appealed": "申诉中", "changed meanwhile": "已被他人改变",
+}
+ACTIONS = {
+    "call the next ticket": "呼叫下一位", "recall": "重呼", "start serving": "开始办理", "finish": "办结",
+    "no-show": "过号", "hold": "挂起", "call a ticket back": "回呼", "transfer": "转移", "pause": "暂停",
+    "resume": "恢复", "sign in": "签到", "sign out": "签退", "cancel": "作废", "rectify": "记录整改",
+    "return visit": "记录回访", "appeal": "申诉", "appeal upheld": "裁定申诉成立", "appeal rejected": "驳回申诉",
+    "close": "关闭", "close before the return visit (回访)": "在回访前关闭",
+}
+
+
+def error_body(exc: Exception) -> dict[str, str]:
+    name = type(exc).__name__
+    message = MESSAGES.get(name, "操作未完成")
+    if isinstance(exc, InvalidTransition):
+        message = f"当前状态为「{STATES.get(exc.state, exc.state)}」，不能{ACTIONS.get(exc.action, exc.action)}"
+    return {"error": name, "message": message, "detail": str(exc)}
+
+
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    status = 504 if isinstance(exc, RequestTimeout) else 404 if isinstance(exc, UnknownWindow) else 409
+    return JSONResponse(error_body(exc), status)
+
+
+async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "BadRequest", "message": "请求内容不正确", "detail": str(exc)}, 400)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": "HTTPError", "message": "页面或接口不存在" if exc.status_code == 404 else "请求失败",
+                         "detail": str(exc.detail)}, exc.status_code)
+
+
+async def _internal(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("request failed", extra={"path": request.url.path})
+    return JSONResponse({"error": "InternalError", "message": "系统内部错误，已记录日志", "detail": type(exc).__name__},
+                        500)
+
+
+class Timing:
+    """ASGI middleware: time to the first response byte, per route template (not /events)."""
+
+    def __init__(self, app: ASGIApp, histogram: metrics.LatencyHistogram) -> None:
+        self.app, self.histogram = app, histogram
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/events":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                route = scope.get("route")
+                self.histogram.observe(getattr(route, "path", "unmatched"), scope["method"],
+                                       time.perf_counter() - start)
+            await send(message)
+
+        await self.app(scope, receive, timed)
+
+
+def _json(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(plain(data), status)
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError("a JSON object is expected")  # noqa: TRY004  (a bad request, answered 400)
+    return data
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = str(body.get(key) or "").strip()
+    if not value:
+        raise ValueError(f"{key} is required")
+    return value
+
+
+# Console actions: (desk, window, body, current ticket id or None) → result
+DeskAction = Callable[[WindowDesk, str, dict[str, Any], Callable[[], int]], Any]
+DESK_ACTIONS: dict[str, DeskAction] = {
+    "sign_in": lambda d, w, b, t: d.sign_in(w, _text(b, "staff")),
+    "sign_out": lambda d, w, b, t: d.sign_out(w),
+    "call": lambda d, w, b, t: d.call_next(w),
+    "recall": lambda d, w, b, t: d.recall(w),
+    "start": lambda d, w, b, t: d.start(w),
+    "finish": lambda d, w, b, t: d.finish(w, create_case=bool(b.get("create_case")),
+                                          item_code=b.get("item_code") or None),
+    "no_show": lambda d, w, b, t: d.no_show(w),
+    "hold": lambda d, w, b, t: d.hold(w),
+    "call_back": lambda d, w, b, t: d.call_back(w, int(_text(b, "ticket_id"))),
+    "transfer": lambda d, w, b, t: d.transfer(int(b.get("ticket_id") or t()), _text(b, "category")),
+    "pause": lambda d, w, b, t: d.pause(w, _text(b, "reason")),
+    "resume": lambda d, w, b, t: d.resume(w),
+    "rating": lambda d, w, b, t: d.prompt_rating(w),
+}
+
+
+class CenterWeb:
+    """The handlers, with what they share: the service, the voice, telemetry and timings."""
+
+    def __init__(self, service: CenterService, voice: Voice | None, history: TelemetryHistory,
+                 telemetry_period: float) -> None:
+        self.s = service
+        self.voice = voice
+        self.history = history
+        self.telemetry_period = telemetry_period
+        self.latency = metrics.LatencyHistogram()
+        self.stopping = threading.Event()
+        self.sse_limiter = anyio.CapacityLimiter(512)  # one parked thread per open screen
+        self.sse_clients = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.stopping.clear()
+        if self.voice is not None:
+            threading.Thread(target=self._prepare_voice, args=(self.voice,), name="voice-clips", daemon=True).start()
+        sampler = asyncio.create_task(self._sample_telemetry())
+        try:
+            yield
+        finally:
+            self.close_streams()
+            sampler.cancel()
+
+    def close_streams(self) -> None:
+        """End the screens' event streams (before the server drains its connections)."""
+        self.stopping.set()
+
+    @staticmethod
+    def _prepare_voice(voice: Voice) -> None:
+        try:
+            made = voice.prepare()
+            log.info("voice clips ready", extra={"synthesised": made})
+        except (VoiceError, OSError) as exc:
+            log.warning("voice clips not prepared; calls will be synthesised live", extra={"error": str(exc)})
+
+    async def _sample_telemetry(self) -> None:
+        while True:
+            self.history.sample(self.s.link.terminals)
+            await asyncio.sleep(self.telemetry_period)
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def _today(self) -> str:
+        return self.s.engine.local().date().isoformat()
+
+    def _midnight(self) -> float:
+        return datetime.combine(self.s.engine.local().date(), dtime(), self.s.engine.tz).timestamp()
+
+    def _categories(self) -> list[dict[str, Any]]:
+        return [{"letter": c.letter, "name": c.name, "wait_target_min": c.wait_target_min}
+                for c in self.s.catalog.categories]
+
+    def _window(self, code: str) -> dict[str, Any]:
+        view = next((w for w in self.s.engine.window_states() if w.code == code), None)
+        if view is None or code not in self.s.config.windows:
+            raise UnknownWindow(code)
+        day = self._today()
+        ticket = None
+        if view.ticket_number:
+            t = self.s.engine.find_ticket(view.ticket_number)
+            names = {i.code: i.name for i in self.s.catalog.items}
+            ticket = {**plain(t), "item_name": names.get(t.item_code or "")}
+        return {
+            "window": plain(view), "ticket": ticket, "bus": self.s.config.windows[code].bus,
+            "queue": screens.window_queue(self.s.db, code, day),
+            "held": self.s.engine.held_at(code),
+            "categories": self._categories(),
+            "items": [{"code": i.code, "name": i.name, "category": i.category} for i in self.s.catalog.items
+                      if i.category in view.categories],
+        }
+
+    def _terminal(self, view: Any, now: float) -> dict[str, Any]:
+        summary = self.s.terminal_summary(view)
+        born = {d.name: d for d in view.birth.devices} if view.birth else {}
+        for name, device in summary["devices"].items():
+            tele = view.telemetry.get(name)
+            info = born.get(name)
+            device.update(family=info.family if info else None, model=info.model if info else None,
+                          firmware=info.firmware if info else None,
+                          telemetry_age_s=round(now - tele.ts, 1) if tele else None)
+            device["stale"] = device["stale"] or (tele is not None and now - tele.ts > TELEMETRY_STALE_S)
+        return {**summary, "since": view.since, "last_seq": view.last_seq,
+                "system_age_s": round(now - view.telemetry["system"].ts, 1) if "system" in view.telemetry else None}
+
+    # ---- pages and live events -----------------------------------------------------------------
+    async def page(self, request: Request) -> Response:
+        return FileResponse(STATIC / PAGES[request.url.path], media_type="text/html; charset=utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
+    async def events(self, request: Request) -> StreamingResponse:
+        hub = self.s.hub
+
+        async def stream() -> AsyncIterator[str]:
+            q = hub.subscribe()  # here, so a stream never started never stays subscribed
+            self.sse_clients += 1
+            quiet = 0.0
+            try:
+                yield "retry: 2000\n\n"
+                while not self.stopping.is_set():  # checked every second, so shutdown never waits on screens
+                    try:
+                        msg = await anyio.to_thread.run_sync(q.get, True, WAKE_S, abandon_on_cancel=True,
+                                                             limiter=self.sse_limiter)
+                    except queue.Empty:
+                        quiet += WAKE_S
+                        if quiet >= KEEPALIVE_S:
+                            quiet = 0.0
+                            yield ": keepalive\n\n"
+                        continue
+                    quiet = 0.0
+                    data = json.dumps(msg["data"], ensure_ascii=False)
+                    yield f"id: {msg['id']}\nevent: {msg['kind']}\ndata: {data}\n\n"
+            finally:
+                self.sse_clients -= 1
+                hub.unsubscribe(q)
+
+        return StreamingResponse(stream(), media_type="text/event-stream; charset=utf-8",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    def hall(self, request: Request) -> JSONResponse:
+        """The hall's name, time zone and clock: screens show the hall's time, not their PC's."""
+        return _json({"hall": self.s.catalog.header.hall, "tz": self.s.engine.settings.timezone,
+                      "now": self.s.clock.time()})
+
+    # ---- hall display ---------------------------------------------------------------------------
+    def display(self, request: Request) -> JSONResponse:
+        return _json({"hall": self.s.catalog.header.hall, "categories": self.s.queue_summary(),
+                      "calls": screens.recent_calls(self.s.db, self._midnight()),
+                      "voice": self.voice is not None})
+
+    def voice_wav(self, request: Request) -> Response:
+        if self.voice is None:
+            raise HTTPException(404, "voice is disabled in this hall's config")
+        call = screens.announcement(self.s.db, int(request.path_params["announcement_id"]))
+        if call is None:
+            raise HTTPException(404, "no such announcement")
+        path = self.voice.call_audio(call["number"], call["window"], call["window_name"])
+        return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "max-age=86400"})
+
+    # ---- counter console ----------------------------------------------------------------------------
+    def windows(self, request: Request) -> JSONResponse:
+        return _json({"windows": self.s.engine.window_states(), "categories": self._categories()})
+
+    def window(self, request: Request) -> JSONResponse:
+        return _json(self._window(request.path_params["window"]))
+
+    async def window_action(self, request: Request) -> JSONResponse:
+        code, action = request.path_params["window"], request.path_params["action"]
+        if action not in DESK_ACTIONS:
+            raise HTTPException(404, f"no window action {action!r}")
+        body = await _body(request)
+        if code not in self.s.config.windows:
+            raise UnknownWindow(code)
+
+        def current_ticket() -> int:
+            number = next(w.ticket_number for w in self.s.engine.window_states() if w.code == code)
+            if number is None:
+                raise QueueError(f"window {code} has no current ticket")
+            return self.s.engine.find_ticket(number).id
+
+        def run() -> dict[str, Any]:
+            result = DESK_ACTIONS[action](self.s.desk, code, body, current_ticket)
+            return {"ok": True, "action": action, "result": plain(result), **self._window(code)}
+
+        return _json(await anyio.to_thread.run_sync(run))
+
+    # ---- appointments ---------------------------------------------------------------------------
+    async def book_appointment(self, request: Request) -> JSONResponse:
+        """Book a slot for the appointment platform (预约): only the citizen's keyed hash travels."""
+        body = await _body(request)
+        slot_start, slot_end = (datetime.fromisoformat(_text(body, k)) for k in ("slot_start", "slot_end"))
+        appointment = await anyio.to_thread.run_sync(lambda: self.s.engine.book_appointment(
+            _text(body, "category"), _text(body, "citizen_key"), slot_start, slot_end,
+            item_code=body.get("item_code") or None, channel=str(body.get("channel") or "web")))
+        return _json(appointment)
+
+    # ---- control room -------------------------------------------------------------------------------
+    def control(self, request: Request) -> JSONResponse:
+        targets = {c.letter: c.wait_target_min for c in self.s.catalog.categories}
+        now = self.s.clock.time()
+        follow_ups = self.s.engine.open_follow_ups()
+        rated = screens.ratings_by_id(self.s.db, [f.rating_id for f in follow_ups])
+        return _json({
+            "hall": self.s.catalog.header.hall, "now": now,
+            "categories": [{**c, "wait_target_min": targets.get(c["category"])} for c in self.s.queue_summary()],
+            "windows": self.s.engine.window_states(),
+            "alerts": self.s.engine.list_alerts(),
+            "terminals": [self._terminal(v, now) for v in sorted(self.s.link.terminals.values(),
+                                                                 key=lambda v: v.terminal)],
+            "follow_ups": [{**plain(f), "rating": rated.get(f.rating_id)} for f in follow_ups],
+            "ratings": screens.ratings_since(self.s.db, self._midnight()),
+            "link": {"connected": self.s.link.connected, **dict(self.s.link.stats)},
+        })
+
+    def telemetry(self, request: Request) -> JSONResponse:
+        return _json(self.history.terminal(request.path_params["terminal"]))
+
+    async def ack_alert(self, request: Request) -> JSONResponse:
+        body = await _body(request)
+        alert = self.s.engine.ack_alert(_text(body, "kind"), _text(body, "key"), _text(body, "by"))
+        if alert is None:
+            raise HTTPException(404, "no such alert")
+        self.s.hub.publish("alert", plain(alert))
+        return _json(alert)
+
+    async def follow_up_step(self, request: Request) -> JSONResponse:
+        body = await _body(request)
+        action = FollowUpAction(request.path_params["action"])
+        follow_up = self.s.engine.follow_up_step(int(request.path_params["follow_up_id"]), action,
+                                                 _text(body, "by"), body.get("note") or None)
+        return _json(follow_up)
+
+    async def command(self, request: Request) -> JSONResponse:
+        terminal, name = request.path_params["terminal"], request.path_params["name"]
+        if name not in COMMANDS:
+            raise HTTPException(404, f"no remote command {name!r}")
+        if terminal not in self.s.link.terminals:
+            raise HTTPException(404, f"no terminal {terminal!r}")
+        args = (await _body(request)).get("args") or {}
+        result = await anyio.to_thread.run_sync(
+            lambda: self.s.link.command(terminal, name, args, timeout=COMMAND_TIMEOUT_S))
+        return _json(result.model_dump(), 200 if result.ok else 409)
+
+    # ---- reports and metrics ------------------------------------------------------------------------
+    def _report(self, request: Request) -> tuple[str, str, str, list[reports.ReportRow]]:
+        q = request.query_params
+        by = q.get("by", "category")
+        first = q.get("from") or q.get("day") or self._today()
+        last = q.get("to") or q.get("day") or first
+        for day in (first, last):
+            date.fromisoformat(day)
+        labels = {"category": {c.letter: f"{c.letter} {c.name}" for c in self.s.catalog.categories},
+                  "window": {code: w.name for code, w in self.s.config.windows.items()}}.get(by, {})
+        rows = reports.report(reports.visits(self.s.db, self.s.engine.tz, first, last), by, labels)
+        return by, first, last, rows
+
+    def report(self, request: Request) -> JSONResponse:
+        by, first, last, rows = self._report(request)
+        return _json({"by": by, "from": first, "to": last, "rows": rows, "groups": reports.GROUPS})
+
+    def report_csv(self, request: Request) -> Response:
+        by, first, last, rows = self._report(request)
+        name = f"onetrip-report-{by}-{first}{'' if first == last else '_' + last}.csv"
+        return Response(reports.to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def metrics(self, request: Request) -> Response:
+        return Response(metrics.render(self.s, self.latency, self.sse_clients), media_type=metrics.CONTENT_TYPE)
+
+
+def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_period: float = 5.0,
+               history: TelemetryHistory | None = None) -> Starlette:
+    """The web app over a built (not necessarily started) service; cheap: no I/O here.
+
+    `voice` defaults to the config's voice settings (None when voice is disabled)."""
+    if voice is None and service.config.voice.enabled:
+        voice = Voice(service.config.voice)
+    web = CenterWeb(service, voice, history or TelemetryHistory(), telemetry_period)
+    routes = [
+        *(Route(path, web.page) for path in PAGES),
+        Route("/events", web.events),
+        Route("/api/hall", web.hall),
+        Route("/api/display", web.display),
+        Route("/api/windows", web.windows),
+        Route("/api/windows/{window}", web.window),
+        Route("/api/windows/{window}/{action}", web.window_action, methods=["POST"]),
+        Route("/api/appointments", web.book_appointment, methods=["POST"]),
+        Route("/api/control", web.control),
+        Route("/api/telemetry/{terminal}", web.telemetry),
+        Route("/api/alerts/ack", web.ack_alert, methods=["POST"]),
+        Route("/api/follow-ups/{follow_up_id:int}/{action}", web.follow_up_step, methods=["POST"]),
+        Route("/api/terminals/{terminal}/commands/{name}", web.command, methods=["POST"]),
+        Route("/api/reports", web.report),
+        Route("/reports.csv", web.report_csv),
+        Route("/voice/{announcement_id:int}.wav", web.voice_wav),
+        Route("/metrics", web.metrics),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    handlers: dict[Any, Any] = {OneTripError: _refused, ValueError: _bad_request,
+                                HTTPException: _http_error, Exception: _internal}
+    app = Starlette(routes=routes, middleware=[Middleware(Timing, histogram=web.latency)],
+                    exception_handlers=handlers, lifespan=web.lifespan)
+    app.state.web = web
+    return app

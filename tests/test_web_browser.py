@@ -1,0 +1,181 @@
+"""The screens in real headless Chromium against the app under uvicorn, a real CenterService
+on a real Mosquitto and a temp SQLite: a clerk signs in, calls with F1, the hall display
+shows and voices the call, a rating reaches the control room and the reports.
+Screenshots of every screen land in the test's tmp dir."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from center.service import CenterService
+from center.web import create_app
+from core.clock import FakeClock
+from tests.conftest import wait_until
+from tests.web_helpers import CHROMIUM_ARGS, DAY, Kiosk, WebServer, rate, serve
+
+pytest_plugins = ["tests.web_fixtures"]
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(service: CenterService) -> Iterator[WebServer]:
+    s = WebServer(create_app(service, telemetry_period=0.05)).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def page_errors() -> Iterator[list[str]]:
+    """Script errors of every page a test opens: a test fails on any."""
+    errors: list[str] = []
+    yield errors
+    assert errors == []
+
+
+@pytest.fixture
+def open_page(browser: Browser, page_errors: list[str]) -> Iterator:
+    pages: list[Page] = []
+
+    def opener(url: str, width: int = 1600, height: int = 1000) -> Page:
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+        page.on("pageerror", lambda exc: page_errors.append(f"{url}: {exc}"))
+        page.goto(url)
+        pages.append(page)
+        return page
+
+    yield opener
+    for page in pages:
+        page.close()
+
+
+def test_console_call_reaches_the_display_and_the_rating_the_reports(
+        server: WebServer, open_page, service: CenterService, clock: FakeClock, tmp_path: Path) -> None:
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    display = open_page(f"{server.url}/display", 1920, 1080)
+    expect(display.locator("#categories .cat")).to_have_count(len(service.catalog.categories))
+    expect(display.locator("#hall")).to_have_text("示范市市民中心")
+
+    console = open_page(f"{server.url}/console?window=3")
+    expect(console.locator("#sign-in")).to_be_visible()
+    expect(console.locator("#desk")).to_be_hidden()
+    console.fill("#staff-id", "s003")
+    console.click("#sign-in-form button")
+    expect(console.locator("#desk")).to_be_visible()
+    expect(console.locator("#staff")).to_have_text("工号 s003")
+
+    console.keyboard.press("F1")  # nobody waits yet: the engine's refusal, in plain words
+    expect(console.locator("#message")).to_contain_text("当前没有等候的号")
+    expect(console.locator("#message")).not_to_contain_text("Traceback")
+
+    ticket = service.req_take_number("kiosk-01", {"category": "B"})
+    expect(console.locator("#queue li .num").first).to_have_text(ticket["number"])
+    with display.expect_response(re.compile(r"/voice/\d+\.wav$")) as voice:
+        console.keyboard.press("F1")
+    expect(console.locator("#ticket-number")).to_have_text("B001")
+    expect(console.locator("#message")).to_contain_text("已呼叫 B001")
+    expect(display.locator("#now-number")).to_have_text("B001")
+    expect(display.locator("#now-window")).to_have_text("请到 3号窗口 办理")
+    assert voice.value.status in (200, 206) and voice.value.headers["content-type"] == "audio/wav"
+    call_id = voice.value.url.rsplit("/", 1)[1].removesuffix(".wav")
+    expect(display.locator("body")).to_have_attribute("data-voice-last", call_id)
+    display.screenshot(path=str(shots / "display.png"))
+
+    console.keyboard.press("F3")
+    expect(console.locator("#window-state")).to_have_text("办理中")
+    console.keyboard.press("F4")
+    expect(console.locator("#message")).to_contain_text("B001 已办结，办件编号 20261123")
+    console.keyboard.press("F9")
+    expect(console.locator("#message")).to_contain_text("已邀请群众评价")
+    console.screenshot(path=str(shots / "console.png"), full_page=True)
+    rate(service, 5, "3")
+
+    service.req_take_number("kiosk-02", {"category": "C"})
+    serve(service, clock, "3", 40, 420)
+    rate(service, 1, "3", ["办理时间太长"])
+
+    control = open_page(f"{server.url}/control", 1600, 1200)
+    expect(control.locator("#rating-summary")).to_have_text("2 条，满意率 50.0%")
+    expect(control.locator("#windows .tile").nth(2)).to_contain_text("s003")
+    follow_up = control.locator("#follow-ups li.follow-up")
+    expect(follow_up).to_contain_text("办理时间太长")
+    control.fill("#operator", "duty-7")
+    control.locator("#operator").dispatch_event("change")
+    follow_up.locator("input").fill("已电话回访，致歉")
+    follow_up.locator('button[data-action="return_visit"]').click()
+    expect(control.locator("#message")).to_contain_text("已回访：已记录")
+    [opened] = service.engine.open_follow_ups()
+    assert [(s.kind, s.by, s.note) for s in opened.steps][-1] == ("return_visit", "duty-7", "已电话回访，致歉")
+    alert = control.locator('#alerts li[data-kind="bad_rating"]')
+    alert.locator("button").click()
+    expect(alert).to_contain_text("duty-7 已确认")
+    assert any(a.kind == "bad_rating" and a.acked_by == "duty-7" for a in service.engine.list_alerts())
+    control.screenshot(path=str(shots / "control.png"), full_page=True)
+
+    reports = open_page(f"{server.url}/reports?by=window&day={DAY}", 1600, 1000)
+    row = reports.locator("#table tbody tr", has_text="3号窗口")
+    expect(row.locator("td")).to_have_text(["3号窗口", "2", "2", "0", re.compile(r"[\d.]+"), re.compile(r"[\d.]+"),
+                                            re.compile(r"[\d.]+"), re.compile(r"[\d.]+"), "2", "50.0%"])
+    expect(reports.locator("#chart-satisfaction svg rect.bar")).to_have_count(1)
+    expect(reports.locator("#csv")).to_have_attribute("href", f"/reports.csv?by=window&from={DAY}&to={DAY}")
+    reports.locator('#groups button[data-by="staff"]').click()
+    expect(reports.locator("#table tbody tr").first.locator("td").first).to_have_text("s003")
+    reports.screenshot(path=str(shots / "reports.png"), full_page=True)
+    assert sorted(p.name for p in shots.iterdir()) == ["console.png", "control.png", "display.png", "reports.png"]
+
+
+def test_control_room_shows_devices_and_sends_commands(
+        server: WebServer, open_page, service: CenterService, clock: FakeClock, mqtt_settings, tmp_path: Path) -> None:
+    kiosk = Kiosk(mqtt_settings, tmp_path / "kiosk", clock).start()
+    history = server.app.state.web.history
+    try:
+        kiosk.telemetry(3, settle=lambda i: wait_until(
+            lambda: len(history.terminal("kiosk-01").get("system", {}).get("ts", [])) == i + 1))
+        control = open_page(f"{server.url}/control", 1600, 1200)
+        terminal = control.locator('#terminals .terminal[data-terminal="kiosk-01"]')
+        expect(terminal).to_contain_text("在线")
+        expect(terminal.locator('tr[data-device="idcard"]')).to_contain_text("降级")
+        expect(terminal.locator('tr[data-device="printer"] .spark path')).to_have_count(3)
+        control.fill("#operator", "duty-7")
+        terminal.locator('button[data-command="test_page"]').click()
+        expect(control.locator("#message")).to_contain_text("测试打印：终端已执行")
+        terminal.locator('tr[data-device="idcard"] button[data-command="restart_driver"]').click()
+        expect(control.locator("#message")).to_contain_text("重启 idcard：终端已执行")
+        assert kiosk.commands == [("test_page", {}), ("restart_driver", {"device": "idcard"})]
+    finally:
+        kiosk.stop()
+    expect(terminal).to_contain_text("离线", timeout=10_000)
+    expect(terminal.locator('tr[data-device="printer"]')).to_contain_text("过期")
+
+
+def test_display_voices_calls_one_after_another(server: WebServer, open_page, service: CenterService) -> None:
+    display = open_page(f"{server.url}/display", 1920, 1080)
+    expect(display.locator("#categories .cat")).to_have_count(len(service.catalog.categories))
+    requested: list[str] = []
+    display.on("request", lambda r: requested.append(r.url) if "/voice/" in r.url else None)
+    for window, staff in (("1", "s001"), ("2", "s002")):
+        service.desk.sign_in(window, staff)
+    for _ in range(2):
+        service.req_take_number("kiosk-01", {"category": "A"})
+    first = service.desk.call_next("1")
+    second = service.desk.call_next("2")
+    expect(display.locator("#now-number")).to_have_text(second.number)
+    expect(display.locator("#recent li").first).to_contain_text(first.number)
+    # the second call's voice is fetched once the first has played (or failed to)
+    expect(display.locator("body")).to_have_attribute("data-voice-last", str(second.announcement_id), timeout=20_000)
+    assert [u.rsplit("/", 1)[1] for u in requested[:2]] == [f"{first.announcement_id}.wav",
+                                                            f"{second.announcement_id}.wav"]

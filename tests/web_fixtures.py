@@ -1,0 +1,36 @@
+"""Fixtures of the web tests: one voice clip cache per session, the Monday 10:00 clock, and
+a started CenterService on the test broker with the demo hall's config and a fresh SQLite.
+
+Test modules load them with `pytest_plugins = ["tests.web_fixtures"]`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from center.service import CenterService
+from core.clock import FakeClock
+from core.config import MqttSettings
+from tests.web_helpers import hall_config, monday_clock
+
+
+@pytest.fixture(scope="session")
+def clips_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One voice clip cache for the session: clips are synthesised once, as in a hall."""
+    return tmp_path_factory.mktemp("voice")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return monday_clock()
+
+
+@pytest.fixture
+def service(tmp_path: Path, mqtt_settings: MqttSettings, clock: FakeClock, clips_dir: Path) -> Iterator[CenterService]:
+    svc = CenterService(hall_config(tmp_path / "center", mqtt_settings, clips_dir), clock=clock)
+    svc.start()
+    assert svc.link.wait_connected(5)
+    yield svc
+    svc.stop()

@@ -1,13 +1,12 @@
 """The center's config (config/hall.toml): storage, catalog, windows, web, queue rules."""
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
 
 from center.queue_types import QueueSettings
-from core.config import ConfigModel, LogSettings, MqttSettings
+from core.config import ClockSettings, ConfigModel, LogSettings, MqttSettings
 
 
 class WindowSettings(ConfigModel):
@@ -26,13 +25,6 @@ class VoiceSettings(ConfigModel):
     enabled: bool = True
     voice: str = "cmn-latn-pinyin"
     clips_dir: Path = Path("var/center/voice")
-
-
-class ClockSettings(ConfigModel):
-    """Demo and drill time: the hall day starts at `start` and runs `speed` times as fast."""
-
-    start: datetime | None = None
-    speed: float = Field(1.0, gt=0, le=10_000)
 
 
 class CenterConfig(ConfigModel):

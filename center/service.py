@@ -23,7 +23,7 @@ from center.queue_errors import QueueError
 from center.queue_types import Call, CategoryRules
 from center.catalog_load import load_catalog
 from core.catalog import Catalog
-from core.clock import SYSTEM_CLOCK, Clock, ScaledClock
+from core.clock import Clock
 from core.errors import OneTripError
 from mqtt.center import CenterLink, TerminalView
 from mqtt.contract import Event
@@ -32,7 +32,12 @@ log = logging.getLogger("center")
 
 
 def plain(value: Any) -> Any:
-    """Engine results (dataclasses, enums) as JSON-ready data for MQTT and the web."""
+    """Engine results (dataclasses, enums) as JSON-ready data for MQTT and the web.
+
+    Floats are kept to the millisecond: a full-precision small float (0.012345678901234567)
+    has 18 digits after its point, which the wire's ID-number guard rightly refuses."""
+    if isinstance(value, float):
+        return round(value, 3)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: plain(v) for k, v in asdict(value).items()}
     if isinstance(value, dict):
@@ -49,13 +54,6 @@ def category_rules(catalog: Catalog) -> list[CategoryRules]:
                           hours={wd: c.hours.periods(wd) for wd in range(7)}) for c in catalog.categories]
 
 
-def hall_clock(config: CenterConfig) -> Clock:
-    """The wall clock, or the scaled demo/drill clock when `[clock] start` is set."""
-    if config.clock.start is None:
-        return SYSTEM_CLOCK
-    return ScaledClock(config.clock.start.timestamp(), config.clock.speed)
-
-
 class UnknownEventKind(OneTripError):
     """A terminal sent an event kind the center does not know."""
 
@@ -63,7 +61,7 @@ class UnknownEventKind(OneTripError):
 class CenterService:
     def __init__(self, config: CenterConfig, *, clock: Clock | None = None, link: CenterLink | None = None) -> None:
         self.config = config
-        self.clock = clock = clock or hall_clock(config)
+        self.clock = clock = clock or config.clock.clock()
         config.state_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = load_catalog(config.catalog)
         url = config.database_url or f"sqlite:///{config.state_dir / 'center.sqlite'}"
@@ -107,9 +105,11 @@ class CenterService:
         for alert in self.engine.check_alerts():
             self.hub.publish("alert", plain(alert))
         for view in list(self.link.terminals.values()):
-            depth = view.telemetry.get("system").values.get("outbox_depth", 0) if "system" in view.telemetry else 0
-            self._alert(depth and depth >= self.config.outbox_backlog_alert, AlertKind.OUTBOX_BACKLOG,
-                        view.terminal, f"{view.terminal}: {depth} events not yet acknowledged")
+            system = view.telemetry["system"].values if "system" in view.telemetry else {}
+            depth, full = system.get("outbox_depth", 0), bool(system.get("outbox_full"))
+            self._alert(full or bool(depth and depth >= self.config.outbox_backlog_alert), AlertKind.OUTBOX_BACKLOG,
+                        view.terminal, f"{view.terminal}: {depth} events not yet acknowledged"
+                        + ("; the outbox is full and refuses new events" if full else ""))
         self.publish_queue()
 
     # ---- hall channels -----------------------------------------------------------------------
@@ -218,6 +218,13 @@ class CenterService:
     def evt_help_requested(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
         alert = self.engine.raise_alert(AlertKind.HELP, f"{terminal}:{event_id[:8]}",
                                         f"帮办: {data.get('location', terminal)} {data.get('topic', '')}".strip(),
+                                        event_id=event_id)
+        self.hub.publish("alert", plain(alert))
+
+    def evt_outbox_overflow(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
+        """A terminal refused events at a full outbox: kept as an alert until staff handle it."""
+        alert = self.engine.raise_alert(AlertKind.OUTBOX_BACKLOG, f"{terminal}:refused",
+                                        f"{terminal}: outbox full, events refused {int(data.get('refused', 0))} times",
                                         event_id=event_id)
         self.hub.publish("alert", plain(alert))
 

@@ -292,7 +292,7 @@ class CenterWeb:
     def hall(self, request: Request) -> JSONResponse:
         """The hall's name, time zone and clock: screens show the hall's time, not their PC's."""
         return _json({"hall": self.s.catalog.header.hall, "tz": self.s.engine.settings.timezone,
-                      "now": self.s.clock.time()})
+                      "now": self.s.clock.time(), "speed": getattr(self.s.clock, "speed", 1.0)})
 
     # ---- hall display ---------------------------------------------------------------------------
     def display(self, request: Request) -> JSONResponse:

@@ -73,9 +73,11 @@ class ScaledClock:
     minutes, on any day of the week. Intervals and timeouts (`monotonic`, `sleep`) stay real.
     """
 
-    def __init__(self, start: float, speed: float = 1.0) -> None:
+    def __init__(self, start: float, speed: float = 1.0, anchor: float | None = None) -> None:
+        """`anchor`: the wall-clock time at which hall time was `start`; every process of one
+        hall is given the same anchor, so their clocks agree however late each one started."""
         self.start, self.speed = start, speed
-        self._wall0 = time.time()
+        self._wall0 = time.time() if anchor is None else anchor
 
     def time(self) -> float:
         return self.start + (time.time() - self._wall0) * self.speed

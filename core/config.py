@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from core.clock import Clock
 
 ENV_PREFIX = "ONETRIP__"
 M = TypeVar("M", bound=BaseModel)
@@ -38,6 +42,25 @@ class MqttSettings(ConfigModel):
     username: str | None = None
     password: str | None = None
     request_timeout: float = Field(3.0, gt=0)
+
+
+class ClockSettings(ConfigModel):
+    """Demo and drill time: the hall day starts at `start` and runs `speed` times as fast.
+
+    Every process of one hall must get the same three values (`anchor` = the wall-clock
+    epoch seconds at which hall time was `start`); unset, hall time is the wall clock.
+    """
+
+    start: datetime | None = None
+    speed: float = Field(1.0, gt=0, le=10_000)
+    anchor: float | None = None
+
+    def clock(self) -> "Clock":
+        from core.clock import SYSTEM_CLOCK, ScaledClock
+
+        if self.start is None:
+            return SYSTEM_CLOCK
+        return ScaledClock(self.start.timestamp(), self.speed, self.anchor)
 
 
 class LogSettings(ConfigModel):

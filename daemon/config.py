@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from core.config import ConfigModel, LogSettings, MqttSettings, parse_config
+from core.config import ClockSettings, ConfigModel, LogSettings, MqttSettings, parse_config
 from core.errors import ConfigError
 
 # family -> (module, settings class, driver class)
@@ -44,10 +44,12 @@ class DaemonConfig(ConfigModel):
     elderly_age: int = Field(60, ge=50, le=90)
     state_dir: Path = Path("var/terminal")
     debounce: float = Field(1.0, ge=0, le=30, description="seconds a device must stay offline before it is reported")
+    outbox_max_rows: int = Field(50_000, ge=1, description="unacknowledged events kept before new ones are refused")
     mqtt: MqttSettings = MqttSettings()
     local_api: LocalApiSettings = LocalApiSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     log: LogSettings = LogSettings()
+    clock: ClockSettings = ClockSettings()
     devices: dict[str, dict[str, Any]] = {}
 
 

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         print(f"{args.config}: ok ({setup.config.terminal}, {len(setup.devices)} devices, hash {setup.config_hash})")
         return 0
-    terminal = Terminal(setup)
+    terminal = Terminal(setup, clock=setup.config.clock.clock())
     signal.signal(signal.SIGTERM, lambda *_: terminal.request_stop())
     terminal.start()
     try:

@@ -7,6 +7,7 @@ with configs written from the examples in config/; only ports and folders differ
 from __future__ import annotations
 
 import os
+import time
 import shutil
 import tomllib
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ class Hall:
         self.work.mkdir(parents=True, exist_ok=True)
         self.logs = self.work / "logs"
         self.broker_port = self.broker_port or free_port()
+        self.anchor = time.time()
         self.web_port = self.web_port or free_port()
 
     @property
@@ -84,17 +86,22 @@ class Hall:
         data["mqtt"].update(port=self.broker_port, **self.tls("center"))
         data["web"]["port"] = self.web_port
         data["voice"]["clips_dir"] = str(self.work / "voice")
-        data["clock"] = {"start": self.start_at, "speed": self.speed}
+        data["clock"] = self.clock_settings()
         return write_toml(self.work / "hall.toml", data)
 
     def _terminal(self, name: str, *, kiosk: bool) -> Terminal:
         printer_port = free_port() if kiosk else None
         config = terminal_config(self.work, name, self.broker_port, printer_port=printer_port, card=kiosk,
                                  scanner=kiosk, bus_windows=None if kiosk else BUS_WINDOWS,
-                                 location=f"一楼自助服务区 {name}" if kiosk else "一楼窗口区", tls=self.tls(name))
+                                 location=f"一楼自助服务区 {name}" if kiosk else "一楼窗口区", tls=self.tls(name),
+                                 clock=self.clock_settings())
         sim_config(self.work, name, printer_port=printer_port, card=kiosk, scanner=kiosk,
                    bus_addresses=() if kiosk else BUS_WINDOWS.values())
         return Terminal(name, config, printer_port=printer_port)
+
+    def clock_settings(self) -> dict[str, object]:
+        """One hall clock for every process: the same start, speed and wall-clock anchor."""
+        return {"start": self.start_at, "speed": self.speed, "anchor": self.anchor}
 
     def tls(self, identity: str) -> dict[str, str]:
         """The `[mqtt]` keys for connecting as `identity` in the secured profile (none otherwise)."""

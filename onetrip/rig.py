@@ -60,7 +60,7 @@ def write_toml(path: Path, data: dict[str, Any]) -> Path:
 def terminal_config(run: Path, terminal: str, broker_port: int, *, printer_port: int | None = None,
                     card: bool = True, scanner: bool = True, bus_windows: dict[int, int] | None = None,
                     hall: str = "demo", telemetry_period: float = 10.0, location: str = "",
-                    tls: dict[str, str] | None = None) -> Path:
+                    tls: dict[str, str] | None = None, clock: dict[str, Any] | None = None) -> Path:
     """A terminal config whose devices are the simulators under `run/sim-<terminal>/`."""
     sims = run / f"sim-{terminal}"
     devices: dict[str, Any] = {}
@@ -82,6 +82,7 @@ def terminal_config(run: Path, terminal: str, broker_port: int, *, printer_port:
         "mqtt": {"host": "127.0.0.1", "port": broker_port, "hall": hall, **(tls or {})},
         "local_api": {"socket": str(run / terminal / "kiosk.sock")},
         "telemetry": {"period": telemetry_period},
+        **({"clock": clock} if clock else {}),
         "devices": devices,
     })
 

@@ -68,13 +68,15 @@ const pad2 = (n) => String(n).padStart(2, "0");
 const WEEKDAYS = {Sun: "日", Mon: "一", Tue: "二", Wed: "三", Thu: "四", Fri: "五", Sat: "六"};
 
 // Screens show the hall's time in the hall's time zone, whatever the PC's clock and zone say:
-// `hallReady` fetches both once; until it resolves the PC's own are used.
-const HALL = {tz: undefined, offsetMs: 0, name: ""};
+// `hallReady` fetches both once; until it resolves the PC's own are used. A demo or drill hall
+// runs its clock `speed` times as fast, so the page advances hall time at that speed too.
+const HALL = {tz: undefined, hallMs: 0, pcMs: 0, speed: 1, name: ""};
 const hallReady = (async () => {
   try {
     const sent = Date.now();
     const data = await api("/api/hall");
-    Object.assign(HALL, {tz: data.tz, name: data.hall, offsetMs: data.now * 1000 - (sent + Date.now()) / 2});
+    Object.assign(HALL, {tz: data.tz, name: data.hall, hallMs: data.now * 1000, pcMs: (sent + Date.now()) / 2,
+                         speed: data.speed || 1});
   } catch (err) { /* keep the PC's clock */ }
 })();
 
@@ -85,7 +87,7 @@ function timeParts(ms) {
 }
 
 function clockText() {
-  const p = timeParts(Date.now() + HALL.offsetMs);
+  const p = timeParts(HALL.pcMs ? HALL.hallMs + (Date.now() - HALL.pcMs) * HALL.speed : Date.now());
   return `${p.year}-${p.month}-${p.day} 星期${WEEKDAYS[p.weekday]} ${p.hour}:${p.minute}:${p.second}`;
 }
 

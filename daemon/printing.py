@@ -21,6 +21,21 @@ def materials(items: list[dict[str, Any]]) -> tuple[Material, ...]:
                           deferrable=bool(m.get("deferrable"))) for m in items)
 
 
+PRIORITY_LABELS = {"elderly": "老年人", "disabled": "残疾人", "pregnant": "孕妇", "military": "军人"}
+
+
+def ticket_notice(t: dict[str, Any]) -> str:
+    """What the window must know at a glance: 绿色通道 or the appointment's slot."""
+    lines = []
+    if t.get("slot"):
+        lines.append(f"预约时段 {t['slot']}，请按时办理")
+    if t.get("priority"):
+        lines.append(f"绿色通道（{PRIORITY_LABELS.get(t['priority'], t['priority'])}）优先办理，请在窗口出示相关证件")
+    if t.get("notice"):
+        lines.append(str(t["notice"]))
+    return "；".join(lines)
+
+
 class TicketPrinter:
     def __init__(self, supervisor: Supervisor, hall_name: str, clock: Clock) -> None:
         self.supervisor = supervisor
@@ -53,7 +68,7 @@ class TicketPrinter:
                         people_ahead=int(t.get("ahead", 0)),
                         wait_minutes=(int(t.get("wait_min", 0)), int(t.get("wait_max", 0))),
                         issued_at=self._now(), qr=t.get("qr") or f"onetrip:ticket:{t['number']}",
-                        materials=materials(t.get("materials", [])), notice=t.get("notice", ""))
+                        materials=materials(t.get("materials", [])), notice=ticket_notice(t))
         return self._print(job_id, ticket)
 
     def print_checklist(self, job_id: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 // transfer, pause, rating) with F-key shortcuts; the engine's refusals shown as plain messages.
 "use strict";
 
+const PRIORITY = {elderly: "老年人", disabled: "残疾人", pregnant: "孕妇", military: "军人"};
+
 const WINDOW = new URLSearchParams(location.search).get("window");
 const TICKET_STATES = {called: "已呼叫", serving: "办理中"};
 // Which buttons make sense in each window state (the server still has the last word).
@@ -62,7 +64,7 @@ function renderTicket(t, w) {
   state.hidden = !t;
   const priority = $("#ticket-priority");
   priority.hidden = !(t && t.priority);
-  priority.textContent = t && t.priority ? `绿色通道：${t.priority}` : "";
+  priority.textContent = t && t.priority ? `绿色通道：${PRIORITY[t.priority] || t.priority}` : "";
   $("#ticket-info").textContent = t
     ? `${categoryName(t.category)}${t.item_name ? " · " + t.item_name : ""} · ${hhmm(t.issued_at)} 取号` +
       (t.recalls ? ` · 已重呼 ${t.recalls} 次` : "")

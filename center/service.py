@@ -151,15 +151,26 @@ class CenterService:
                 "ahead": view.ahead, "last_called": view.last_called,
                 "wait_min": est.low_min if est.low_min is not None else 0,
                 "wait_max": est.high_min if est.high_min is not None else 0,
-                "window_area": item.window if item else category.window_area, "priority": ticket.priority,
-                "materials": [m.model_dump() for m in item.materials] if item else [],
+                "window_area": getattr(item, "window", "") or category.window_area, "priority": ticket.priority,
+                "materials": self._materials(ticket.item_code) if item else [],
                 "qr": f"onetrip:ticket:{ticket.number}:{ticket.id}"}
 
     def _item(self, code: str | None) -> Any:
+        """The item (事项) or life event (一件事) a ticket is for; they share one code space."""
+        for find in (self.catalog.item, self.catalog.life_event):
+            try:
+                return find(code) if code else None
+            except KeyError:
+                continue
+        return None
+
+    def _materials(self, code: str) -> list[dict[str, Any]]:
+        """The complete list to print on the ticket: an item's, or a life event's merged one."""
         try:
-            return self.catalog.item(code) if code else None
+            return [m.model_dump() for m in self.catalog.item(code).materials]
         except KeyError:
-            return None
+            return [{"name": m.name, "note": "；".join(m.notes), "optional": m.optional, "deferrable": m.deferrable}
+                    for m in self.catalog.merge(code).materials]
 
     def req_take_number(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
         ticket = self.engine.issue_ticket(str(args.get("category", "")), str(args.get("channel") or "kiosk"),

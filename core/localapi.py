@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Final, Iterator, Literal
+from typing import Any, Callable, Final, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -176,6 +176,3 @@ EVENTS: dict[str, str] = {
     "queue": "the queue summary changed: {categories}",
     "maintenance": "maintenance mode changed: {maintenance}",
 }
-
-ErrorType = Literal["CenterUnreachable", "RequestTimeout", "PrinterNotReady", "NoCard", "NotAllowed",
-                    "BadRequest", "RequestFailed", "InternalError"]

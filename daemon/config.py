@@ -51,6 +51,7 @@ class DaemonConfig(ConfigModel):
     log: LogSettings = LogSettings()
     clock: ClockSettings = ClockSettings()
     devices: dict[str, dict[str, Any]] = {}
+    kiosk: dict[str, Any] = Field({}, description="the kiosk app's own table; kiosk/settings.py validates it")
 
 
 @dataclass(frozen=True)

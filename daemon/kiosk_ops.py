@@ -11,7 +11,7 @@ import hmac
 import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
-from core.errors import DeviceError, OneTripError
+from core.errors import DeviceError, OneTripError, OutboxFull
 from core.localapi import VERSION
 from core.devstate import Reason
 from drivers.printer import PrinterNotReady
@@ -79,8 +79,16 @@ class KioskOps:
         citizen = self.t.citizens.current
         return citizen.key if citizen else None
 
+    def _check_outbox_room(self) -> None:
+        """A ticket needs one outbox row afterwards (printed or cancelled): refuse before the
+        center issues a number that could not be followed up."""
+        outbox = self.t.link.outbox
+        if outbox.depth() >= outbox.max_rows:
+            raise OutboxFull(f"this terminal holds {outbox.max_rows} unsent events; numbers are paused")
+
     def _issue_and_print(self, op: str, request: dict[str, Any]) -> dict[str, Any]:
         self.t.printing.check_ready()  # before the center issues anything: no ghost tickets
+        self._check_outbox_room()
         ticket = self.t.link.request(op, request)
         try:
             self.t.printing.print_ticket(ticket["ticket_id"], ticket)
@@ -100,7 +108,7 @@ class KioskOps:
         citizen = self.t.citizens.current if key else None
         priority = args.get("priority") or ("elderly" if citizen and citizen.elderly else None)
         return self._issue_and_print("take_number", {
-            "category": category, "item_code": args.get("item_code"), "priority": priority,
+            "category": category, "item_code": args.get("item_code") or args.get("event_code"), "priority": priority,
             "citizen_key": key, "channel": "kiosk"})
 
     def op_check_in(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -1,14 +1,79 @@
-"""`onetrip kiosk`: the touchscreen app."""
+"""`onetrip kiosk`: the touchscreen app (speaks only the daemon's local API).
+
+Kivy reads its settings when first imported, so nothing here imports it at module level:
+`configure_kivy()` sets the environment and `kivy.config.Config` (one touch provider, full
+screen, no cursor, no Escape key, the CJK font) and only then is the app imported.
+"""
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
+from typing import Any
 
+from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import ConfigError
 from core.paths import CONFIG_DIR
+from kiosk.settings import KioskSettings, load_settings
+
+SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=str(CONFIG_DIR / "kiosk-01.toml"), help="terminal config (TOML)")
+    parser.add_argument("--socket", help="the daemon's local API socket (overrides [kiosk] socket)")
+    parser.add_argument("--orientation", choices=sorted(SIZES), help="overrides [kiosk] orientation")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of full screen (development)")
+
+
+def settings_from(args: argparse.Namespace) -> KioskSettings:
+    settings = load_settings(args.config)
+    overrides: dict[str, Any] = {}
+    if args.socket:
+        overrides["socket"] = Path(args.socket)
+    if args.orientation:
+        overrides["orientation"] = args.orientation
+    if args.windowed:
+        overrides["fullscreen"] = False
+    return settings.model_copy(update=overrides)
+
+
+def configure_kivy(settings: KioskSettings) -> None:
+    """Everything Kivy must know before its window exists; a missing font is a config error."""
+    if not settings.font.is_file():
+        raise ConfigError(f"[kiosk] font = '{settings.font}': file not found (install fonts-noto-cjk)")
+    for name, value in (("KIVY_NO_ARGS", "1"), ("KIVY_NO_CONFIG", "1"), ("KIVY_NO_FILELOG", "1"),
+                        ("KIVY_LOG_MODE", "PYTHON")):
+        os.environ.setdefault(name, value)
+    from kivy.config import Config
+
+    width, height = SIZES[settings.orientation]
+    for section, key, value in (("graphics", "width", width), ("graphics", "height", height),
+                                ("graphics", "fullscreen", "auto" if settings.fullscreen else "0"),
+                                ("graphics", "borderless", int(settings.fullscreen)),
+                                ("graphics", "resizable", 0), ("graphics", "show_cursor", 0), ("graphics", "multisamples", 0),
+                                ("kivy", "exit_on_escape", 0), ("kivy", "keyboard_mode", "system")):
+        Config.set(section, key, value)
+    # exactly one touch provider: two on one device double every touch, and probing may
+    # pick up the barcode scanner
+    for option in Config.options("input"):
+        Config.remove_option("input", option)
+    Config.set("input", "mouse", "mouse,disable_on_activity")
+    if settings.touch_provider != "none":
+        Config.set("input", "touch", f"{settings.touch_provider},{settings.touch_device}")
+
+    from kivy.core.text import DEFAULT_FONT, LabelBase
+    bold = settings.bold_font if settings.bold_font.is_file() else settings.font
+    LabelBase.register(DEFAULT_FONT, fn_regular=str(settings.font), fn_bold=str(bold))
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("onetrip kiosk: lands with the kiosk issue")
+    return start(settings_from(args))
+
+
+def start(settings: KioskSettings, clock: Clock = SYSTEM_CLOCK) -> int:
+    configure_kivy(settings)
+    from kiosk.app import KioskApp
+
+    KioskApp(settings, clock).run()
+    return 0

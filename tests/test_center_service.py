@@ -139,3 +139,10 @@ def test_catalog_is_published_retained_for_terminals(service, mqtt_settings, tmp
     wait_until(lambda: got)
     c.loop_stop()
     assert got[0]["hash"] == service.catalog.hash and len(got[0]["items"]) >= 40
+
+
+def test_a_life_event_ticket_carries_its_merged_list(service) -> None:
+    event = service.catalog.life_events[0]
+    answer = service.req_take_number("kiosk-01", {"category": event.category, "item_code": event.code})
+    assert answer["service"] == event.name
+    assert [m["name"] for m in answer["materials"]] == [m.name for m in service.catalog.merge(event.code).materials]

@@ -1,0 +1,419 @@
+"""The kiosk app: screens, the daemon's state, idle reset and recovery.
+
+What the app knows comes from the daemon only (`hello` after every connect, then pushed
+events); what it knows about the citizen lives in `citizen` and in the screens' state, and
+`forget()` drops all of it. A request's answer that arrives after the citizen was forgotten
+is discarded (`generation`), so nobody sees the previous person's ticket.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import time as _time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from kivy.app import App
+from kivy.base import EventLoop, ExceptionHandler, ExceptionManager
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.uix.floatlayout import FloatLayout
+from kivy.animation import Animation
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from core.catalog import Catalog, Checklist
+from core.clock import SYSTEM_CLOCK, Clock as TimeSource, local_datetime
+from core.errors import ConfigError
+from kiosk.client import LocalApiCallError, LocalApiClient
+from kiosk.guides import any_issuing, next_opening, next_opening_any, print_args
+from kiosk.i18n import STRINGS, Translator
+from kiosk.screens_guides import GuidesScreen, ItemScreen
+from kiosk.screens_home import HomeScreen
+from kiosk.screens_life import LifeEventScreen, LifeScreen
+from kiosk.screens_number import CategoryScreen, IdentifyScreen, TicketScreen
+from kiosk.screens_service import HelpScreen, ProgressScreen, RatingScreen
+from kiosk.screens_system import IdleOverlay, MaintenanceScreen, NoticeScreen, OutOfServiceScreen, PinScreen
+from kiosk.settings import KioskSettings
+from kiosk.widgets import PAPER, STYLE, guarded
+
+log = logging.getLogger("kiosk.app")
+
+SCREENS = (HomeScreen, IdentifyScreen, CategoryScreen, TicketScreen, GuidesScreen, ItemScreen, LifeScreen,
+           LifeEventScreen, ProgressScreen, RatingScreen, HelpScreen, NoticeScreen, OutOfServiceScreen,
+           PinScreen, MaintenanceScreen)
+NO_IDLE = ("home", "out_of_service")  # screens the idle countdown never runs on
+
+
+@dataclass
+class Citizen:
+    """Who is at the kiosk, as far as the card or a scanned code told us (masked only)."""
+
+    name: str = ""
+    card_type: str = ""
+    elderly: bool = False  # the daemon tells, from the birth date on the card
+    citizen_key: str = ""
+    code: str = ""
+
+    @classmethod
+    def from_card(cls, data: dict[str, Any]) -> Citizen:
+        return cls(name=str(data.get("masked_name") or ""), card_type=str(data.get("card_type") or ""),
+                   elderly=bool(data.get("elderly")), citizen_key=str(data.get("citizen_key") or ""))
+
+    @property
+    def identified(self) -> bool:
+        return bool(self.citizen_key or self.code)
+
+
+def release_memory() -> None:
+    """Hand the heap freed by the last citizen's screens back to the OS (glibc keeps it
+    otherwise, and a kiosk runs for months); a no-op where there is no glibc."""
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class _KeepRunning(ExceptionHandler):
+    """An exception escaping a Kivy callback: log it, go home, keep the kiosk alive."""
+
+    def __init__(self, app: KioskApp) -> None:
+        self.app = app
+
+    def handle_exception(self, exception: BaseException) -> int:
+        if not isinstance(exception, Exception):
+            return ExceptionManager.RAISE
+        log.error("unhandled UI error: %s", type(exception).__name__, exc_info=exception)
+        Clock.schedule_once(lambda _dt: self.app.recover(exception), 0)
+        return ExceptionManager.PASS
+
+
+class KioskApp(App):
+    title = "OneTrip kiosk"
+
+    def __init__(self, settings: KioskSettings, clock: TimeSource = SYSTEM_CLOCK, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.clock = clock
+        self.tr = Translator(settings.language)
+        self.citizen = Citizen()
+        self.generation = 0  # bumped by forget(): stale answers are dropped
+        self.connected = False
+        self.center_reachable = True
+        self.maintenance = False
+        self.devices: dict[str, dict[str, Any]] = {}
+        self.queue: list[dict[str, Any]] = []
+        self.guides: Catalog | None = None  # the last good snapshot: guides work without the center
+        self.hall_name = settings.hall_name
+        self.last_touch = _time.monotonic()
+        self._taps: list[float] = []
+        self._recovering = False
+        self.client = LocalApiClient(settings.socket, on_hello=guarded(self._on_hello), on_lost=guarded(self._on_lost),
+                                     on_event=guarded(self._on_event), call_soon=self._call_soon)
+
+    # -- build and lifecycle --------------------------------------------------------------
+
+    def build(self) -> FloatLayout:
+        Window.clearcolor = PAPER
+        Window.show_cursor = False
+        STYLE.unit = min(Window.size) / 1080
+        STYLE.portrait = Window.height >= Window.width
+        # no FBO transition: two window-sized FBOs per change cost ~170 MB with software GL;
+        # the new screen fades in through its opacity instead
+        self.sm = ScreenManager(transition=NoTransition())
+        self.sm.bind(current_screen=self._fade_in)
+        for cls in SCREENS:
+            self.sm.add_widget(cls(self, name=cls.screen_name))
+        self.sm.current = "out_of_service"
+        self.root_layout = FloatLayout()
+        self.root_layout.add_widget(self.sm)
+        self.overlay = IdleOverlay(self)
+        Window.bind(on_touch_down=self._on_touch)
+        Clock.schedule_interval(lambda _dt: self._tick(), 1.0)
+        ExceptionManager.add_handler(_KeepRunning(self))
+        return self.root_layout
+
+    def on_start(self) -> None:
+        if self.settings.touch_provider != "none":
+            for provider in list(EventLoop.input_providers):
+                if type(provider).__name__ == "SDL2MotionEventProvider":  # else every touch counts twice
+                    EventLoop.remove_input_provider(provider)
+        self.client.start()
+
+    def on_stop(self) -> None:
+        self.client.stop()
+
+    def _call_soon(self, callback: Callable[[], None]) -> None:
+        Clock.schedule_once(lambda _dt: callback(), 0)
+
+    # -- navigation -----------------------------------------------------------------------
+
+    @property
+    def screen(self) -> Any:
+        return self.sm.current_screen
+
+    def go(self, name: str, **params: Any) -> None:
+        target = self.sm.get_screen(name)
+        target.open(**params)
+        if self.sm.current == name:
+            target.render()
+        else:
+            self.sm.current = name
+
+    @staticmethod
+    def _fade_in(_manager: Any, screen: Any) -> None:
+        screen.opacity = 0.2
+        Animation(opacity=1.0, duration=0.2).start(screen)
+
+    def go_home(self) -> None:
+        """The citizen is done: forget them, keep their language and text size."""
+        self.forget(full=False)
+
+    def rerender(self) -> None:
+        self.screen.render()
+
+    def toggle_elder(self) -> None:
+        STYLE.elder = not STYLE.elder
+        self.rerender()
+
+    def toggle_language(self) -> None:
+        self.tr.language = "en" if self.tr.language == "zh" else "zh"
+        self.rerender()
+
+    def forget(self, full: bool = True) -> None:
+        """Drop everything about the citizen: card, screens' state and widgets, pending answers."""
+        self.generation += 1
+        self.citizen = Citizen()
+        if full:
+            STYLE.elder = False
+            self.tr.language = self.settings.language
+        for screen in self.sm.screens:
+            screen.reset()
+        self.overlay.hide()
+        if self.connected:
+            self.call("forget_citizen", {}, lambda _r: None, lambda _e: None)
+            if self.maintenance and full:
+                self.call("maintenance", {"enter": False}, lambda _r: None, lambda _e: None)
+        self.go("home" if self.connected else "out_of_service")
+        release_memory()
+
+    def recover(self, exc: BaseException) -> None:
+        """A bug surfaced in the UI: tell the citizen calmly and start over."""
+        if self._recovering:
+            return
+        self._recovering = True
+        try:
+            log.error("recovering from %s", type(exc).__name__)
+            try:
+                self.forget(full=False)
+                self.go("notice", title=self.tr("err_InternalError"), home_after=True)
+            except Exception:  # even the home screen fails: start over from the daemon's state
+                log.exception("recovery failed, reconnecting")
+                self.queue = []
+                self.sm.current = "out_of_service"
+                self.client.reconnect()
+        finally:
+            self._recovering = False
+
+    # -- requests -------------------------------------------------------------------------
+
+    def call(self, op: str, args: dict[str, Any], on_result: Callable[[dict[str, Any]], None],
+             on_error: Callable[[LocalApiCallError], None] | None = None, timeout: float | None = None) -> None:
+        """A request off the UI thread; the answer is dropped if the citizen changed meanwhile."""
+        generation = self.generation
+        fail = on_error or self.show_error
+
+        def ok(result: dict[str, Any]) -> None:
+            if generation == self.generation:
+                guarded(on_result)(result)
+
+        def error(exc: LocalApiCallError) -> None:
+            if generation == self.generation:
+                guarded(fail)(exc)
+        self.client.submit(op, args, ok, error, timeout or self.settings.request_timeout)
+
+    def error_text(self, exc: LocalApiCallError) -> str:
+        key = f"err_{exc.type}" if f"err_{exc.type}" in STRINGS else "err_RequestFailed"
+        return self.tr(key, nearest=self.settings.nearest_kiosk)
+
+    def show_error(self, exc: LocalApiCallError) -> None:
+        self.go("notice", title=self.error_text(exc), tone="error")
+
+    # -- what the daemon tells us ---------------------------------------------------------
+
+    def _on_hello(self, state: dict[str, Any]) -> None:
+        self.connected = True
+        self.center_reachable = bool(state.get("center_reachable", False))
+        self.devices = dict(state.get("devices") or {})
+        self.maintenance = bool(state.get("maintenance", False))
+        self.hall_name = str(state.get("hall_name") or self.hall_name)
+        if state.get("card"):
+            self.citizen = Citizen.from_card(state["card"])
+        if self.guides is None or state.get("catalog_hash") != self.guides.hash:
+            self._fetch_catalog()
+        self._fetch_queue()
+        if self.maintenance:
+            self.go("maintenance")
+        elif self.sm.current == "out_of_service":
+            self.go("home")
+        else:
+            self.rerender()
+
+    def _on_lost(self) -> None:
+        self.connected = False
+        self.forget(full=True)
+
+    def _on_event(self, name: str, data: dict[str, Any]) -> None:
+        if name == "card_read":
+            self.citizen = Citizen.from_card(data)
+            self.last_touch = _time.monotonic()  # a card on the reader is activity too
+            self.screen.on_card(data)
+        elif name == "card_error":
+            self.last_touch = _time.monotonic()
+            self.screen.on_card_error(data)
+        elif name == "code_scanned":
+            self.last_touch = _time.monotonic()
+            self.citizen.code = str(data.get("code", ""))
+            self.screen.on_code(data)
+        elif name == "device_state":
+            self.devices[str(data.get("device"))] = {"state": data.get("state"), "reason": data.get("reason", "")}
+            self._status_changed()
+        elif name == "center":
+            self.center_reachable = bool(data.get("reachable"))
+            self._status_changed()
+        elif name == "catalog":
+            if self.guides is None or data.get("hash") != self.guides.hash:
+                self._fetch_catalog()
+        elif name == "queue":
+            self._set_queue(data)
+        elif name == "maintenance":
+            self.maintenance = bool(data.get("maintenance"))
+            if self.maintenance:
+                self.go("maintenance")
+            elif self.sm.current in ("maintenance", "pin"):
+                self.go_home()
+
+    def _status_changed(self) -> None:
+        if self.sm.current not in ("out_of_service", "pin"):
+            self.rerender()
+
+    def _fetch_catalog(self) -> None:
+        def got(snapshot: dict[str, Any]) -> None:
+            try:
+                self.guides = Catalog.from_snapshot(snapshot)
+            except ConfigError as exc:  # keep the copy we have
+                log.warning("catalog snapshot refused: %s", exc)
+                return
+            self.hall_name = self.hall_name or self.guides.header.hall
+            if self.sm.current not in ("out_of_service", "pin"):
+                self.rerender()
+        self.client.submit("catalog", {}, guarded(got),
+                           lambda exc: log.warning("catalog unavailable: %s", exc.type))
+
+    def _fetch_queue(self) -> None:
+        self.client.submit("queue_summary", {}, guarded(self._set_queue),
+                           lambda exc: log.info("queue summary unavailable: %s", exc.type))
+
+    def _set_queue(self, summary: dict[str, Any]) -> None:
+        """Only well-formed entries: the home screen must render whatever the daemon sends."""
+        self.queue = [dict(e) for e in summary.get("categories") or []
+                      if isinstance(e, dict) and isinstance(e.get("letter"), str) and isinstance(e.get("waiting", 0), int)]
+        if self.sm.current == "home":
+            self.screen.show_queue()
+
+    # -- what the kiosk can do now --------------------------------------------------------
+
+    def now(self) -> datetime:
+        return local_datetime(self.clock.time(), self.settings.timezone)
+
+    def clock_text(self) -> str:
+        return self.now().strftime("%H:%M")
+
+    def numbers_blocked(self) -> str | None:
+        """Why this kiosk cannot issue numbers right now (a sentence), or None."""
+        printer = self.devices.get("printer", {})
+        if not self.center_reachable:
+            return self.tr("banner_center")
+        if printer.get("state") == "offline":
+            key = "banner_paper" if printer.get("reason") == "paper_out" else "banner_printer"
+            return self.tr(key, nearest=self.settings.nearest_kiosk)
+        return None
+
+    def banner_text(self) -> str | None:
+        return self.numbers_blocked() if self.connected else None
+
+    def start_take_number(self, category: str | None = None, item: str | None = None,
+                          event: str | None = None) -> None:
+        """Take a number, unless this kiosk cannot issue one now: then say why and when."""
+        blocked = self.numbers_blocked()
+        if blocked:
+            self.go("notice", title=self.tr("no_numbers_here"), lines=[blocked], tone="error")
+        elif self.is_closed(category):
+            opening = next_opening(self.guides.category(category), self.now()) if category else \
+                next_opening_any(self.guides, self.now())
+            when = self.tr("closed_next", when=self.when_text(opening)) if opening else self.tr("closed_none")
+            self.go("notice", title=self.tr("closed_title"), lines=[when, self.tr("closed_hint")], tone="info")
+        else:
+            self.go("identify", purpose="take_number", category=category, item=item, event=event)
+
+    def print_notice(self, checklist: Checklist, screen: Any) -> None:
+        """Print a one-time complete notice; the screen shows whether it came out."""
+        def done(result: dict[str, Any]) -> None:
+            screen.state["printed"] = bool(result.get("printed"))
+            screen.render()
+        self.call("print_checklist", print_args(checklist, self.guides, self.settings.guide_url), done)
+
+    def identity_args(self) -> dict[str, Any]:
+        """How the daemon knows the citizen: the card still on its reader, or the scanned code."""
+        if self.citizen.citizen_key:
+            return {"use_card": True}
+        return {"use_card": False, "code": self.citizen.code}
+
+    def when_text(self, moment: datetime) -> str:
+        days = (moment.date() - self.now().date()).days
+        day = self.tr("today") if days == 0 else self.tr("tomorrow") if days == 1 else \
+            moment.strftime("%m-%d ") + self.tr(f"weekday_{moment.weekday()}")
+        return f"{day} {moment.strftime('%H:%M')}"
+
+    def is_closed(self, letter: str | None = None) -> bool:
+        """Outside issuing hours (for one category, or for all)."""
+        if self.guides is None:
+            return False  # no catalog yet: the daemon and center decide
+        now = self.now()
+        return not (self.guides.category(letter).is_issuing(now) if letter else any_issuing(self.guides, now))
+
+    # -- touch, idle, maintenance gesture -------------------------------------------------
+
+    def _on_touch(self, _window: Any, _touch: Any) -> bool:
+        """Any touch is activity; one that dismisses the countdown goes no further."""
+        self.last_touch = _time.monotonic()
+        if self.overlay.shown:
+            self.overlay.hide()
+            return True
+        return False
+
+    def _tick(self) -> None:
+        self.screen.tick()
+        idle = _time.monotonic() - self.last_touch
+        if self.sm.current in NO_IDLE:
+            if idle >= self.settings.idle_seconds and self.citizen.identified:
+                self.forget(full=True)
+            return
+        left = self.settings.idle_seconds + self.settings.countdown_seconds - idle
+        if left <= 0:
+            self.forget(full=True)
+        elif idle >= self.settings.idle_seconds:
+            self.overlay.show(int(left + 0.999))
+
+    def maintenance_tap(self) -> None:
+        now = _time.monotonic()
+        self._taps = [t for t in self._taps if now - t < 3.0] + [now]
+        if len(self._taps) >= self.settings.maintenance_taps and self.connected:
+            self._taps = []
+            self.go("pin")
+
+    def get_status(self) -> dict[str, Any]:
+        return {"screen": self.sm.current, "connected": self.connected, "center_reachable": self.center_reachable,
+                "maintenance": self.maintenance, "catalog": self.guides.hash if self.guides else None,
+                "client": self.client.get_status()}

@@ -1,0 +1,70 @@
+"""What the kiosk adds to the shared catalog (`core.catalog`, rebuilt from the daemon's cached
+snapshot): when numbers are issued next, the search chips, and the printed notice's content.
+
+The notice is printed in Chinese whatever the screen's language: it is the hall's document,
+and the printer's layout (drivers/ticket.py) is Chinese.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.catalog import Catalog, Checklist
+from core.catalog_model import Category, Item
+from kiosk.i18n import Translator
+
+PRINTED = Translator("zh")
+
+
+def next_opening(category: Category, at: datetime) -> datetime | None:
+    """When this category issues numbers next (within two weeks), for the after-hours notice."""
+    if category.hours is None:
+        return None
+    for offset in range(15):
+        day = (at + timedelta(days=offset)).date()
+        for start, _ in category.hours.periods(day.weekday()):
+            moment = datetime.combine(day, start, at.tzinfo)
+            if moment > at:
+                return moment
+    return None
+
+
+def next_opening_any(catalog: Catalog, at: datetime) -> datetime | None:
+    return min((t for c in catalog.categories if (t := next_opening(c, at)) is not None), default=None)
+
+
+def any_issuing(catalog: Catalog, at: datetime) -> bool:
+    return any(c.is_issuing(at) for c in catalog.categories)
+
+
+def keywords(catalog: Catalog, limit: int) -> list[str]:
+    """Words citizens use instead of official names (过户, 社保…), one per guide: the search chips."""
+    return list(dict.fromkeys(g.keywords[0] for g in catalog.guides if g.keywords))[:limit]
+
+
+def limits_text(item: Item, tr: Translator) -> str:
+    """法定时限 and 承诺时限 in one sentence (即办 when promised is 0)."""
+    if item.promised_days == 0:
+        return tr("limit_now", legal=item.legal_days)
+    key = "limit_days_cal" if item.calendar_days else "limit_days"
+    return tr(key, legal=item.legal_days, promised=item.promised_days)
+
+
+def fees_text(item: Item, tr: Translator) -> list[str]:
+    return [tr("fee_line", name=f.name, yuan=f"{f.yuan:g}") + (f"（{f.note}）" if f.note else "")
+            for f in item.fees] or [tr("free")]
+
+
+def print_args(checklist: Checklist, catalog: Catalog, guide_url: str) -> dict[str, Any]:
+    """The `print_checklist` request: the kiosk composes the notice, the daemon prints it."""
+    materials = [{"name": m.name, "optional": m.optional, "deferrable": m.deferrable,
+                  "note": "；".join((PRINTED("material_counts", originals=m.originals, copies=m.copies), *m.notes))}
+                 for m in checklist.materials]
+    lines = [f"{item.name}：{limits_text(item, PRINTED)}" for item in checklist.items]
+    if len(checklist.items) == 1:
+        item = checklist.items[0]
+        lines = [limits_text(item, PRINTED), *fees_text(item, PRINTED), f"{PRINTED('where')}：{item.window}"]
+    else:
+        lines.append(f"{PRINTED('where')}：{catalog.category(checklist.category).window_area}")
+    return {"service": checklist.name, "qr": guide_url.format(code=checklist.code), "materials": materials,
+            "notice": "\n".join(lines)}

@@ -1,0 +1,199 @@
+"""Case progress, rating a finished service, and calling a floor helper."""
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.widget import Widget
+
+from kiosk.client import LocalApiCallError
+from kiosk.i18n import STRINGS
+from kiosk.screen import KioskScreen
+from kiosk.widgets import (BLUE, DEEP, GREEN, MUTED, RED, STYLE, Big, Face, Keypad, Panel, Text, choice, paged,
+                           pager_bar)
+
+LEVELS = (5, 4, 3, 2, 1)
+BAD = 2  # levels at or below are 差评 and need a reason
+REASONS = ("reason_wait", "reason_attitude", "reason_unclear", "reason_trips", "reason_slow", "reason_other")
+HELP_TOPICS = ("help_topic_operate", "help_topic_materials", "help_topic_elderly", "help_topic_other")
+
+
+def chinese(key: str) -> str:
+    """What goes to the center is the hall's own word, whatever language the screen is in."""
+    return STRINGS[key][0]
+
+
+def entry_box() -> BoxLayout:
+    """Keypad on the left and results on the right in landscape; stacked in portrait."""
+    return BoxLayout(orientation="vertical" if STYLE.portrait else "horizontal", spacing=STYLE.px(16))
+
+
+class ProgressScreen(KioskScreen):
+    screen_name = "progress"
+
+    def fresh(self) -> dict[str, Any]:
+        return {"number": "", "cases": None, "busy": False, "page": 0}
+
+    def body(self) -> Widget:
+        box = entry_box()
+        entry = Panel(orientation="vertical")
+        entry.add_widget(Text(self.tr("progress_hint"), "body", color=MUTED, fit=True))
+        entry.add_widget(Text(self.state["number"] or self.tr("case_number"), "title", halign="center",
+                              color=DEEP if self.state["number"] else MUTED, fit=True,
+                              kiosk_id="case_number"))
+        entry.add_widget(Keypad(list("1234567890"), self.state["number"], self._typed, cols=3, max_length=20,
+                                tr=self.tr))
+        look = Big(self.tr("working") if self.state["busy"] else self.tr("query"), self._lookup, "lookup",
+                   bg=GREEN, size_hint_y=None, height=STYLE.tall(130))
+        look.disabled = self.state["busy"] or not self.state["number"]
+        entry.add_widget(look)
+        box.add_widget(entry)
+        if self.state["cases"] is not None:
+            box.add_widget(self._cases())
+        return box
+
+    def _cases(self) -> Widget:
+        panel = Panel(orientation="vertical")
+        cases = self.state["cases"]
+        if not cases:
+            panel.add_widget(Text(self.tr("cases_none"), "large", color=RED, halign="center", kiosk_id="cases_none"))
+            return panel
+        shown, page, pages = paged(cases, self.state["page"], STYLE.page_size(4))
+        for n, case in enumerate(shown):
+            panel.add_widget(Text(self.tr("case_line", case_number=case.get("case_number", ""),
+                                          item=case.get("item", ""), state=case.get("state", "")),
+                                  "large", color=DEEP, kiosk_id=f"case_{n}"))
+        panel.add_widget(pager_bar(page, pages, self._turn, self.tr))
+        return panel
+
+    def _typed(self, value: str) -> None:
+        self.state["number"] = value
+        self.render()
+
+    def _turn(self, page: int) -> None:
+        self.state["page"] = page
+        self.render()
+
+    def _lookup(self, args: dict[str, Any] | None = None) -> None:
+        self.state["busy"] = True
+        self.render()
+
+        def found(result: dict[str, Any]) -> None:
+            self.state.update(cases=list(result.get("cases") or []), busy=False, page=0)
+            self.render()
+
+        def failed(exc: LocalApiCallError) -> None:
+            self.state["busy"] = False
+            self.app.show_error(exc)
+        self.app.call("lookup_case", args or {"case_number": self.state["number"]}, found, failed)
+
+    def on_card(self, data: dict[str, Any]) -> None:
+        self._lookup({"use_card": True})
+
+
+class RatingScreen(KioskScreen):
+    """一次一评: the ticket number, five faces, reasons for 差评; the center refuses a second rating."""
+
+    screen_name = "rating"
+
+    def fresh(self) -> dict[str, Any]:
+        return {"ticket": "", "ticket_done": False, "level": None, "reasons": [], "busy": False}
+
+    def body(self) -> Widget:
+        return self._faces() if self.state["ticket_done"] else self._ticket()
+
+    def _ticket(self) -> Widget:
+        letters = [c.letter for c in self.app.guides.categories] if self.app.guides else list("ABCDEFG")
+        box = Panel(orientation="vertical")
+        box.add_widget(Text(self.tr("rating_ticket"), "large", fit=True))
+        box.add_widget(Text(self.state["ticket"] or "A001", "title", halign="center", bold=True,
+                            color=DEEP if self.state["ticket"] else MUTED, fit=True,
+                            kiosk_id="rating_ticket"))
+        box.add_widget(Keypad([*letters, *"1234567890"], self.state["ticket"], self._typed, cols=5, max_length=4,
+                              tr=self.tr))
+        ok = Big(self.tr("next_page"), self._ticket_entered, "rating_next", bg=GREEN, size_hint_y=None,
+                 height=STYLE.tall(130))
+        ok.disabled = len(self.state["ticket"]) != 4 or not self.state["ticket"][0].isalpha()
+        box.add_widget(ok)
+        return box
+
+    def _faces(self) -> Widget:
+        box = BoxLayout(orientation="vertical", spacing=STYLE.px(16))
+        box.add_widget(Text(self.tr("rating_how"), "title", color=DEEP, bold=True, halign="center", fit=True))
+        box.add_widget(Widget(size_hint_y=0.3))
+        rows = 2 if STYLE.portrait and STYLE.elder else 1
+        faces = GridLayout(cols=3 if rows == 2 else 5, spacing=STYLE.px(12), size_hint_y=None,
+                           height=rows * STYLE.px(300 if STYLE.portrait else 260) * (1.2 if STYLE.elder else 1))
+        for level in LEVELS:
+            faces.add_widget(Face(level, self.tr(f"level_{level}"), lambda v=level: self._rate(v),
+                                  selected=self.state["level"] == level))
+        box.add_widget(faces)
+        level = self.state["level"]
+        if level is not None and level <= BAD:
+            box.add_widget(Text(self.tr("reasons_title"), "large", color=RED, fit=True, kiosk_id="reasons_title"))
+            grid = GridLayout(cols=3 if not STYLE.elder else 2, spacing=STYLE.px(10), size_hint_y=None,
+                              height=STYLE.tall(260 if not STYLE.elder else 330))
+            for key in REASONS:
+                grid.add_widget(choice(self.tr(key), key in self.state["reasons"], lambda k=key: self._reason(k),
+                                       key, level="body"))
+            box.add_widget(grid)
+        box.add_widget(Widget(size_hint_y=0.3))
+        send = Big(self.tr("working") if self.state["busy"] else self.tr("submit"), self._submit, "rating_submit",
+                   bg=BLUE, size_hint_y=None, height=STYLE.tall(140))
+        send.disabled = self.state["busy"] or level is None or (level <= BAD and not self.state["reasons"])
+        box.add_widget(send)
+        return box
+
+    def _typed(self, value: str) -> None:
+        self.state["ticket"] = value.upper()
+        self.render()
+
+    def _ticket_entered(self) -> None:
+        self.state["ticket_done"] = True
+        self.render()
+
+    def _rate(self, level: int) -> None:
+        self.state.update(level=level, reasons=[] if level > BAD else self.state["reasons"])
+        self.render()
+
+    def _reason(self, key: str) -> None:
+        reasons = self.state["reasons"]
+        self.state["reasons"] = [r for r in reasons if r != key] if key in reasons else [*reasons, key]
+        self.render()
+
+    def _submit(self) -> None:
+        level = self.state["level"]
+        args = {"ticket": self.state["ticket"], "level": level, "reasons": [chinese(k) for k in self.state["reasons"]]}
+        self.state["busy"] = True
+        self.render()
+
+        def done(_result: dict[str, Any]) -> None:
+            lines = [self.tr("rating_followup")] if level <= BAD else []
+            self.app.go("notice", title=self.tr("rating_thanks"), lines=lines, tone="ok")
+
+        def failed(exc: LocalApiCallError) -> None:
+            self.state["busy"] = False
+            if exc.type == "NotAllowed":
+                self.app.go("notice", title=self.tr("rating_not_allowed"), tone="error")
+            else:
+                self.app.show_error(exc)
+        self.app.call("rate", args, done, failed)
+
+
+class HelpScreen(KioskScreen):
+    screen_name = "help"
+
+    def body(self) -> Widget:
+        box = BoxLayout(orientation="vertical", spacing=STYLE.px(16))
+        box.add_widget(Text(self.tr("help_title"), "title", color=DEEP, bold=True, fit=True))
+        box.add_widget(Text(self.tr("help_hint"), "large", color=MUTED, fit=True))
+        grid = GridLayout(cols=1 if STYLE.portrait or STYLE.elder else 2, spacing=STYLE.px(14))
+        for key in HELP_TOPICS:
+            grid.add_widget(Big(self.tr(key), lambda k=key: self._call(k), key, bg=BLUE, level="title"))
+        box.add_widget(grid)
+        return box
+
+    def _call(self, key: str) -> None:
+        self.app.call("call_helper", {"topic": chinese(key)},
+                      lambda _r: self.app.go("notice", title=self.tr("help_called"), tone="ok"))

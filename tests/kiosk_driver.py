@@ -1,0 +1,247 @@
+"""Runs the real kiosk app in this process and drives one scenario with synthetic touches.
+
+`python -m tests.kiosk_driver SCENARIO --report out.json [--orientation landscape]
+[--language en] [--elder] [--shots DIR]` (DISPLAY must point at an X server; see
+tests/kiosk_xvfb.py). A scenario is a generator in tests/kiosk_scenarios.py: it yields
+what to wait for, presses widgets by `kiosk_id` with `UnitTestTouch`, reads what the screen
+shows and saves screenshots. Every screenshot also checks that each label's text fits its
+widget. The JSON report says ok/error, the screenshots, overflows and the scenario's notes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Generator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.clock import FakeClock
+from kiosk.main import configure_kivy
+from kiosk.settings import KioskSettings
+from tests.kiosk_fake_daemon import FakeDaemon
+
+# Wednesday 22 Nov 2026, 10:00 in the hall: numbers are being issued.
+OPEN_TIME = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+Step = Generator[Any, None, None]
+MARKUP = re.compile(r"\[/?[a-z]+(=[^\]]*)?\]")
+
+
+class ScenarioFailed(AssertionError):
+    pass
+
+
+class Driver:
+    """What a scenario can do: wait, look, tap, shoot; and the daemon and clock it controls."""
+
+    def __init__(self, app: Any, daemon: FakeDaemon, clock: FakeClock, shots: Path, tag: str) -> None:
+        self.app, self.daemon, self.clock = app, daemon, clock
+        self.shots_dir, self.tag = shots, tag
+        self.shots: list[str] = []
+        self.overflows: list[dict[str, Any]] = []
+        self.notes: dict[str, Any] = {}
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    def until(self, predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> Step:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise ScenarioFailed(f"timed out waiting for {what} (screen {self.app.sm.current}, "
+                                     f"texts {self.texts()[:12]})")
+            yield 0.05
+
+    def frames(self, count: int = 2, limit: float = 0.5) -> Step:
+        """Until `count` more frames were drawn (Kivy draws only on change, hence the limit)."""
+        from kivy.clock import Clock
+        target, deadline = Clock.frames_displayed + count, time.monotonic() + limit
+        while Clock.frames_displayed < target and time.monotonic() < deadline:
+            yield 0.01
+
+    def screen(self, name: str, timeout: float = 10.0) -> Step:
+        sm = self.app.sm
+        yield from self.until(lambda: sm.current == name and sm.current_screen.opacity == 1.0
+                              and sm.current_screen.children, f"screen {name}", timeout)
+        yield from self.frames(1)
+
+    # -- looking ---------------------------------------------------------------------------
+
+    def _roots(self) -> list[Any]:
+        roots = [self.app.sm.current_screen]
+        if self.app.overlay.shown:
+            roots.append(self.app.overlay)
+        return roots
+
+    def widgets(self) -> list[Any]:
+        return [w for root in self._roots() for w in root.walk()]
+
+    def find(self, kiosk_id: str) -> Any | None:
+        for widget in self.widgets():
+            if getattr(widget, "kiosk_id", "") == kiosk_id:
+                return widget
+        return None
+
+    def texts(self) -> list[str]:
+        from kivy.uix.label import Label
+        return [w.text for w in self.widgets() if isinstance(w, Label) and w.text]
+
+    def sees(self, fragment: str) -> bool:
+        return any(fragment in t for t in self.texts())
+
+    def text_of(self, kiosk_id: str) -> str:
+        widget = self.find(kiosk_id)
+        if widget is None:
+            raise ScenarioFailed(f"no widget {kiosk_id!r} on screen {self.app.sm.current}")
+        return widget.text
+
+    def check(self, condition: Any, message: str) -> None:
+        if not condition:
+            raise ScenarioFailed(f"{message} (screen {self.app.sm.current}, texts {self.texts()[:15]})")
+
+    # -- acting ----------------------------------------------------------------------------
+
+    def tap(self, kiosk_id: str, timeout: float = 5.0) -> Step:
+        yield from self.until(lambda: (w := self.find(kiosk_id)) is not None and not w.disabled,
+                              f"an enabled {kiosk_id!r}", timeout)
+        self.tap_at(*self.find(kiosk_id).to_window(*self.find(kiosk_id).center))
+        yield from self.frames(1, 0.2)
+
+    def tap_at(self, x: float, y: float) -> None:
+        from kivy.tests.common import UnitTestTouch
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+
+    def shot(self, name: str) -> Step:
+        """A screenshot (after a frame is drawn) and the text-fit check of what it shows."""
+        from kivy.core.window import Window
+        yield from self.frames(2)
+        self.check_fit(name)
+        self.shots_dir.mkdir(parents=True, exist_ok=True)
+        target = self.shots_dir / f"{self.tag}-{name}.png"
+        made = Path(Window.screenshot(name=str(self.shots_dir / "_shot.png")))
+        made.replace(target)
+        self.shots.append(str(target))
+
+    def check_fit(self, name: str) -> None:
+        from kivy.uix.label import Label
+        from kivy.uix.scrollview import ScrollView
+        for root in self._roots():
+            self._check_tree(root, name, Label, ScrollView, inside_scroll=False)
+
+    def _check_tree(self, widget: Any, name: str, label_cls: type, scroll_cls: type, inside_scroll: bool) -> None:
+        if isinstance(widget, label_cls) and widget.text and widget.opacity > 0:
+            tw, th = widget.texture_size
+            problem = None
+            if tw > widget.width + 2 or (th > widget.height + 2 and not inside_scroll):
+                problem = "text larger than its widget"
+            elif (broken := self._broken_word(widget)) is not None:
+                problem = f"word {broken!r} split across lines"
+            if problem:
+                self.overflows.append({"shot": f"{self.tag}-{name}", "text": widget.text[:60], "problem": problem,
+                                       "texture": [round(tw), round(th)],
+                                       "size": [round(widget.width), round(widget.height)]})
+        for child in widget.children:
+            self._check_tree(child, name, label_cls, scroll_cls, inside_scroll or isinstance(widget, scroll_cls))
+
+
+    @staticmethod
+    def _broken_word(label: Any) -> str | None:
+        """A Latin word wider than the wrapping width gets cut mid-word ("Appointmen/t")."""
+        from kivy.core.text import Label as CoreLabel
+        width = (label.text_size or (None, None))[0]
+        if not width:
+            return None
+        plain = MARKUP.sub("", label.text)
+        core = CoreLabel(font_size=label.font_size, font_name=label.font_name,
+                         bold=label.bold or "[b]" in label.text)
+        for word in plain.split():
+            if word.isascii() and len(word) > 1 and core.get_extents(word)[0] > width + 1:
+                return word
+        return None
+
+
+def settings_for(socket_path: Path, args: argparse.Namespace) -> KioskSettings:
+    return KioskSettings(socket=socket_path, orientation=args.orientation, fullscreen=False,
+                         language=args.language, idle_seconds=args.idle, countdown_seconds=2, card_timeout=30,
+                         result_seconds=120, request_timeout=3, maintenance_taps=5)
+
+
+def main(argv: list[str]) -> int:
+    from tests import kiosk_scenarios
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenario", choices=sorted(kiosk_scenarios.SCENARIOS))
+    parser.add_argument("--report", required=True)
+    parser.add_argument("--orientation", default="portrait", choices=["portrait", "landscape"])
+    parser.add_argument("--language", default="zh", choices=["zh", "en"])
+    parser.add_argument("--elder", action="store_true")
+    parser.add_argument("--shots", default=None)
+    parser.add_argument("--idle", type=float, default=600)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+    work = Path(tempfile.mkdtemp(prefix="kiosk-drv-"))
+    daemon = FakeDaemon(work / "localapi.sock")
+    daemon.start()
+    settings = settings_for(work / "localapi.sock", args)
+    configure_kivy(settings)
+    from kivy.clock import Clock
+
+    from kiosk.app import KioskApp
+    from kiosk.widgets import STYLE
+
+    clock = FakeClock()
+    clock.set(OPEN_TIME)
+    app = KioskApp(settings, clock)
+    tag = f"{args.orientation}-{args.language}" + ("-elder" if args.elder else "")
+    driver = Driver(app, daemon, clock, Path(args.shots) if args.shots else work / "shots", tag)
+    report: dict[str, Any] = {"ok": False, "scenario": args.scenario, "tag": tag}
+    scenario = kiosk_scenarios.SCENARIOS[args.scenario]
+
+    def steps() -> Step:
+        yield from driver.screen("home", timeout=20)
+        if args.elder:
+            yield from driver.tap("toggle_elder")
+            driver.check(STYLE.elder, "elder mode on")
+        yield from scenario(driver)
+
+    gen = steps()
+    wake = [0.0]
+
+    def advance(_dt: float) -> None:
+        if time.monotonic() < wake[0]:
+            return
+        try:
+            delay = next(gen)
+            wake[0] = time.monotonic() + float(delay or 0)
+        except StopIteration:
+            report["ok"] = True
+            finish()
+        except Exception as exc:
+            report["error"] = f"{type(exc).__name__}: {exc}"
+            report["traceback"] = traceback.format_exc()[-3000:]
+            finish()
+
+    def finish() -> None:
+        event.cancel()
+        report.update(shots=driver.shots, overflows=driver.overflows, notes=driver.notes,
+                      requests=[op for op, _ in daemon.requests])
+        Path(args.report).write_text(json.dumps(report, ensure_ascii=False, indent=1))
+        app.stop()
+
+    event = Clock.schedule_interval(advance, 0.02)
+    app.run()
+    daemon.stop()
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,284 @@
+"""A small daemon for kiosk tests: a real Unix socket speaking the local API with LineCodec.
+
+It answers every op of `core.localapi.OPS` with plausible hall data (the real catalog from
+config/catalog), pushes events when a test says a card was placed or the printer ran out
+of paper, records every request, and can be killed and restarted on the same path.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from core.localapi import NEED_DATA, OPS, VERSION, LineCodec, LocalApiError, event, parse_request, reply_error, reply_ok
+
+PIN = "2468"
+CASES = {"2026112200017": {"case_number": "2026112200017", "item": "不动产转移登记", "state": "审核中"}}
+CARD_CASES = [{"case_number": "2026111800003", "item": "社会保障卡申领", "state": "已办结，待领取"},
+              {"case_number": "2026112000121", "item": "居住证申领", "state": "受理中"}]
+FINISHED = {"A001", "B002"}  # tickets whose service ended: may be rated once
+
+
+@functools.lru_cache(maxsize=1)
+def demo_snapshot() -> str:
+    """The real catalog (config/catalog) as the center publishes it, built in a child process
+    so the kiosk's process, whose memory the bench measures, never loads pypinyin."""
+    code = ("import json, sys; from center.catalog_load import load_catalog; "
+            "json.dump(load_catalog().to_snapshot(), sys.stdout, ensure_ascii=False)")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent).stdout
+
+
+class Refused(Exception):
+    def __init__(self, type_: str, message: str) -> None:
+        super().__init__(message)
+        self.type = type_
+
+
+class FakeDaemon:
+    def __init__(self, socket_path: str | Path, snapshot: dict[str, Any] | None = None) -> None:
+        self.path = str(socket_path)
+        self.snapshot = snapshot or json.loads(demo_snapshot())
+        self.center_reachable = True
+        self.devices: dict[str, dict[str, str]] = {"printer": {"state": "online", "reason": ""},
+                                                   "idcard": {"state": "online", "reason": ""},
+                                                   "scanner": {"state": "online", "reason": ""}}
+        self.maintenance = False
+        self.card: dict[str, Any] | None = None
+        self.code: str | None = None
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.rated: set[str] = set()
+        self.seq = itertools.count(23)
+        self.queue = [{"letter": c["letter"], "name": c["name"], "waiting": 3 + i * 2, "last_called": f"{c['letter']}017"}
+                      for i, c in enumerate(self.snapshot["categories"])]
+        self._server: socket.socket | None = None
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(self.path)
+        server.listen(4)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def stop(self) -> None:
+        """As if the daemon died: the socket closes and the path disappears."""
+        server, self._server = self._server, None
+        if os.path.exists(self.path):
+            os.unlink(self.path)  # first, so no reconnect slips in while we close
+        if server is not None:
+            try:
+                server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+            except OSError:
+                pass
+            server.close()
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+    @property
+    def clients(self) -> int:
+        with self._lock:
+            return len(self._conns)
+
+    def ops(self, name: str) -> list[dict[str, Any]]:
+        return [args for op, args in self.requests if op == name]
+
+    # -- what a test makes happen ---------------------------------------------------------
+
+    def push(self, name: str, data: dict[str, Any] | None = None) -> None:
+        line = LineCodec.send(event(name, data))
+        with self._lock:
+            conns = list(self._conns)
+        for conn in conns:
+            try:
+                conn.sendall(line)
+            except OSError:
+                pass
+
+    def place_card(self, name: str = "张*", elderly: bool = False) -> None:
+        """What daemon/citizen.py sends: masked name and keyed hash, never the number."""
+        self.card = {"masked_name": name, "card_type": "resident", "gender": "女", "age": 72 if elderly else 35,
+                     "elderly": elderly, "expired": False, "citizen_key": "k-" + name.encode().hex()[:16]}
+        self.push("card_read", self.card)
+
+    def card_error(self) -> None:
+        self.push("card_error", {"reason": "no_answer"})
+
+    def scan(self, code: str) -> None:
+        self.code = code
+        self.push("code_scanned", {"code": code})
+
+    def set_printer(self, state: str, reason: str = "") -> None:
+        self.devices["printer"] = {"state": state, "reason": reason}
+        self.push("device_state", {"device": "printer", "state": state, "reason": reason})
+
+    def set_center(self, reachable: bool) -> None:
+        self.center_reachable = reachable
+        self.push("center", {"reachable": reachable})
+
+    # -- serving ---------------------------------------------------------------------------
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with self._lock:
+                self._conns.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        codec = LineCodec()
+        while True:
+            try:
+                data = conn.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            codec.receive_data(data)
+            while True:
+                try:
+                    message = codec.next_event()
+                except LocalApiError as exc:
+                    conn.sendall(LineCodec.send(reply_error(None, "BadRequest", str(exc))))
+                    continue
+                if message is NEED_DATA:
+                    break
+                try:
+                    conn.sendall(LineCodec.send(self._answer(message)))
+                except OSError:
+                    break
+        with self._lock:
+            if conn in self._conns:
+                self._conns.remove(conn)
+        conn.close()
+
+    def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
+        try:
+            request = parse_request(message)
+        except LocalApiError as exc:
+            return reply_error(message.get("id"), "BadRequest", str(exc))
+        self.requests.append((request.op, request.args))
+        try:
+            return reply_ok(request.id, getattr(self, f"op_{request.op}")(request.args))
+        except Refused as exc:
+            return reply_error(request.id, exc.type, str(exc))
+
+    # -- the ops ---------------------------------------------------------------------------
+
+    def _need_center(self) -> None:
+        if not self.center_reachable:
+            raise Refused("CenterUnreachable", "center unreachable")
+
+    def _need_printer(self) -> None:
+        if self.devices["printer"]["state"] == "offline":
+            raise Refused("PrinterNotReady", self.devices["printer"]["reason"] or "offline")
+
+    def _need_identity(self, args: dict[str, Any]) -> None:
+        if args.get("use_card") and self.card is None:
+            raise Refused("NoCard", "no card on the reader")
+        if not args.get("use_card") and not args.get("code"):
+            raise Refused("BadRequest", "neither a card nor a code")
+
+    def op_hello(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"version": VERSION, "terminal": "kiosk-test", "role": "kiosk", "hall_name": "示范市市民中心",
+                "location": "一楼自助服务区 1号机", "center_reachable": self.center_reachable, "devices": self.devices,
+                "card": self.card, "maintenance": self.maintenance, "catalog_hash": self.snapshot["hash"],
+                "queue": {"categories": self.queue}}
+
+    def op_catalog(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.snapshot
+
+    def op_queue_summary(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._need_center()
+        return {"categories": self.queue}
+
+    def op_take_number(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._need_center()
+        self._need_printer()
+        self._need_identity(args)
+        letter = args["category"]
+        category = next(c for c in self.snapshot["categories"] if c["letter"] == letter)
+        waiting = next(q["waiting"] for q in self.queue if q["letter"] == letter)
+        return {"number": f"{letter}{next(self.seq):03d}", "ahead": waiting, "wait_min": waiting * 2,
+                "wait_max": waiting * 3 + 5, "window_area": category["window_area"], "printed": True}
+
+    def op_check_in(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._need_center()
+        self._need_printer()
+        self._need_identity(args)
+        return {"number": f"A{next(self.seq):03d}", "slot": "10:00-10:30", "printed": True}
+
+    def op_lookup_case(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._need_center()
+        if args.get("use_card"):
+            self._need_identity(args)
+            return {"cases": CARD_CASES}
+        case = CASES.get(str(args.get("case_number")))
+        return {"cases": [case] if case else []}
+
+    def op_print_checklist(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("service") or not all(m.get("name") for m in args.get("materials", [])):
+            raise Refused("BadArguments", "print_checklist needs a service and named materials")
+        self._need_printer()
+        return {"printed": True}
+
+    def op_rate(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._need_center()
+        ticket = args["ticket"]
+        if ticket not in FINISHED or ticket in self.rated:
+            raise Refused("NotAllowed", "not finished or already rated")
+        if args["level"] <= 2 and not args.get("reasons"):
+            raise Refused("BadRequest", "a 差评 needs a reason")
+        self.rated.add(ticket)
+        return {"recorded": True}
+
+    def op_call_helper(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"queued": True}
+
+    def op_device_states(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"devices": self.devices}
+
+    def op_forget_citizen(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.card, self.code = None, None
+        return {"forgotten": True}
+
+    def op_maintenance(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("enter") and args.get("pin") != PIN:
+            raise Refused("NotAllowed", "wrong PIN")
+        self.maintenance = bool(args.get("enter"))
+        return {"maintenance": self.maintenance}
+
+    def op_test_print(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not self.maintenance:
+            raise Refused("NotAllowed", "maintenance mode only")
+        self._need_printer()
+        return {"printed": True}
+
+    def op_paper_changed(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not self.maintenance:
+            raise Refused("NotAllowed", "maintenance mode only")
+        return {"tickets_since_paper": 0}
+
+
+assert all(hasattr(FakeDaemon, f"op_{op}") for op in OPS), "the fake daemon answers every op"

@@ -1,0 +1,405 @@
+"""The kiosk's UI scenarios, each a generator driven by tests/kiosk_driver.py.
+
+They depend only on the local API contract: the fake daemon stands in for the real one,
+and `d.daemon` is how a scenario makes a card appear or the printer run out of paper.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+from tests.kiosk_driver import OPEN_TIME, Driver
+
+Step = Generator[Any, None, None]
+
+
+def take_number(d: Driver) -> Step:
+    """Home → card → category A → an item → no priority → the ticket."""
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    yield from d.shot("identify")
+    d.daemon.place_card("张*")
+    yield from d.screen("category")
+    d.check(d.sees("张*"), "the greeting shows the masked name")
+    yield from d.shot("category")
+    yield from d.tap("category_A")
+    yield from d.tap("item_A01")
+    yield from d.tap("priority_disabled")
+    yield from d.shot("category-items")
+    yield from d.tap("take")
+    yield from d.screen("ticket")
+    args = d.daemon.ops("take_number")[-1]
+    d.check(args == {"category": "A", "item_code": "A01", "priority": "disabled", "use_card": True},
+            f"take_number args {args}")
+    number = d.text_of("ticket_number")
+    d.check(number.startswith("A") and len(number) == 4, f"ticket number {number!r}")
+    d.check(d.find("ticket_priority") is not None, "the priority lane is shown")
+    d.notes["ticket"] = number
+    yield from d.shot("ticket")
+    yield from d.tap("ticket_home")
+    yield from d.screen("home")
+
+
+def guides(d: Driver) -> Step:
+    yield from d.tap("tile_guides")
+    yield from d.screen("guides")
+    yield from d.shot("guides")
+    yield from d.tap("group_A")
+    yield from d.shot("guides-items")
+    yield from d.tap("guide_A01")
+    yield from d.screen("item")
+    d.check(d.sees("不动产转移登记"), "item details")
+    d.check(d.sees("户口簿"), "materials listed")
+    yield from d.shot("item")
+    yield from d.tap("print_notice")
+    yield from d.until(lambda: d.find("print_result") is not None, "printed")
+    printed = d.daemon.ops("print_checklist")[-1]
+    d.check(printed["service"] == "不动产转移登记（二手房买卖）" and printed["qr"].endswith("A01")
+            and any(m["name"] == "户口簿" and m["optional"] for m in printed["materials"]), f"the notice {printed}")
+    yield from d.tap("home")
+    yield from d.screen("home")
+    # by department, then search by pinyin initials
+    yield from d.tap("tile_guides")
+    yield from d.screen("guides")
+    yield from d.tap("mode_department")
+    yield from d.shot("guides-departments")
+    yield from d.tap("mode_search")
+    for key in "bdc":
+        yield from d.tap(f"key_{key}")
+    d.check(d.text_of("search_query") == "bdc", "typed initials")
+    d.check(d.find("guide_A01") is not None, "bdc finds 不动产 items")
+    yield from d.shot("search")
+    yield from d.tap("home")
+    yield from d.screen("home")
+
+
+def life_event(d: Driver) -> Step:
+    snapshot_events = d.daemon.snapshot["life_events"]
+    event = next(e for e in snapshot_events if e.get("questions"))
+    question = event["questions"][0]
+    option = question["options"][-1]
+    yield from d.tap("tile_life_events")
+    yield from d.screen("life")
+    yield from d.shot("life")
+    yield from d.tap(f"event_{event['code']}")
+    yield from d.screen("life_event")
+    yield from d.shot("life-questions")
+    yield from d.tap(f"answer_{question['id']}_{option['value']}")
+    yield from d.tap("show_list")
+    yield from d.until(lambda: d.find("material_1") is not None, "the merged list")
+    yield from d.shot("life-list")
+    expected = d.app.guides.merge(event["code"], {question["id"]: option["value"]})
+    d.notes["merged"] = len(expected.materials)
+    d.check(d.find(f"material_{len(expected.materials)}") is not None
+            and d.find(f"material_{len(expected.materials) + 1}") is None, "one line per merged material")
+    yield from d.tap("print_notice")
+    yield from d.until(lambda: d.find("print_result") is not None, "printed")
+    printed = d.daemon.ops("print_checklist")[-1]
+    d.check(printed["service"] == event["name"] and [m["name"] for m in printed["materials"]] ==
+            [m.name for m in expected.materials], "the event's merged list printed")
+    yield from d.tap("life_take")
+    yield from d.screen("identify")
+    d.daemon.place_card("李*")
+    yield from d.screen("category")
+    d.check(d.find("event_name") is not None, "the event is named")
+    yield from d.tap("take")
+    yield from d.screen("ticket")
+    args = d.daemon.ops("take_number")[-1]
+    d.check(args["category"] == event["category"] and args["event_code"] == event["code"], f"event ticket {args}")
+    yield from d.tap("ticket_home")
+    yield from d.screen("home")
+
+
+def check_in(d: Driver) -> Step:
+    yield from d.tap("tile_check_in")
+    yield from d.screen("identify")
+    yield from d.shot("check-in")
+    d.daemon.scan("AP-20261125-0042")
+    yield from d.screen("ticket")
+    d.check(d.daemon.ops("check_in")[-1] == {"use_card": False, "code": "AP-20261125-0042"}, "checked in by code")
+    d.check(d.sees("10:00-10:30"), "the slot is shown")
+    yield from d.shot("check-in-done")
+    yield from d.tap("ticket_home")
+    yield from d.screen("home")
+
+
+def progress(d: Driver) -> Step:
+    yield from d.tap("tile_progress")
+    yield from d.screen("progress")
+    for key in "2026112200017":
+        yield from d.tap(f"key_{key}")
+    yield from d.tap("lookup")
+    yield from d.until(lambda: d.find("case_0") is not None, "a case")
+    d.check(d.sees("审核中"), "the case state")
+    yield from d.shot("progress")
+    d.daemon.place_card("王*")
+    yield from d.until(lambda: d.find("case_1") is not None, "the card's cases")
+    d.check(d.daemon.ops("lookup_case")[-1] == {"use_card": True}, "looked up by card")
+    yield from d.tap("home")
+    yield from d.screen("home")
+
+
+def rating(d: Driver) -> Step:
+    yield from d.tap("tile_rating")
+    yield from d.screen("rating")
+    for key in "B002":
+        yield from d.tap(f"key_{key}")
+    yield from d.shot("rating-ticket")
+    yield from d.tap("rating_next")
+    yield from d.until(lambda: d.find("face_5") is not None, "the faces")
+    for level in (5, 4, 3, 2, 1):
+        d.check(d.sees(d.app.tr(f"level_{level}")), f"the word for level {level}")
+    yield from d.shot("rating-faces")
+    yield from d.tap("face_2")
+    d.check(d.find("rating_submit").disabled, "a 差评 needs a reason first")
+    yield from d.tap("reason_wait")
+    yield from d.shot("rating-reasons")
+    yield from d.tap("rating_submit")
+    yield from d.screen("notice")
+    d.check(d.daemon.ops("rate")[-1] == {"ticket": "B002", "level": 2, "reasons": ["等待时间长"]}, "rated")
+    yield from d.shot("rating-thanks")
+    # 一次一评: the same ticket again is refused by the center, and said so
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+    yield from d.tap("tile_rating")
+    yield from d.screen("rating")
+    for key in "B002":
+        yield from d.tap(f"key_{key}")
+    yield from d.tap("rating_next")
+    yield from d.tap("face_5")
+    yield from d.tap("rating_submit")
+    yield from d.screen("notice")
+    d.check(d.text_of("notice_title") == d.app.tr("rating_not_allowed"), "a second rating is refused")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+
+
+def help_call(d: Driver) -> Step:
+    yield from d.tap("tile_help")
+    yield from d.screen("help")
+    yield from d.shot("help")
+    yield from d.tap("help_topic_operate")
+    yield from d.screen("notice")
+    d.check(d.daemon.ops("call_helper")[-1] == {"topic": "不会操作"}, "helper called")
+    yield from d.shot("help-called")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+
+
+def after_hours(d: Driver) -> Step:
+    d.clock.set(OPEN_TIME.replace(hour=20))
+    d.app.rerender()
+    yield from d.screen("home")
+    yield from d.tap("tile_take_number")
+    yield from d.screen("notice")
+    d.check(d.sees("明天 08:30") or d.sees("tomorrow 08:30"), "the next opening time")
+    yield from d.shot("after-hours")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+    yield from d.tap("tile_guides")  # guides still work after hours
+    yield from d.screen("guides")
+    yield from d.tap("home")
+    yield from d.screen("home")
+    d.clock.set(OPEN_TIME)
+
+
+def maintenance(d: Driver) -> Step:
+    hall = next(w for w in d.widgets() if type(w).__name__ == "HallName")
+    for _ in range(5):
+        d.tap_at(*hall.to_window(*hall.center))
+        yield 0.05
+    yield from d.screen("pin")
+    for key in "1111":
+        yield from d.tap(f"key_{key}")
+    yield from d.tap("pin_ok")
+    yield from d.until(lambda: d.find("pin_wrong") is not None, "wrong PIN")
+    for key in "2468":
+        yield from d.tap(f"key_{key}")
+    yield from d.shot("pin")
+    yield from d.tap("pin_ok")
+    yield from d.screen("maintenance")
+    yield from d.until(lambda: d.find("device_printer") is not None, "device states")
+    yield from d.tap("test_print")
+    yield from d.until(lambda: d.find("maint_message") is not None, "test printed")
+    yield from d.tap("paper_changed")
+    yield from d.shot("maintenance")
+    yield from d.tap("maint_leave")
+    yield from d.screen("home")
+    d.check(not d.daemon.maintenance, "maintenance left")
+
+
+def tour(d: Driver) -> Step:
+    """Every screen of every flow, with a screenshot of each."""
+    yield from d.shot("home")
+    for flow in (take_number, guides, life_event, check_in, progress, rating, help_call, after_hours, maintenance):
+        yield from flow(d)
+
+
+def elderly(d: Driver) -> Step:
+    """A senior's card: the priority lane is automatic; language switching keeps the flow."""
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.daemon.place_card("欧阳**", elderly=True)
+    yield from d.screen("category")
+    d.check(d.find("elderly_note") is not None, "the senior lane is announced")
+    yield from d.tap("toggle_language")
+    d.check(d.sees("Hello, 欧阳**"), "English greeting")
+    yield from d.tap("toggle_language")
+    d.check(d.sees("欧阳**，您好"), "back to Chinese")
+    yield from d.tap("category_B")
+    d.check(d.find("priority_disabled") is None, "no need to choose a lane")
+    yield from d.tap("take")
+    yield from d.screen("ticket")
+    d.check(d.daemon.ops("take_number")[-1]["priority"] == "elderly", "priority elderly sent")
+    d.check(d.find("ticket_priority") is not None, "绿色通道 on the ticket")
+    yield from d.shot("ticket-elderly")
+
+
+def idle(d: Driver) -> Step:
+    """No touch: a countdown, a touch keeps the session; no touch again: home, all forgotten."""
+    from kiosk.app import Citizen
+    from kiosk.widgets import STYLE
+
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.daemon.place_card("张*")
+    yield from d.screen("category")
+    yield from d.tap("category_A")
+    yield from d.tap("item_A02")
+    yield from d.tap("toggle_elder")
+    yield from d.tap("toggle_language")
+    yield from d.until(lambda: d.app.overlay.shown, "the idle countdown", timeout=15)
+    d.check(d.sees("s;") or d.sees("秒"), "a visible countdown")
+    yield from d.shot("idle-countdown")
+    yield from d.tap("idle_continue")
+    d.check(not d.app.overlay.shown and d.app.sm.current == "category", "a touch keeps the session")
+    d.check(d.app.screen.state["item"] == "A02", "the choice is kept")
+    forgets = len(d.daemon.ops("forget_citizen"))
+    yield from d.until(lambda: d.app.sm.current == "home" and not d.app.overlay.shown, "the idle reset", timeout=20)
+    yield from d.frames(2)
+    d.check(len(d.daemon.ops("forget_citizen")) > forgets, "the daemon was told to forget")
+    d.check(d.app.citizen == Citizen(), "the citizen is gone from memory")
+    for screen in d.app.sm.screens:
+        d.check(screen.state == screen.fresh(), f"screen {screen.name} state wiped")
+        d.check(screen.name == "home" or not screen.children, f"screen {screen.name} holds no widgets")
+    from kivy.core.window import Window
+    d.check(not any("张" in getattr(w, "text", "") for root in Window.children for w in root.walk()), "no name left on any widget")
+    d.check(d.app.tr.language == d.app.settings.language and not STYLE.elder,
+            "language and text size back to the defaults")
+    yield from d.shot("idle-reset-home")
+
+
+def failures(d: Driver) -> Step:
+    """Daemon gone and back, center unreachable, paper out, a card read error, a bad event."""
+    d.daemon.stop()
+    yield from d.screen("out_of_service")
+    d.check(d.find("out_of_service") is not None, "out of service shown")
+    yield from d.shot("out-of-service")
+    d.daemon.start()
+    yield from d.screen("home", timeout=15)
+    d.check(len(d.daemon.ops("hello")) == 2, "hello again after the reconnect")
+    # center unreachable: a banner, no numbers, guides from the cache
+    d.daemon.set_center(False)
+    yield from d.until(lambda: d.find("banner") is not None, "the center banner")
+    d.check(d.sees(d.app.tr("no_numbers_here")), "the take-a-number tile says no numbers")
+    yield from d.shot("center-down")
+    yield from d.tap("tile_take_number")
+    yield from d.screen("notice")
+    d.check(d.sees(d.app.tr("banner_center")), "why there are no numbers")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+    yield from d.tap("tile_guides")
+    yield from d.screen("guides")
+    yield from d.tap("group_B")
+    yield from d.tap("guide_B03")
+    yield from d.screen("item")
+    d.check(d.sees("社会保障卡申领"), "guides work while the center is away")
+    d.check(d.find("take_for_item").disabled, "no number for the item either")
+    d.daemon.set_center(True)
+    yield from d.until(lambda: d.find("banner") is None, "the banner gone")
+    yield from d.tap("home")
+    yield from d.screen("home")
+    # printer out of paper: numbers unavailable here, pointing to the nearest kiosk
+    d.daemon.set_printer("offline", "paper_out")
+    yield from d.until(lambda: d.find("banner") is not None, "the paper banner")
+    d.check(d.sees(d.app.settings.nearest_kiosk), "points to the nearest other kiosk")
+    yield from d.shot("paper-out")
+    yield from d.tap("tile_take_number")
+    yield from d.screen("notice")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+    d.check(not d.daemon.ops("take_number"), "no number was requested without paper")
+    d.daemon.set_printer("online")
+    yield from d.until(lambda: d.find("banner") is None, "paper back")
+    # a card read error: a clear retry prompt, then the card works
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.daemon.card_error()
+    yield from d.until(lambda: d.find("card_error") is not None, "the retry prompt")
+    yield from d.shot("card-error")
+    d.daemon.place_card("赵*")
+    yield from d.screen("category")
+    yield from d.tap("home")
+    yield from d.screen("home")
+    # malformed events must not break the kiosk
+    d.daemon.push("queue", {"categories": [{"no_letter": 1}, {"letter": "A", "waiting": "many"}]})
+    d.daemon.push("device_state", {"device": None})
+    d.daemon.push("card_read", {"masked_name": None})
+    yield 0.5
+    yield from d.screen("home")
+    yield from d.tap("tile_help")
+    yield from d.screen("help")
+
+
+def visits(d: Driver) -> Step:
+    """For bench/kiosk.py: first home drawn, then 100 scripted visits; RSS and frame times."""
+    import os
+    import time
+
+    import psutil
+    from kivy.core.window import Window
+
+    d.notes["home_at"] = time.time()
+    process = psutil.Process(os.getpid())
+    d.notes["rss_start"] = process.memory_info().rss
+    frames: list[float] = []
+    last = [time.perf_counter()]
+
+    def flipped(*_: Any) -> None:
+        now = time.perf_counter()
+        if d.app.sm.current_screen.opacity < 1.0:  # fading in
+            frames.append(now - last[0])
+        last[0] = now
+    Window.bind(on_flip=flipped)
+    count = int(os.environ.get("KIOSK_BENCH_VISITS", "100"))
+    for n in range(count):
+        if n % 2 == 0:
+            yield from d.tap("tile_take_number")
+            yield from d.screen("identify")
+            d.daemon.place_card("张*")
+            yield from d.screen("category")
+            yield from d.tap("category_B")
+            yield from d.tap("take")
+            yield from d.screen("ticket")
+            yield from d.tap("ticket_home")
+        else:
+            yield from d.tap("tile_guides")
+            yield from d.screen("guides")
+            yield from d.tap("group_A")
+            yield from d.tap("guide_A01")
+            yield from d.screen("item")
+            yield from d.tap("home")
+        yield from d.screen("home")
+    import gc
+    gc.collect()
+    yield 0.5
+    d.notes.update(rss_end=process.memory_info().rss, visits=count, frames=frames)
+
+
+SCENARIOS: dict[str, Callable[[Driver], Step]] = {
+    "visits": visits,
+    "tour": tour,
+    "elderly": elderly,
+    "idle": idle,
+    "failures": failures,
+}

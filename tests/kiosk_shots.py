@@ -1,0 +1,42 @@
+"""`python -m tests.kiosk_shots [DIR]`: screenshots of every kiosk screen for people to look at.
+
+Every screen in portrait and landscape, Chinese and English, standard and elder mode, plus
+the failure and idle screens, under a private Xvfb; written to docs/img/kiosk/ by default. Prints any label
+whose text does not fit its widget (the same check the UI tests make).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.kiosk_xvfb import ROOT, run_driver, xvfb
+
+# every screen in both orientations, both languages, and elder mode in both orientations
+RUNS = [("tour", "portrait", "zh", False), ("tour", "portrait", "en", True),
+        ("tour", "landscape", "en", False), ("tour", "landscape", "zh", True),
+        ("failures", "portrait", "zh", False), ("failures", "landscape", "en", False),
+        ("idle", "portrait", "en", False), ("elderly", "landscape", "zh", True)]
+
+
+def main(argv: list[str]) -> int:
+    target = Path(argv[0]) if argv else ROOT / "docs" / "img" / "kiosk"
+    target.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    with xvfb() as display:
+        for scenario, orientation, language, elder in RUNS:
+            report = run_driver(display, scenario, orientation=orientation, language=language, elder=elder,
+                                shots=target, extra=["--idle", "3"] if scenario == "idle" else [])
+            status = "ok" if report["ok"] and not report["overflows"] else "PROBLEM"
+            failed += status != "ok"
+            print(f"{status:7} {scenario:9} {orientation:9} {language} {'elder' if elder else '':5} "
+                  f"{len(report.get('shots', []))} shots", flush=True)
+            if not report["ok"]:
+                print("   ", report.get("error"))
+            for overflow in report.get("overflows", []):
+                print("    does not fit:", overflow)
+    print(f"screenshots in {target}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,60 @@
+"""The real kiosk app under Xvfb, driven by synthetic touches against a fake daemon.
+
+Each scenario runs in its own process (Kivy makes one window per process): see
+tests/kiosk_driver.py and tests/kiosk_scenarios.py. Every screenshot is checked for text
+that does not fit its widget (larger than it, or a word split across lines).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.kiosk_xvfb import run_driver, xvfb
+
+pytestmark = [pytest.mark.ui, pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")]
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    with xvfb() as name:
+        yield name
+
+
+def run(display: str, scenario: str, shots: Path, **kwargs: Any) -> dict[str, Any]:
+    report = run_driver(display, scenario, shots=shots, **kwargs)
+    assert report["ok"], f"{report.get('error')}\n{report.get('traceback', '')}\n{report.get('stderr', '')[-2000:]}"
+    assert report["overflows"] == [], report["overflows"]
+    for shot in report["shots"]:
+        assert Path(shot).stat().st_size > 20_000, f"{shot} looks empty"
+    assert "Traceback" not in report["stderr"], "no exception, not even a recovered one"
+    return report
+
+
+def test_every_flow_portrait_chinese(display: str, tmp_path: Path) -> None:
+    report = run(display, "tour", tmp_path)
+    names = {Path(s).stem for s in report["shots"]}
+    assert {"portrait-zh-home", "portrait-zh-ticket", "portrait-zh-item", "portrait-zh-life-list",
+            "portrait-zh-rating-reasons", "portrait-zh-after-hours", "portrait-zh-maintenance"} <= names
+    assert report["notes"]["ticket"].startswith("A")
+    assert report["requests"][:1] == ["hello"] and "forget_citizen" in report["requests"]
+
+
+def test_every_flow_landscape_english_elder_mode(display: str, tmp_path: Path) -> None:
+    report = run(display, "tour", tmp_path, orientation="landscape", language="en", elder=True)
+    assert len(report["shots"]) >= 25
+
+
+def test_senior_gets_the_priority_lane(display: str, tmp_path: Path) -> None:
+    run(display, "elderly", tmp_path)
+
+
+def test_idle_countdown_then_everything_about_the_citizen_is_forgotten(display: str, tmp_path: Path) -> None:
+    run(display, "idle", tmp_path, extra=["--idle", "3"])
+
+
+def test_failure_screens_appear_and_recover(display: str, tmp_path: Path) -> None:
+    report = run(display, "failures", tmp_path, orientation="landscape", language="en")
+    assert report["requests"].count("hello") == 2  # reconnected by itself

@@ -74,7 +74,8 @@ class CenterService:
         self.announcers: list[Callable[[Call], None]] = []  # the voice queue joins here
         self.desk = WindowDesk(self)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._queue_dirty = threading.Event()
+        self._threads: list[threading.Thread] = []
         for op in ("take_number", "check_in", "lookup_case"):
             self.link.on_request(op, getattr(self, f"req_{op}"))
         self.link.listeners.append(self._terminal_changed)
@@ -83,15 +84,34 @@ class CenterService:
     # ---- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
         self.link.start()
-        self._thread = threading.Thread(target=self._housekeeping, name="center-housekeeping", daemon=True)
-        self._thread.start()
+        for target in (self._housekeeping, self._queue_publisher):
+            thread = threading.Thread(target=target, name=f"center{target.__name__}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
+        self._queue_dirty.set()
         self.link.stop()
-        if self._thread:
-            self._thread.join(3)
+        for thread in self._threads:
+            thread.join(3)
         self.db.dispose()
+
+    def queue_changed(self) -> None:
+        """The queue moved: its summary goes out shortly, off the request's path (coalesced)."""
+        self._queue_dirty.set()
+
+    def _queue_publisher(self) -> None:
+        while not self._stop.is_set():
+            self._queue_dirty.wait()
+            if self._stop.is_set():
+                return
+            self._queue_dirty.clear()
+            try:
+                self.publish_queue()
+            except Exception:
+                log.exception("queue summary failed")
+            self._stop.wait(0.2)  # at most five summaries a second, however busy the hall
 
     def _housekeeping(self) -> None:
         while not self._stop.wait(self.config.housekeeping_period):
@@ -110,7 +130,7 @@ class CenterService:
             self._alert(full or bool(depth and depth >= self.config.outbox_backlog_alert), AlertKind.OUTBOX_BACKLOG,
                         view.terminal, f"{view.terminal}: {depth} events not yet acknowledged"
                         + ("; the outbox is full and refuses new events" if full else ""))
-        self.publish_queue()
+        self.queue_changed()
 
     # ---- hall channels -----------------------------------------------------------------------
     def publish_catalog(self) -> None:
@@ -176,13 +196,13 @@ class CenterService:
         ticket = self.engine.issue_ticket(str(args.get("category", "")), str(args.get("channel") or "kiosk"),
                                           citizen_key=args.get("citizen_key"), priority=args.get("priority"),
                                           item_code=args.get("item_code"), terminal=terminal)
-        self.publish_queue()
+        self.queue_changed()
         return self._ticket_answer(ticket)
 
     def req_check_in(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
         appointment = self.engine.check_in(citizen_key=args.get("citizen_key"), code=args.get("code"),
                                            terminal=terminal)
-        self.publish_queue()
+        self.queue_changed()
         slot = f"{self.engine.local(appointment.slot_start):%H:%M}-{self.engine.local(appointment.slot_end):%H:%M}"
         return {**self._ticket_answer(appointment.ticket), "slot": slot, "appointment": appointment.code}
 
@@ -210,7 +230,7 @@ class CenterService:
 
     def evt_ticket_cancelled(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
         self.engine.cancel(int(data["ticket_id"]), str(data.get("reason", "cancelled")), event_id=event_id)
-        self.publish_queue()
+        self.queue_changed()
 
     def evt_rating(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
         level, channel = int(data["level"]), str(data.get("channel", "pad"))
@@ -275,7 +295,7 @@ class WindowDesk:
         if isinstance(result, Call):
             self.s.announce(result)
         self.s.hub.publish("windows", plain(self.s.engine.window_states()))
-        self.s.publish_queue()
+        self.s.queue_changed()
         return result
 
     def _state(self, window: str) -> str:

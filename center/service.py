@@ -169,8 +169,7 @@ class CenterService:
         return {"ticket_id": str(ticket.id), "number": ticket.number, "category": ticket.category,
                 "category_name": category.name, "service": item.name if item else category.name,
                 "ahead": view.ahead, "last_called": view.last_called,
-                "wait_min": est.low_min if est.low_min is not None else 0,
-                "wait_max": est.high_min if est.high_min is not None else 0,
+                "wait_min": est.low_min, "wait_max": est.high_min,  # None: no open window serves it yet
                 "window_area": getattr(item, "window", "") or category.window_area, "priority": ticket.priority,
                 "materials": self._materials(ticket.item_code) if item else [],
                 "qr": f"onetrip:ticket:{ticket.number}:{ticket.id}"}

@@ -25,7 +25,7 @@ class Citizen:
     age: int
     elderly: bool
     expired: bool
-    read_at: float
+    read_at: float  # clock.monotonic(): a timeout runs in real time even under a scaled hall clock
 
     def for_kiosk(self) -> dict[str, Any]:
         return {"masked_name": self.masked_name, "card_type": self.card_type, "gender": self.gender,
@@ -48,7 +48,7 @@ class CitizenSlot:
         citizen = Citizen(key=card.citizen_key(self.secret), masked_name=card.masked_name,
                           card_type=card.card_type.name.lower(), gender=card.gender.label,
                           age=age, elderly=age >= self.elderly_age, expired=card.expired_on(today),
-                          read_at=self.clock.time())
+                          read_at=self.clock.monotonic())
         with self._lock:
             self._citizen = citizen
         return citizen
@@ -56,7 +56,7 @@ class CitizenSlot:
     @property
     def current(self) -> Citizen | None:
         with self._lock:
-            if self._citizen and self.clock.time() - self._citizen.read_at > self.forget_after:
+            if self._citizen and self.clock.monotonic() - self._citizen.read_at > self.forget_after:
                 self._citizen = None
             return self._citizen
 

@@ -32,6 +32,14 @@ class BadArguments(OneTripError):
     """The op's arguments do not make sense (a level of 7, a missing category)."""
 
 
+def kiosk_queue(summary: dict[str, Any]) -> dict[str, Any]:
+    """The center's `hall/queue` (a `category` per entry) in the local API's words
+    (docs/localapi.md, `queue_summary`): what a kiosk shows per category, nothing more."""
+    return {"categories": [{"letter": c["category"], "name": c.get("name", ""), "waiting": c.get("waiting", 0),
+                            "last_called": c.get("last_called")}
+                           for c in summary.get("categories") or [] if isinstance(c, dict) and "category" in c]}
+
+
 class KioskOps:
     def __init__(self, terminal: "Terminal") -> None:
         self.t = terminal

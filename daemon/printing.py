@@ -66,7 +66,7 @@ class TicketPrinter:
     def print_ticket(self, job_id: str, t: dict[str, Any]) -> dict[str, Any]:
         ticket = Ticket(hall=self.hall_name, number=t["number"], service=t.get("service") or t["category_name"],
                         people_ahead=int(t.get("ahead", 0)),
-                        wait_minutes=(int(t.get("wait_min", 0)), int(t.get("wait_max", 0))),
+                        wait_minutes=None if t.get("wait_min") is None else (int(t["wait_min"]), int(t["wait_max"])),
                         issued_at=self._now(), qr=t.get("qr") or f"onetrip:ticket:{t['number']}",
                         materials=materials(t.get("materials", [])), notice=ticket_notice(t))
         return self._print(job_id, ticket)

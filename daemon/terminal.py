@@ -20,11 +20,12 @@ import psutil
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.devstate import Condition
+from core.errors import OutboxFull
 from core.localapi import event
 from daemon.citizen import CitizenSlot
 from daemon.commands import Commands
 from daemon.config import TerminalSetup
-from daemon.kiosk_ops import KioskOps
+from daemon.kiosk_ops import KioskOps, kiosk_queue
 from daemon.localapi import LocalApiServer
 from daemon.printing import TicketPrinter
 from daemon.supervisor import Supervisor
@@ -56,7 +57,8 @@ class Terminal:
         self.citizens = CitizenSlot(cfg.citizen_key_secret.encode(), cfg.elderly_age, clock)
         self.supervisor = Supervisor(setup.devices, on_state=self._device_state, on_event=self._device_event,
                                      debounce=cfg.debounce, clock=clock)
-        self.link = TerminalLink(cfg.mqtt, cfg.terminal, self.state_dir, birth=self._birth, clock=clock)
+        self.link = TerminalLink(cfg.mqtt, cfg.terminal, self.state_dir, birth=self._birth, clock=clock,
+                                 outbox_max_rows=cfg.outbox_max_rows)
         self.link.subscribe(self.link.topics.hall_channel("catalog"), self._on_catalog)
         self.link.subscribe(self.link.topics.hall_channel("queue"), self._on_queue, qos=0)
         self.link.center_listeners.append(lambda up: self.api.broadcast(event("center", {"reachable": up})))
@@ -66,6 +68,8 @@ class Terminal:
         self.api = LocalApiServer(Path(cfg.local_api.socket), self.ops.dispatch)
         self._stop = threading.Event()
         self._next_telemetry = 0.0
+        self._outbox_full_told = False
+        self._refusals_reported = 0
         self.loop_turns = 0
         self.process = psutil.Process()
         self.process.cpu_percent(None)
@@ -96,7 +100,11 @@ class Terminal:
         """One turn of the main loop; the watchdog is fed only when everything is healthy."""
         self.loop_turns += 1
         self.supervisor.check()
+        self.report_refusals()
         now = self.clock.monotonic()
+        if self.link.outbox.full != self._outbox_full_told:  # the center hears of a full outbox at once
+            self._outbox_full_told = self.link.outbox.full
+            self._next_telemetry = now
         if now >= self._next_telemetry:
             self._next_telemetry = now + self.config.telemetry.period
             self.publish_telemetry()
@@ -106,6 +114,18 @@ class Terminal:
         self.notifier.status(f"{'ok' if not problems else 'unhealthy: ' + ', '.join(problems)}; "
                              f"center {'reachable' if self.link.center_reachable else 'unreachable'}; "
                              f"outbox {self.link.outbox.depth()}")
+
+    def report_refusals(self) -> None:
+        """Events refused at a full outbox become an event themselves once there is room again,
+        so the center raises an alert that outlives the spell (nothing is dropped silently)."""
+        refused = self.link.outbox.refused - self._refusals_reported
+        if refused <= 0 or self.link.outbox.full:
+            return
+        try:
+            self.link.emit("outbox_overflow", {"refused": refused})
+        except OutboxFull:
+            return
+        self._refusals_reported += refused
 
     def health(self) -> list[str]:
         """What is wrong with the daemon itself (not its devices: a dead printer is not our hang)."""
@@ -188,5 +208,5 @@ class Terminal:
         self.api.broadcast(event("catalog", {"hash": data.get("hash")}))
 
     def _on_queue(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        self.queue = decode(Kind.HALL, msg.payload).data
+        self.queue = kiosk_queue(decode(Kind.HALL, msg.payload).data)
         self.api.broadcast(event("queue", self.queue))

@@ -100,14 +100,15 @@ class Ticket:
     number: str
     service: str
     people_ahead: int
-    wait_minutes: tuple[int, int]
+    wait_minutes: tuple[int, int] | None  # None: no window serving it is open yet
     issued_at: datetime
     qr: str
     materials: tuple[Material, ...] = ()
     notice: str = ""
 
     def layout(self) -> list[Block]:
-        low, high = self.wait_minutes
+        wait = (f"预计等候 {self.wait_minutes[0]}～{self.wait_minutes[1]} 分钟" if self.wait_minutes
+                else "窗口尚未开放，开放后按顺序叫号")
         ahead = (f"您前面还有 {self.people_ahead} 人等候" if self.people_ahead
                  else "您前面没有人等候，请留意叫号")
         blocks: list[Block] = [
@@ -117,7 +118,7 @@ class Ticket:
             Line(self.service, size=2, bold=True, align="center"),
             Line(self.number, size=3, bold=True, align="center"),
             Line(ahead, align="center"),
-            Line(f"预计等候 {low}～{high} 分钟", align="center"),
+            Line(wait, align="center"),
             Rule(),
         ]
         if self.materials:

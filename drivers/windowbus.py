@@ -70,6 +70,7 @@ class UnitCounters:
     keys: int = 0
     ratings: int = 0
     commands: int = 0
+    refused: int = 0  # presses the daemon could not store (attempts: a held rating counts at each poll)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Unit:
     since: float = 0.0
     next_probe: float = 0.0
     unacked_rating: int | None = None  # emitted, but the pad has not heard our ack yet
+    refusing: bool = False  # the daemon refused this unit's last press (logged once per spell)
     counters: UnitCounters = field(default_factory=UnitCounters)
 
 
@@ -160,24 +162,46 @@ class WindowBus(Driver):
             if isinstance(answer, (KeyPressed, RatingPressed)):
                 self._deliver(unit, answer)
         self._update_bus_condition()
-        rest = self.round_interval - (self.clock.monotonic() - started)
-        if rest > 0:
-            self.clock.sleep(rest)
+        # rest between rounds, but run commands (LED numbers, rating prompts) as they come:
+        # a command waiting out the rest each time would cap the bus at a few commands a second
+        while (rest := self.round_interval - (self.clock.monotonic() - started)) > 0:
+            self._run_jobs()
+            self.clock.sleep(min(rest, 0.02))
 
     def _deliver(self, unit: Unit, event: KeyPressed | RatingPressed) -> None:
         if isinstance(event, KeyPressed):
             unit.counters.keys += 1
-            self.emit(WindowInput(unit.window, unit.name, event))
+            self._hand_over(unit, event)  # a keypad forgets a key once polled: a refusal is only logged
             return
         if unit.unacked_rating != event.level:  # the same rating again means our ack was lost
+            if not self._hand_over(unit, event):
+                return  # not stored: no ack, so the pad keeps the rating and offers it at the next poll
             unit.counters.ratings += 1
-            self.emit(WindowInput(unit.window, unit.name, event))
         unit.unacked_rating = event.level
         try:
             self._exchange(unit, self.codec.send(AckRating(unit.address, event.level)))
         except UnitSilent:
             return  # the pad offers the rating again when it is back; we will not emit it twice
         unit.unacked_rating = None
+
+    def _hand_over(self, unit: Unit, event: KeyPressed | RatingPressed) -> bool:
+        """Give a press to the daemon, which stores it in its outbox; False if it could not.
+
+        Unlike `Driver.emit`, the outcome matters here: a rating the daemon refused (its outbox
+        full) must not be acknowledged to the pad. One error line per refusing spell, not per poll.
+        """
+        try:
+            self.on_event(self.name, WindowInput(unit.window, unit.name, event))
+        except Exception as exc:
+            unit.counters.refused += 1
+            if not unit.refusing:
+                log.error("press not stored" + (": kept on the pad, offered again" if isinstance(event, RatingPressed)
+                                                 else ": the key press is lost, the window must press it again"),
+                          extra={"device": unit.name, "error": f"{type(exc).__name__}: {exc}"[:200]})
+            unit.refusing = True
+            return False
+        unit.refusing = False
+        return True
 
     def _exchange(self, unit: Unit, frame: bytes) -> DeviceMessage:
         """Send one frame and return the unit's answer, retrying; UnitSilent when it stays quiet."""

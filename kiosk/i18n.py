@@ -94,6 +94,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "ticket_title": ("您的号码", "Your number"),
     "ticket_ahead": ("前面还有 {ahead} 人", "{ahead} ahead of you"),
     "ticket_wait": ("预计等候 {wait_min}–{wait_max} 分钟", "Expected wait {wait_min}–{wait_max} min"),
+    "ticket_wait_unknown": ("窗口尚未开放，开放后按顺序叫号", "No window open yet; numbers are called in order once it opens"),
     "ticket_window": ("请到 {window_area} 等候叫号", "Wait for your call at {window_area}"),
     "ticket_priority": ("绿色通道", "Priority lane"),
     "closed_title": ("当前不在取号时间", "Numbers are not issued now"),

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from core.clock import SYSTEM_CLOCK, Clock
+from core.clock import Clock
 from core.errors import ConfigError
 from core.paths import CONFIG_DIR
 from kiosk.settings import KioskSettings, load_settings
@@ -71,9 +71,10 @@ def run(args: argparse.Namespace) -> int:
     return start(settings_from(args))
 
 
-def start(settings: KioskSettings, clock: Clock = SYSTEM_CLOCK) -> int:
+def start(settings: KioskSettings, clock: Clock | None = None) -> int:
+    """`clock` defaults to the terminal's `[clock]`: a demo hall's kiosk keeps the hall's time."""
     configure_kivy(settings)
     from kiosk.app import KioskApp
 
-    KioskApp(settings, clock).run()
+    KioskApp(settings, clock or settings.clock.clock()).run()
     return 0

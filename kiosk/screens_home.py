@@ -37,14 +37,16 @@ class HomeScreen(KioskScreen):
 
     def _welcome(self) -> Widget:
         panel = Panel(orientation="vertical", fit=True, spacing=0)
-        now = self.app.now()
-        date = now.strftime("%Y-%m-%d ") + self.tr(f"weekday_{now.weekday()}")
-        panel.add_widget(Text(f"{self.app.clock_text()}   {date}", "title", color=DEEP, bold=True, fit=True,
-                              kiosk_id="home_time"))
+        self._time = Text(self._time_text(), "title", color=DEEP, bold=True, fit=True, kiosk_id="home_time")
+        panel.add_widget(self._time)
         self._attract = Text(self.tr(ATTRACT[self.state["attract"]]), "large", color=MUTED, fit=True,
                              kiosk_id="attract")
         panel.add_widget(self._attract)
         return panel
+
+    def _time_text(self) -> str:
+        now = self.app.now()
+        return f"{self.app.clock_text()}   {now:%Y-%m-%d} {self.tr(f'weekday_{now.weekday()}')}"
 
     def _tiles(self, cols: int) -> Widget:
         """Six tiles and, across the bottom, 帮办: help is never more than one touch away."""
@@ -90,7 +92,11 @@ class HomeScreen(KioskScreen):
             panel.add_widget(Widget())  # top-aligned in the side column
 
     def tick(self) -> None:
+        """The hall's time (home may stay up for hours untouched) and the attract loop."""
         super().tick()
+        clock = getattr(self, "_time", None)
+        if clock is not None and clock.parent is not None:
+            clock.text = self._time_text()
         label = getattr(self, "_attract", None)
         if label is None or label.parent is None:
             return

@@ -261,7 +261,9 @@ class TicketScreen(KioskScreen):
         lines = []
         if "ahead" in result:
             lines.append(self.tr("ticket_ahead", ahead=result["ahead"]))
-        if "wait_min" in result and "wait_max" in result:
+        if result.get("wait_min") is None or result.get("wait_max") is None:
+            lines.append(self.tr("ticket_wait_unknown"))
+        else:
             lines.append(self.tr("ticket_wait", wait_min=result["wait_min"], wait_max=result["wait_max"]))
         if result.get("slot"):
             lines.append(self.tr("check_in_slot", slot=result["slot"]))

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from core.config import ConfigModel, load_config
+from core.config import ClockSettings, ConfigModel, load_config
 
 DEFAULT_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 DEFAULT_BOLD_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
@@ -43,6 +43,7 @@ class KioskSettings(KioskSection):
 
     socket: Path
     hall_name: str = ""
+    clock: ClockSettings = ClockSettings()  # the hall's `[clock]`, the daemon's too: issuing hours, header time
 
 
 class _LocalApi(ConfigModel):
@@ -57,9 +58,10 @@ class _TerminalFile(ConfigModel):
     hall_name: str = ""
     local_api: _LocalApi = _LocalApi()
     kiosk: KioskSection = KioskSection()
+    clock: ClockSettings = ClockSettings()
 
 
 def load_settings(path: str | Path) -> KioskSettings:
     terminal = load_config(path, _TerminalFile)
     return KioskSettings(**terminal.kiosk.model_dump(), socket=terminal.local_api.socket,
-                         hall_name=terminal.hall_name)
+                         hall_name=terminal.hall_name, clock=terminal.clock)

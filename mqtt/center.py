@@ -74,6 +74,7 @@ class CenterLink(Link):
         self.subscribe(t.all_terminals("dev/+/tele"), self._on_telemetry, qos=0, lane="telemetry")
         self.subscribe(t.all_terminals("res"), self._on_command_result)
         self.add_connect_hook(self._announce)
+        self.on_request("ping", lambda terminal, args: {})  # terminals check the center hears them
 
     def prepare_connect(self):
         will = Status(state="offline", session=0, ts=self.clock.time()).model_dump_json().encode()
@@ -157,8 +158,13 @@ class CenterLink(Link):
     # ---- events ----------------------------------------------------------------------------------
     def _on_event(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         event = decode(Kind.EVENT, msg.payload)
-        applied = self.applier.apply(topic.terminal, topic.name, event)
-        self.stats["events_applied" if applied else "events_duplicate"] += 1
+        try:
+            applied = self.applier.apply(topic.terminal, topic.name, event)
+            self.stats["events_applied" if applied else "events_duplicate"] += 1
+        except OneTripError as exc:  # refused for a business reason: retrying cannot help, so ack
+            self.stats["events_refused"] += 1
+            log.warning("event refused", extra={"terminal": topic.terminal, "kind": topic.name,
+                                                "error": f"{type(exc).__name__}: {exc}"})
         view = self.view(topic.terminal)
         view.last_seq = max(view.last_seq, event.seq)
         self.publish(self.topics.ack(topic.terminal), Ack(event_ids=[event.event_id]))
@@ -168,7 +174,6 @@ class CenterLink(Link):
                      ttl: int = 30, command_id: str | None = None) -> str:
         """Publish a command (never retained, expiring); returns its id for `wait_result`."""
         command_id = command_id or uuid.uuid4().hex
-        self._awaiting.setdefault(command_id, Future())
         command = Command(command_id=command_id, args=args or {}, expires_at=self.clock.time() + ttl)
         self.publish(self.topics.command(terminal, name), command, retain=False,
                      properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=max(1, ttl)))
@@ -176,7 +181,9 @@ class CenterLink(Link):
 
     def command(self, terminal: str, name: str, args: dict[str, Any] | None = None, *,
                 timeout: float = 10.0, ttl: int = 30, command_id: str | None = None) -> CommandResult:
-        command_id = self.send_command(terminal, name, args, ttl=ttl, command_id=command_id)
+        command_id = command_id or uuid.uuid4().hex
+        self._awaiting.setdefault(command_id, Future())  # only awaited commands: no future left behind
+        self.send_command(terminal, name, args, ttl=ttl, command_id=command_id)
         try:
             return self._awaiting[command_id].result(timeout)
         except FutureTimeout:

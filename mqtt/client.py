@@ -52,7 +52,7 @@ class Link:
     """One MQTT connection with a fixed identity; subclasses add the hall's roles."""
 
     backoff_min = 0.25
-    backoff_max = 8.0
+    backoff_max = 6.0  # with its jitter (×1.5 at most) a client is back within 10 s of its broker
     session_expiry = 300  # seconds the broker keeps our subscriptions and queued QoS 1
 
     def __init__(self, settings: MqttSettings, client_id: str, *, clock: Clock = SYSTEM_CLOCK) -> None:

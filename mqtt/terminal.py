@@ -57,7 +57,11 @@ class SessionCounter:
 
 
 class TerminalLink(Link):
-    inflight_max = 32
+    # One event in flight: the center acknowledges QoS 1 on receipt, before applying, so events
+    # lost in a center that died (or a broker that lost its sessions) are resent later; with
+    # more than one out, a newer event could be applied first (a rating before the key that
+    # ended its service). Stop-and-wait keeps each terminal's events in order at ~1 ms each.
+    inflight_max = 1
     resend_after = 10.0  # seconds without an ack before the unacked rows go out again
 
     def __init__(self, settings: MqttSettings, terminal: str, state_dir: Path, *,
@@ -79,6 +83,7 @@ class TerminalLink(Link):
         self._pump_wake = threading.Event()
         self._pump_thread: threading.Thread | None = None
         self._cursor = 0
+        self._generation = 0  # raised at every connect and return of the center: older pump turns stop
         self._inflight: dict[str, float] = {}
         self._inflight_lock = threading.Lock()
         t = self.topics
@@ -105,10 +110,20 @@ class TerminalLink(Link):
         self.rebirth()
         for device, state in list(self._device_states.items()):
             self.publish(t.dev_state(self.terminal, device), state, retain=True)
+        self._pump_wake.set()
+
+    def _ready(self) -> None:
+        """Before the pump may send on a new connection, rewind it to the oldest unacked row:
+        a row newer than one lost with the old connection must never reach the center first
+        (a rating applied before the key that ended its service would rate the wrong one)."""
+        self._rewind()
+        super()._ready()
+
+    def _rewind(self) -> None:
         with self._inflight_lock:
             self._inflight.clear()
             self._cursor = 0
-        self._pump_wake.set()
+            self._generation += 1
 
     def rebirth(self) -> None:
         self.publish(self.topics.birth(self.terminal), self._birth(self.session.value), retain=True)
@@ -154,6 +169,9 @@ class TerminalLink(Link):
     def _set_center(self, online: bool) -> None:
         if online != self.center_online:
             self.center_online = online
+            if online:  # a center that came back may have lost what it had not applied: resend
+                self._rewind()
+            self._pump_wake.set()
             for listener in self.center_listeners:
                 try:
                     listener(online)
@@ -261,13 +279,33 @@ class TerminalLink(Link):
         self._pump_thread = threading.Thread(target=self._pump, name="outbox-pump", daemon=True)
         self._pump_thread.start()
 
+    def _center_listening(self) -> bool:
+        """A round trip to the center on this connection: proof that its subscriptions exist.
+
+        A broker that restarted without its saved sessions drops events until the center has
+        subscribed again; sending then would let newer events overtake the dropped ones."""
+        try:
+            self.request("ping", timeout=2.0)
+        except RequestFailed:
+            return True  # an older center without `ping` answered all the same
+        except (CenterUnreachable, RequestTimeout):
+            return False
+        return True
+
     def _pump(self) -> None:
-        """The single pump: in order, a bounded number in flight, only while connected."""
+        """The single pump: in order, a bounded number in flight, only while connected and,
+        after each connect, only once the center has answered on the new connection."""
+        checked = -1
         while not self._stop.is_set():
             self._pump_wake.wait(1.0)
             self._pump_wake.clear()
-            if not self.connected:
+            if not self.center_reachable:
                 continue
+            if checked != self._generation:
+                generation = self._generation
+                if not self._center_listening():
+                    continue
+                checked = generation
             now = self.clock.monotonic()
             with self._inflight_lock:
                 if self._inflight and now - min(self._inflight.values()) > self.resend_after:
@@ -275,12 +313,14 @@ class TerminalLink(Link):
                     self._inflight.clear()
                     self._cursor = 0
                 room = self.inflight_max - len(self._inflight)
-                cursor = self._cursor
+                cursor, generation = self._cursor, self._generation
             if room <= 0:
                 continue
             for row in self.outbox.after(cursor, room):
                 event = Event(event_id=row.event_id, seq=row.seq, ts=row.ts, data=row.data)
                 with self._inflight_lock:
+                    if generation != self._generation or not self.connected:
+                        break  # the connection changed under this turn: start again from the rewind
                     self._inflight[row.event_id] = now
                     self._cursor = max(self._cursor, row.seq)
                 self.publish(self.topics.event(self.terminal, row.kind), event)

@@ -29,6 +29,7 @@ class ApiClient:
         self.replies: dict[Any, dict[str, Any]] = {}
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
+        self.closed = False  # the daemon hung up: a reply can no longer come
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -41,14 +42,19 @@ class ApiClient:
                 with self._cond:
                     self.replies[msg.get("id")] = msg
                     self._cond.notify_all()
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
 
     def send_raw(self, data: bytes) -> None:
         self.sock.sendall(data)
 
     def reply_to(self, request_id: Any, timeout: float = 15.0) -> dict[str, Any]:
         with self._cond:
-            if not self._cond.wait_for(lambda: request_id in self.replies, timeout):
+            if not self._cond.wait_for(lambda: request_id in self.replies or self.closed, timeout):
                 raise TimeoutError(f"no reply to {request_id}")
+            if request_id not in self.replies:
+                raise ConnectionError(f"the daemon closed the connection before replying to {request_id}")
             return self.replies.pop(request_id)
 
     def call(self, op: str, **args: Any) -> dict[str, Any]:

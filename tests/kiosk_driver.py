@@ -1,11 +1,13 @@
 """Runs the real kiosk app in this process and drives one scenario with synthetic touches.
 
 `python -m tests.kiosk_driver SCENARIO --report out.json [--orientation landscape]
-[--language en] [--elder] [--shots DIR]` (DISPLAY must point at an X server; see
-tests/kiosk_xvfb.py). A scenario is a generator in tests/kiosk_scenarios.py: it yields
+[--language en] [--elder] [--shots DIR] [--hall JSON]` (DISPLAY must point at an X server;
+see tests/kiosk_xvfb.py). A scenario is a generator in tests/kiosk_scenarios.py: it yields
 what to wait for, presses widgets by `kiosk_id` with `UnitTestTouch`, reads what the screen
 shows and saves screenshots. Every screenshot also checks that each label's text fits its
 widget. The JSON report says ok/error, the screenshots, overflows and the scenario's notes.
+The app talks to the fake daemon, or with `--hall` to a real daemon of a running hall
+(tests/kiosk_hall_adapter.py), on the hall's clock.
 """
 from __future__ import annotations
 
@@ -17,13 +19,14 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from core.clock import FakeClock
+from core.clock import Clock, FakeClock
 from kiosk.main import configure_kivy
 from kiosk.settings import KioskSettings
 from tests.kiosk_fake_daemon import FakeDaemon
@@ -38,10 +41,25 @@ class ScenarioFailed(AssertionError):
     pass
 
 
-class Driver:
-    """What a scenario can do: wait, look, tap, shoot; and the daemon and clock it controls."""
+class DaemonControl(Protocol):
+    """What a scenario makes the kiosk's world do: the fake daemon, or a real hall's simulators."""
 
-    def __init__(self, app: Any, daemon: FakeDaemon, clock: FakeClock, shots: Path, tag: str) -> None:
+    def place_card(self, name: str = "张*", elderly: bool = False) -> None: ...
+    def card_error(self) -> None: ...
+    def scan(self, code: str) -> None: ...
+    def set_printer(self, state: str, reason: str = "") -> None: ...
+    def set_center(self, reachable: bool) -> None: ...
+    def stop(self) -> None: ...
+    def start(self) -> None: ...
+    def ops(self, name: str) -> list[dict[str, Any]]: ...
+
+
+class Driver:
+    """What a scenario can do: wait, look, tap, shoot; and the daemon and clock it controls.
+
+    `daemon` is a `DaemonControl`; fake-only scenarios also use the fake's extras (push, snapshot)."""
+
+    def __init__(self, app: Any, daemon: Any, clock: Any, shots: Path, tag: str) -> None:
         self.app, self.daemon, self.clock = app, daemon, clock
         self.shots_dir, self.tag = shots, tag
         self.shots: list[str] = []
@@ -174,6 +192,29 @@ def settings_for(socket_path: Path, args: argparse.Namespace) -> KioskSettings:
                          result_seconds=120, request_timeout=3, maintenance_taps=5)
 
 
+@contextmanager
+def world(args: argparse.Namespace) -> Iterator[tuple[DaemonControl, KioskSettings, Clock]]:
+    """The fake daemon at 10:00 on a working day, or (`--hall`) a real hall's daemon on its clock."""
+    if args.hall:
+        from tests.kiosk_hall_adapter import HallDaemon
+
+        hall = HallDaemon(**json.loads(args.hall))
+        try:
+            yield hall, settings_for(hall.socket, args), hall.clock
+        finally:
+            hall.close()
+        return
+    work = Path(tempfile.mkdtemp(prefix="kiosk-drv-"))
+    daemon = FakeDaemon(work / "localapi.sock")
+    daemon.start()
+    clock = FakeClock()
+    clock.set(OPEN_TIME)
+    try:
+        yield daemon, settings_for(work / "localapi.sock", args), clock
+    finally:
+        daemon.stop()
+
+
 def main(argv: list[str]) -> int:
     from tests import kiosk_scenarios
 
@@ -185,24 +226,26 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--elder", action="store_true")
     parser.add_argument("--shots", default=None)
     parser.add_argument("--idle", type=float, default=600)
+    parser.add_argument("--hall", default=None, help="JSON: a real hall's kiosk (HallControl.spec())")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    with world(args) as (daemon, settings, clock):
+        return drive(args, daemon, settings, clock)
 
-    work = Path(tempfile.mkdtemp(prefix="kiosk-drv-"))
-    daemon = FakeDaemon(work / "localapi.sock")
-    daemon.start()
-    settings = settings_for(work / "localapi.sock", args)
+
+def drive(args: argparse.Namespace, daemon: DaemonControl, settings: KioskSettings, clock: Clock) -> int:
+    from tests import kiosk_scenarios
+
     configure_kivy(settings)
-    from kivy.clock import Clock
+    from kivy.clock import Clock as KivyClock
 
     from kiosk.app import KioskApp
     from kiosk.widgets import STYLE
 
-    clock = FakeClock()
-    clock.set(OPEN_TIME)
     app = KioskApp(settings, clock)
     tag = f"{args.orientation}-{args.language}" + ("-elder" if args.elder else "")
-    driver = Driver(app, daemon, clock, Path(args.shots) if args.shots else work / "shots", tag)
+    shots = Path(args.shots) if args.shots else Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
+    driver = Driver(app, daemon, clock, shots, tag)
     report: dict[str, Any] = {"ok": False, "scenario": args.scenario, "tag": tag}
     scenario = kiosk_scenarios.SCENARIOS[args.scenario]
 
@@ -232,14 +275,14 @@ def main(argv: list[str]) -> int:
 
     def finish() -> None:
         event.cancel()
-        report.update(shots=driver.shots, overflows=driver.overflows, notes=driver.notes,
-                      requests=[op for op, _ in daemon.requests])
+        report.update(shots=driver.shots, overflows=driver.overflows, notes=driver.notes)
+        if isinstance(daemon, FakeDaemon):
+            report["requests"] = [op for op, _ in daemon.requests]
         Path(args.report).write_text(json.dumps(report, ensure_ascii=False, indent=1))
         app.stop()
 
-    event = Clock.schedule_interval(advance, 0.02)
+    event = KivyClock.schedule_interval(advance, 0.02)
     app.run()
-    daemon.stop()
     return 0 if report["ok"] else 1
 
 

@@ -1,7 +1,8 @@
 """The kiosk's UI scenarios, each a generator driven by tests/kiosk_driver.py.
 
 They depend only on the local API contract: the fake daemon stands in for the real one,
-and `d.daemon` is how a scenario makes a card appear or the printer run out of paper.
+and `d.daemon` is how a scenario makes a card appear or the printer run out of paper; the
+`hall_*` ones run against a real hall, where `d.daemon` steers its simulators.
 """
 from __future__ import annotations
 
@@ -396,10 +397,119 @@ def visits(d: Driver) -> Step:
     d.notes.update(rss_end=process.memory_info().rss, visits=count, frames=frames)
 
 
+# ---- a real hall (tests/test_kiosk_hall.py): `d.daemon` is tests/kiosk_hall_adapter.HallDaemon -----
+
+def card_ticket(d: Driver, shot: str, bad_read_first: bool = False) -> Step:
+    """Card on the reader → category A → an item → the printed ticket; its number and sheet in the notes."""
+    before = len(d.daemon.ops("take_number"))
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    if bad_read_first:  # a card the reader cannot read: a clear retry prompt first
+        d.daemon.card_error()
+        yield from d.until(lambda: d.find("card_error") is not None, "the retry prompt")
+        yield from d.shot("hall-card-error")
+    d.daemon.place_card("张*")
+    yield from d.screen("category")
+    d.check(d.sees("张*"), "the greeting shows the masked name from the card")
+    yield from d.tap("category_A")
+    yield from d.tap("item_A01")
+    yield from d.tap("take")
+    yield from d.screen("ticket")
+    number = d.text_of("ticket_number")
+    d.check(number.startswith("A") and len(number) == 4, f"ticket number {number!r}")
+    yield from d.shot(shot)
+    yield from d.until(lambda: len(d.daemon.ops("take_number")) > before, "the printed ticket")
+    d.notes.setdefault("tickets", []).append({"number": number, **d.daemon.ops("take_number")[-1]})
+    yield from d.tap("ticket_home")
+    yield from d.screen("home")
+
+
+def hall_ticket(d: Driver) -> Step:
+    """A number with the ID card; then home shows it waiting, as the center's queue says."""
+    yield from d.shot("hall-home")
+    yield from card_ticket(d, "hall-ticket", bad_read_first=True)
+    waiting = d.app.tr("waiting_line", letter="A", name=d.app.guides.category("A").name, waiting=1)
+    yield from d.until(lambda: d.find("waiting_A") is not None and d.text_of("waiting_A") == waiting,
+                       f"{waiting!r} on the home screen")
+    shown = d.text_of("home_time")  # a hall minute is a second here: the big clock must follow
+    yield from d.until(lambda: d.text_of("home_time") != shown, "the home screen's clock to move on")
+    yield from d.shot("hall-home-waiting")
+
+
+def hall_notice(d: Driver) -> Step:
+    """The one-time notice of A01 comes out of the printer simulator."""
+    before = len(d.daemon.ops("print_checklist"))
+    yield from d.tap("tile_guides")
+    yield from d.screen("guides")
+    yield from d.tap("group_A")
+    yield from d.tap("guide_A01")
+    yield from d.screen("item")
+    yield from d.tap("print_notice")
+    yield from d.until(lambda: d.find("print_result") is not None, "the print result")
+    yield from d.shot("hall-notice")
+    d.check(d.text_of("print_result") == d.app.tr("printed"), "the notice says it was printed")
+    d.check(len(d.daemon.ops("print_checklist")) == before + 1, "one notice came out")
+    d.notes["notice"] = d.daemon.ops("print_checklist")[-1]
+    yield from d.tap("home")
+    yield from d.screen("home")
+
+
+def hall_center(d: Driver) -> Step:
+    """The center stops: banner, no numbers; it comes back: banner gone, a number again."""
+    d.daemon.set_center(False)
+    yield from d.until(lambda: d.find("banner") is not None, "the center banner", timeout=20)
+    d.check(d.sees(d.app.tr("banner_center")), "the banner says the center is unreachable")
+    d.check(d.sees(d.app.tr("no_numbers_here")), "the take-a-number tile says no numbers")
+    yield from d.shot("hall-center-down")
+    yield from d.tap("tile_take_number")
+    yield from d.screen("notice")
+    d.check(d.sees(d.app.tr("banner_center")), "why there are no numbers")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+    d.daemon.set_center(True)
+    yield from d.until(lambda: d.find("banner") is None, "the center back", timeout=40)
+    yield from d.shot("hall-center-back")
+    yield from card_ticket(d, "hall-center-ticket")
+
+
+def hall_daemon(d: Driver) -> Step:
+    """The daemon process stops: out of service; it is started again: the kiosk is back by itself."""
+    d.daemon.stop()
+    yield from d.screen("out_of_service")
+    yield from d.shot("hall-daemon-gone")
+    d.daemon.start()
+    yield from d.screen("home", timeout=30)
+    yield from card_ticket(d, "hall-daemon-back-ticket")
+
+
+def hall_paper(d: Driver) -> Step:
+    """Paper out: no numbers here, go to another kiosk; paper back: numbers again."""
+    printed = len(d.daemon.ops("take_number"))
+    d.daemon.set_printer("offline", "paper_out")
+    yield from d.until(lambda: d.find("banner") is not None, "the paper banner", timeout=20)
+    d.check(d.sees(d.app.settings.nearest_kiosk), "points to the nearest other kiosk")
+    d.check(d.sees(d.app.tr("no_numbers_here")), "the take-a-number tile says no numbers")
+    yield from d.shot("hall-paper-out")
+    yield from d.tap("tile_take_number")
+    yield from d.screen("notice")
+    d.check(d.sees(d.app.settings.nearest_kiosk), "the notice points to another kiosk")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+    d.check(len(d.daemon.ops("take_number")) == printed, "nothing printed without paper")
+    d.daemon.set_printer("online")
+    yield from d.until(lambda: d.find("banner") is None, "paper back", timeout=20)
+    yield from card_ticket(d, "hall-paper-back-ticket")
+
+
 SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "visits": visits,
     "tour": tour,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,
+    "hall_ticket": hall_ticket,
+    "hall_notice": hall_notice,
+    "hall_center": hall_center,
+    "hall_daemon": hall_daemon,
+    "hall_paper": hall_paper,
 }

@@ -209,7 +209,8 @@ def test_unplugged_reader_goes_offline_and_comes_back(kiosk, center) -> None:
 
 
 def test_telemetry_and_birth_reach_the_center(kiosk, center) -> None:
-    wait_until(lambda: {"idcard", "printer", "system"} <= set(center.terminals["kiosk-01"].telemetry))
+    wait_until(lambda: "kiosk-01" in center.terminals
+               and {"idcard", "printer", "system"} <= set(center.terminals["kiosk-01"].telemetry))
     view = center.terminals["kiosk-01"]
     assert {d.name for d in view.birth.devices} == {"idcard", "printer"}
     system = view.telemetry["system"].values

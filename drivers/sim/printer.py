@@ -45,6 +45,7 @@ from drivers.ticket import CELL, Alignment, Paper, cells, font, qr_image
 log = logging.getLogger("sim.printer")
 LINE_PITCH = 30  # dots per line feed at the default line spacing
 GLYPH = 24       # the built-in font's height in dots
+KEPT = 1000  # printed tickets kept in memory for tests and the console
 PAPER_MARGIN = 24  # blank paper around the printable area (80 mm paper, 72 mm printed)
 USAGE = ("printer paper ok|low|out · cover open|closed · cutter error|ok · offline|online · "
          "silent on|off · unplug · replug · tickets · status")
@@ -201,7 +202,8 @@ class PrinterSim:
         self.host, self.tcp_port, self.link = host, tcp_port, link
         self.width_dots = width_dots
         self.state = PrinterState()
-        self.tickets: list[PrintedTicket] = []
+        self.tickets: list[PrintedTicket] = []  # the latest KEPT; every PNG stays on disk
+        self.printed = 0
         self.errors = 0
         self.plugged = True
         self.on_ticket: Callable[[PrintedTicket], None] = lambda ticket: None
@@ -244,7 +246,7 @@ class PrinterSim:
                 f"{'plugged' if self.plugged else 'unplugged'}, paper {s.paper}, "
                 f"cover {'open' if s.cover_open else 'closed'}, cutter {'error' if s.cutter_error else 'ok'}, "
                 f"{'offline' if s.offline else 'online'}, silent {'on' if s.silent else 'off'}, "
-                f"{len(self.tickets)} tickets in {self.out_dir}")
+                f"{self.printed} tickets in {self.out_dir}")
 
     # ---- steering ----------------------------------------------------------------------
     def unplug(self) -> None:
@@ -286,7 +288,7 @@ class PrinterSim:
             self.replug()
         elif verb == "tickets":
             last = self.tickets[-1].text.replace("\n", " / ")[:80] if self.tickets else "-"
-            return f"{len(self.tickets)} tickets; last: {last}"
+            return f"{self.printed} tickets; last: {last}"
         elif verb != "status":
             return f"error: unknown printer command {' '.join(words)!r}; usage: {USAGE}"
         return self.describe()
@@ -391,9 +393,11 @@ class PrinterSim:
 
     def _cut(self, sheet: Sheet, partial: bool) -> None:
         with self._lock:
-            png = self.out_dir / f"ticket-{len(self.tickets) + 1:04d}.png"
+            self.printed += 1
+            png = self.out_dir / f"ticket-{self.printed:04d}.png"
             sheet.paper.image(margin=PAPER_MARGIN).save(png)
             ticket = PrintedTicket(png, sheet.lines, sheet.qr, sheet.images, partial)
             self.tickets.append(ticket)
+            del self.tickets[:-KEPT]  # a simulator left running for days must not grow
         log.info("ticket printed", extra={"png": str(png)})
         self.on_ticket(ticket)

@@ -98,6 +98,7 @@ def fan_in(workdir: Path) -> list[str]:
 def take_number(workdir: Path, n: int = 500) -> list[str]:
     """A kiosk's take_number through the real broker into the real center (SQLite), against a
     bare QoS 1 round trip (tuned paho pair) in the same run."""
+    from bench.mqtt_rtt import bare_rtt
     from center.service import CenterService
     from core.clock import FakeClock
     from mqtt.terminal import TerminalLink
@@ -121,46 +122,12 @@ def take_number(workdir: Path, n: int = 500) -> list[str]:
             samples.append(time.perf_counter() - started)
         kiosk.stop()
         service.stop()
-        bare = _tuned_bare(broker.port)
+        bare = bare_rtt(broker.port, n=300, nodelay=True)
     ratio = pct(samples, 99) / pct(bare, 99)
     return [f"take_number, kiosk link → broker → center (SQLite, fsynced issue) → answer, n={n}",
             f"  p50 {ms(pct(samples, 50))}  p99 {ms(pct(samples, 99))} (budget p99 ≤ 15 ms)",
             f"  bare QoS 1 round trip, same broker: p50 {ms(pct(bare, 50))}  p99 {ms(pct(bare, 99))};"
             f" take_number p99 / bare p99 = {ratio:.1f} (budget ≤ 5)"]
-
-
-def _tuned_bare(port: int, n: int = 300) -> list[float]:
-    """A bare paho requester/responder pair with TCP_NODELAY: the fastest QoS 1 round trip."""
-    import socket
-
-    got = threading.Event()
-
-    def nodelay(client, userdata, sock) -> None:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    responder = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-    responder.on_socket_open = nodelay
-    responder.on_message = lambda c, u, m: c.publish("bench/res", m.payload, qos=1)
-    responder.connect("127.0.0.1", port)
-    responder.subscribe("bench/req", qos=1)
-    responder.loop_start()
-    requester = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-    requester.on_socket_open = nodelay
-    requester.on_message = lambda c, u, m: got.set()
-    requester.connect("127.0.0.1", port)
-    requester.subscribe("bench/res", qos=1)
-    requester.loop_start()
-    time.sleep(0.3)
-    samples = []
-    for _ in range(n):
-        got.clear()
-        started = time.perf_counter()
-        requester.publish("bench/req", b'{"category":"A"}', qos=1)
-        got.wait(5)
-        samples.append(time.perf_counter() - started)
-    requester.loop_stop()
-    responder.loop_stop()
-    return samples
 
 
 def run() -> list[str]:

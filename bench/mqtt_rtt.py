@@ -7,6 +7,7 @@ against the project's broker, to show how much is TCP_NODELAY and how much is th
 """
 from __future__ import annotations
 
+import socket
 import tempfile
 import threading
 import time
@@ -44,22 +45,29 @@ def link_rtt(port: int, workdir: Path) -> list[float]:
     return samples
 
 
-def bare_rtt(port: int) -> list[float]:
-    """Requester and responder as plain paho clients with every default left alone."""
+def _nodelay(client: paho.Client, userdata: object, sock: socket.socket) -> None:
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def bare_rtt(port: int, n: int = 150, nodelay: bool = False) -> list[float]:
+    """Requester and responder as plain paho clients, at every default unless `nodelay`
+    (then TCP_NODELAY on both: the fastest bare QoS 1 round trip, the take_number baseline)."""
     responder = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    requester = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    if nodelay:
+        responder.on_socket_open = requester.on_socket_open = _nodelay
     responder.on_message = lambda c, u, m: c.publish("bench/res", m.payload, qos=1)
     responder.connect("127.0.0.1", port)
     responder.subscribe("bench/req", qos=1)
     responder.loop_start()
     got = threading.Event()
-    requester = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
     requester.on_message = lambda c, u, m: got.set()
     requester.connect("127.0.0.1", port)
     requester.subscribe("bench/res", qos=1)
     requester.loop_start()
     time.sleep(0.3)
     samples = []
-    for _ in range(min(N, 150)):  # at 40–90 ms a round trip, 150 samples are plenty
+    for _ in range(n):  # at 40–90 ms a round trip at the defaults, 150 samples are plenty
         got.clear()
         t0 = time.perf_counter()
         requester.publish("bench/req", b'{"category":"A"}', qos=1)

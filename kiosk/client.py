@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import OneTripError
-from core.localapi import NEED_DATA, OPS, VERSION, LineCodec, LocalApiError
+from core.localapi import OPS, VERSION, LineCodec, LocalApiError, messages
 
 log = logging.getLogger("kiosk.client")
 
@@ -185,25 +185,14 @@ class LocalApiClient:
         future.add_done_callback(done)
 
     def _read(self, sock: socket.socket) -> None:
-        codec = LineCodec()
-        while not self._stop.is_set():
-            try:
-                data = sock.recv(65536)
-            except OSError:
+        for message in messages(sock.recv):
+            if self._stop.is_set():
                 return
-            if not data:
-                return
-            codec.receive_data(data)
-            while True:
-                try:
-                    message = codec.next_event()
-                except LocalApiError as exc:
-                    self._counters["bad_lines"] += 1
-                    log.warning("bad line from daemon: %s", exc)
-                    continue
-                if message is NEED_DATA:
-                    break
-                self._dispatch(message)
+            if isinstance(message, LocalApiError):
+                self._counters["bad_lines"] += 1
+                log.warning("bad line from daemon: %s", message)
+                continue
+            self._dispatch(message)
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         if "event" in message:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import queue
 import socket
+import time
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -168,6 +169,9 @@ def test_request_timeout_is_typed(tmp_path: Path, ui: Recorder) -> None:
                        call_soon=ui.call_soon)
     c.start()
     conn, _ = server.accept()
+    deadline = time.monotonic() + 5  # accept() returns before the client marks itself connected
+    while not c.connected and time.monotonic() < deadline:
+        time.sleep(0.01)
     with pytest.raises(LocalApiCallError) as caught:
         c.request("queue_summary", timeout=0.3)
     assert caught.value.type == "RequestTimeout"

@@ -255,7 +255,8 @@ class Link:
         if self._connected.is_set():
             self._connected.clear()
             self.stats["disconnects"] += 1
-            log.warning("disconnected", extra={"client": self.client_id})
+            # a shutdown we asked for is news, not a warning
+            (log.info if self._stop.is_set() else log.warning)("disconnected", extra={"client": self.client_id})
             for hook in self._on_disconnect_hooks:
                 self._lanes["main"].put((lambda h=hook: h(), None))
 

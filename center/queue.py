@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Row
 from center import alerts, appointments, cases, numbers, ordering, ratings, tickets, waits, windows
 from center.alerts import AlertKind
 from center.applied import applied, apply_once
-from center.db import Database, counters, window_categories
+from center.db import Database, counters, services, window_categories
 from center.db import windows as window_table
 from center.numbers import issuing_now, next_opening
 from center.queue_errors import (
@@ -173,13 +173,17 @@ class QueueEngine:
 
         return self._run("recall", event_id, fn, Call)
 
-    def start(self, window: str, *, event_id: str | None = None) -> Ticket:
-        """The citizen is at the counter: service begins."""
+    def start(self, window: str, *, from_call: bool = False, event_id: str | None = None) -> Ticket:
+        """The citizen is at the counter: service begins. `from_call`: a caller keypad has no
+        start key, so its service is counted from the call (else it would last 0 minutes)."""
 
         def fn(conn: Connection, now: float) -> Ticket:
             w = windows.move(conn, window, W.CALLING, W.SERVING, now, "start serving")
             row = tickets.move(conn, w.ticket_id, "start", S.CALLED, S.SERVING, now, window=window, staff=w.staff)
-            windows.start_service(conn, w.service_id, now)
+            began = now
+            if from_call:
+                began = conn.execute(select(services.c.called_at).where(services.c.id == w.service_id)).scalar_one()
+            windows.start_service(conn, w.service_id, began)
             return tickets.to_ticket(row)
 
         return self._run("start", event_id, fn, Ticket)

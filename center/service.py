@@ -304,7 +304,7 @@ class WindowDesk:
         """Keypads have no start/finish keys: the next call or an evaluation ends the service."""
         state = self._state(window)
         if state == "calling":
-            self.s.engine.start(window, event_id=f"{event_id}:start")
+            self.s.engine.start(window, from_call=True, event_id=f"{event_id}:start")
             state = "serving"
         if state == "serving":
             self._done(self.s.engine.finish(window, event_id=f"{event_id}:finish"))

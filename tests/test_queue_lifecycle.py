@@ -44,6 +44,17 @@ def test_full_visit_keeps_four_timestamps_and_every_transition(engine: QueueEngi
     assert engine.window_states()[0].state is WindowState.IDLE
 
 
+def test_a_keypad_service_counts_from_the_call(engine: QueueEngine, clock: FakeClock) -> None:
+    engine.issue_ticket("A", "kiosk")
+    engine.call_next("1")
+    clock.advance(240)  # no start key on a caller keypad: the next call ends this service
+    engine.start("1", from_call=True)
+    done = engine.finish("1")
+    with engine.db.read() as conn:
+        s = conn.execute(select(services).where(services.c.id == done.service_id)).one()
+    assert (s.started_at, s.ended_at - s.started_at) == (s.called_at, 240)
+
+
 def test_call_and_announcement_are_one_operation(engine: QueueEngine) -> None:
     engine.issue_ticket("A", "kiosk")
     call = engine.call_next("1")

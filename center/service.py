@@ -32,12 +32,7 @@ log = logging.getLogger("center")
 
 
 def plain(value: Any) -> Any:
-    """Engine results (dataclasses, enums) as JSON-ready data for MQTT and the web.
-
-    Floats are kept to the millisecond: a full-precision small float (0.012345678901234567)
-    has 18 digits after its point, which the wire's ID-number guard rightly refuses."""
-    if isinstance(value, float):
-        return round(value, 3)
+    """Engine results (dataclasses, enums) as JSON-ready data for MQTT and the web."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: plain(v) for k, v in asdict(value).items()}
     if isinstance(value, dict):

@@ -9,8 +9,9 @@ import hashlib
 import hmac
 import re
 
-# 18 characters, the last a digit or X: anything of that shape is masked wherever it stands.
-ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+# 18 characters, the last a digit or X: anything of that shape is masked wherever it stands —
+# except the fraction of a number (0.012345678901234567), which is no ID number.
+ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])(?<!\d\.)(\d{17}[\dXx])(?![0-9A-Za-z])")
 
 _CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"

@@ -17,10 +17,6 @@ class Notifier:
             self.address = "\0" + self.address[1:]  # abstract namespace
         self.sent: int = 0
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.address)
-
     def notify(self, *fields: str) -> None:
         if not self.address:
             return
@@ -40,8 +36,3 @@ class Notifier:
     def stopping(self) -> None:
         self.notify("STOPPING=1")
 
-
-def watchdog_interval() -> float | None:
-    """Half of systemd's WatchdogSec (given in µs), or None when no watchdog is set."""
-    usec = os.environ.get("WATCHDOG_USEC")
-    return int(usec) / 2e6 if usec and usec.isdigit() else None

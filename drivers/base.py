@@ -108,12 +108,16 @@ class Driver:
         if condition == self.condition:
             return
         self.condition, self.condition_since = condition, self.clock.time()
-        log.info("device state", extra={"device": self.name, "state": condition.state.value,
+        self.report_state(self.name, condition)
+
+    def report_state(self, name: str, condition: Condition) -> None:
+        """Log a state change and tell the daemon; `name` is the device or one unit of a bus."""
+        log.info("device state", extra={"device": name, "state": condition.state.value,
                                         "reason": condition.reason.value})
         try:
-            self.on_state(self.name, condition)
+            self.on_state(name, condition)
         except Exception:
-            log.exception("state callback failed", extra={"device": self.name})
+            log.exception("state callback failed", extra={"device": name})
 
     def emit(self, event: Any) -> None:
         try:

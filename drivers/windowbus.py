@@ -252,12 +252,7 @@ class WindowBus(Driver):
         if condition == unit.condition:
             return
         unit.condition, unit.since = condition, self.clock.time()
-        log.info("unit state", extra={"device": unit.name, "state": condition.state.value,
-                                      "reason": condition.reason.value})
-        try:
-            self.on_state(unit.name, condition)
-        except Exception:
-            log.exception("state callback failed", extra={"device": unit.name})
+        self.report_state(unit.name, condition)
 
     def _update_bus_condition(self) -> None:
         silent = [u.name for u in self.units.values() if u.condition.state is DeviceState.OFFLINE]

@@ -29,7 +29,6 @@ from onetrip.day_plan import (
 
 STATE_TIMEOUT_S = 3.0        # real seconds for a key press to show in the center
 POLL_S = 0.05                # how often a clerk glances at the console after a key press
-IN_BETWEEN_S = 0.2           # real seconds to look again when a `call` key seems to have called no one
 KEYPAD_RATE_SHARE = 0.55     # citizens who press the pad when it lights
 KIOSK_RATE_SHARE = 0.20      # citizens of windows 5–6 who go back to a kiosk to rate
 CASE_SHARE = 0.7             # finished services that open a case (办件)
@@ -192,9 +191,10 @@ class KeypadDesk(Desk):
             return
         self.key("call")
         view = self.until(lambda v: v["state"] != "serving")
-        if view is not None and view["state"] == "idle":
-            time.sleep(IN_BETWEEN_S)  # the center ends the service, then calls: idle may be the moment between
-            view = self.view()
+        if view is not None and view["state"] == "idle" and self.waiting(list(view["categories"])):
+            # the center ends the service, then calls: idle may be the moment between, for as long
+            # as a loaded machine makes it; with someone waiting, the call is still coming
+            view = self.until(lambda v: v["state"] == "calling") or self.view()
         self.pending = self._called(view, before)
 
     def pause(self, reason: str) -> bool:

@@ -27,6 +27,7 @@ def test_check_digit_and_masks() -> None:
 def test_mask_text_only_touches_id_shaped_runs() -> None:
     assert mask_text(f"card {ID} read") == "card 1101**********002X read"
     assert mask_text("phone 13800138000, order 1234567890123456789") == "phone 13800138000, order 1234567890123456789"
+    assert mask_text("wait 0.012345678901234567 h") == "wait 0.012345678901234567 h"  # a fraction, not an ID
 
 
 def test_filter_masks_message_args_extras_and_tracebacks(logged: io.StringIO) -> None:

@@ -60,6 +60,10 @@ def test_misfit_payload_error_names_fields_but_never_values() -> None:
 def test_encode_refuses_id_numbers_anywhere() -> None:
     with pytest.raises(PrivacyViolation):
         encode(Event(event_id="e" * 32, seq=1, ts=0, data={"note": "card 11010519491231002X"}))
+    with pytest.raises(PrivacyViolation):
+        encode(Event(event_id="e" * 32, seq=1, ts=0, data={"n": 110105194912310021}))
+    # a full-precision float's fraction has 18 digits but is no ID number: it must pass
+    assert encode(Event(event_id="e" * 32, seq=1, ts=0, data={"wait_h": 0.012345678901234567}))
 
 
 @given(st.binary(max_size=300))

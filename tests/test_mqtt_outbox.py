@@ -98,7 +98,6 @@ def test_kill_9_of_the_publisher_loses_nothing(center, ledger, mqtt_settings, tm
         seqs = [e[2] for e in ledger.events("kiosk-7")]
         assert len(seqs) >= told
         assert sorted(seqs) == list(range(1, len(seqs) + 1))  # none lost in the middle, none twice
-        assert center.stats["events_duplicate"] >= 0
     finally:
         term.stop(graceful=False)
 

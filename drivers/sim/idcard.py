@@ -31,7 +31,7 @@ from drivers.idcard_codec import (
     SamIdReply,
     Status,
 )
-from drivers.sim.port import PtyPort
+from drivers.sim.port import PtySimulator
 
 log = logging.getLogger("sim.idcard")
 
@@ -77,11 +77,13 @@ USAGE = ("card insert <name|index> | card remove | card list | card fault <SW3 h
          "unplug | plug")
 
 
-class IdCardSim:
+class IdCardSim(PtySimulator):
     """The simulated reader; `start()` serves the pty at `link` from a thread."""
 
+    thread_name = "sim-idcard"
+
     def __init__(self, link: Path, citizens: Sequence[Card] | None = None) -> None:
-        self.link = Path(link)
+        super().__init__(link)
         self.citizens = list(citizens or DEFAULT_CITIZENS)
         self.baud = 115200  # set by `60 nn`; a pty ignores it
         self.slow = False
@@ -94,25 +96,8 @@ class IdCardSim:
         self._garbage = 0
         self._corrupt = 0
         self._conn = ReaderConnection()
-        self._port: PtyPort | None = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._rng = random.Random(467)
-
-    # ---- lifecycle -------------------------------------------------------------------
-    def start(self) -> None:
-        self._port = PtyPort(self.link)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._serve, name="sim-idcard", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(2.0)
-        if self._port is not None:
-            self._port.close()
 
     def describe(self) -> str:
         with self._lock:
@@ -148,14 +133,6 @@ class IdCardSim:
         """Break the checksum of the next `count` replies."""
         with self._lock:
             self._corrupt = count
-
-    def unplug(self) -> None:
-        if self._port is not None:
-            self._port.unplug()
-
-    def plug(self) -> None:
-        if self._port is not None:
-            self._port.plug()
 
     def handle_command(self, words: list[str]) -> str:
         """The text control interface of `onetrip sim`; answers one line."""

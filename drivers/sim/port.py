@@ -72,3 +72,40 @@ class PtyPort:
 
     def close(self) -> None:
         self.unplug()
+
+
+class PtySimulator:
+    """A device on a pty, answered from one thread (`_serve` runs until `_stop` is set);
+    the lifecycle and the cable every serial simulator shares."""
+
+    thread_name = "sim"
+
+    def __init__(self, link: str | Path) -> None:
+        self.link = Path(link)
+        self._port: PtyPort | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._port = PtyPort(self.link)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._serve, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
+        if self._port is not None:
+            self._port.close()
+
+    def unplug(self) -> None:
+        if self._port is not None:
+            self._port.unplug()
+
+    def plug(self) -> None:
+        if self._port is not None:
+            self._port.plug()
+
+    def _serve(self) -> None:
+        raise NotImplementedError

@@ -18,7 +18,7 @@ from drivers.bus_profile import (
     NEED_DATA, Ack, AckRating, Beep, BusFrameError, CallerKey, Command, DeviceMessage, KeyPressed,
     Poll, RatingPressed, Reply, Role, ShowNumber, ShowText, StartRating, make_codec,
 )
-from drivers.sim.port import PtyPort
+from drivers.sim.port import PtySimulator
 
 log = logging.getLogger("sim.windowbus")
 
@@ -50,43 +50,24 @@ class UnitSim:
             self.number_field = places.to_bytes(2, "big") + value.to_bytes(2, "big")
 
 
-class WindowBusSim:
+class WindowBusSim(PtySimulator):
+    thread_name = "sim-windowbus"
+
     def __init__(self, link: str | Path, addresses: tuple[int, ...] | list[int] = (1, 2, 3),
                  profile: str = "ft12") -> None:
-        self.link = Path(link)
+        super().__init__(link)
         self.profile = profile
         self.units = {a: UnitSim(a) for a in addresses}
         self._codec = make_codec(profile, Role.DEVICE)
-        self._port: PtyPort | None = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._noise = b""
         self.frames_bad = 0
 
     # ---- lifecycle -------------------------------------------------------------------
-    def start(self) -> None:
-        self._port = PtyPort(self.link)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._serve, name="sim-windowbus", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(2)
-        if self._port is not None:
-            self._port.close()
-
-    def unplug(self) -> None:
-        assert self._port is not None, "start() first"
-        self._port.unplug()
-
     def plug(self) -> None:
-        assert self._port is not None, "start() first"
         with self._lock:
             self._codec = make_codec(self.profile, Role.DEVICE)  # a fresh line: no half frame
-        self._port.plug()
+        super().plug()
 
     # ---- steering --------------------------------------------------------------------
     def _unit(self, address: int) -> UnitSim:

@@ -9,6 +9,21 @@ import pytest
 
 from core.config import MqttSettings
 from mqtt.broker import Broker
+from tests.hall_instants import HallInstant, all_instants, by_name
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--hall-instant", action="append", default=[],
+                     help="run the date sweep at this instant only (a name from tests/hall_instants.py "
+                          "or an ISO time); repeatable")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that takes `hall_instant` runs once per instant of the sweep."""
+    if "hall_instant" in metafunc.fixturenames:
+        names = metafunc.config.getoption("--hall-instant")
+        instants = [by_name(n) for n in names] if names else list(all_instants())
+        metafunc.parametrize("hall_instant", instants, ids=[i.name for i in instants])
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ class AlertKind(str, enum.Enum):
     BAD_RATING = "bad_rating"
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
     HELP = "help_requested"  # a citizen at a kiosk asked for a floor helper (帮办)
+    CLOCK_OFFSET = "clock_offset"  # a terminal's own clock is off hall time (it still shows hall time)
 
 
 QUEUE_KINDS = (AlertKind.WAIT_OVER_TARGET, AlertKind.QUEUE_LONG, AlertKind.WINDOW_IDLE, AlertKind.FOLLOW_UP_OVERDUE)

@@ -32,6 +32,7 @@ class CenterConfig(ConfigModel):
     catalog: Path = Path("config/catalog")
     state_dir: Path = Path("var/center")
     outbox_backlog_alert: int = Field(200, ge=1, description="a terminal's unacked events before an alert")
+    clock_offset_alert_ms: float = Field(2000, gt=0, description="a terminal's clock offset from hall time before an alert")
     housekeeping_period: float = Field(5.0, gt=0)
     mqtt: MqttSettings = MqttSettings()
     web: WebSettings = WebSettings()

@@ -125,7 +125,19 @@ class CenterService:
             self._alert(full or bool(depth and depth >= self.config.outbox_backlog_alert), AlertKind.OUTBOX_BACKLOG,
                         view.terminal, f"{view.terminal}: {depth} events not yet acknowledged"
                         + ("; the outbox is full and refuses new events" if full else ""))
+            self._clock_alert(view.terminal, system)
         self.queue_changed()
+
+    def _clock_alert(self, terminal: str, system: dict[str, Any]) -> None:
+        """A terminal's wall clock off hall time: it keeps working (it shows and stamps hall time),
+        but its machine needs its clock set, so maintenance is told which one and by how much."""
+        offset = system.get("clock_offset_ms")
+        if not system.get("clock_synced") or not isinstance(offset, (int, float)):
+            return
+        limit = self.config.clock_offset_alert_ms
+        self._alert(abs(offset) > limit, AlertKind.CLOCK_OFFSET, terminal,
+                    f"{terminal}: 终端时钟与大厅时间相差 {offset / 1000:+.1f} 秒（阈值 {limit / 1000:g} 秒），"
+                    "终端已按大厅时间运行，请校准该终端系统时钟")
 
     # ---- hall channels -----------------------------------------------------------------------
     def publish_catalog(self) -> None:

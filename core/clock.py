@@ -61,6 +61,33 @@ class FakeClock:
 SYSTEM_CLOCK = SystemClock()
 
 
+class HallClock:
+    """A terminal's view of hall time: its own clock plus the offset measured from the center's.
+
+    Closed government LANs often have no NTP, so a kiosk's wall clock may be minutes off. Every
+    time a person reads or a business event carries is hall time; intervals stay on the local
+    monotonic clock, which no offset touches. `offset` is replaced whole (a float store is
+    atomic), so readers never see half an update.
+    """
+
+    def __init__(self, base: Clock = SYSTEM_CLOCK, offset: float = 0.0) -> None:
+        self.base = base
+        self.offset = offset
+        self.synced = False  # True once an offset has been measured against the center
+
+    def time(self) -> float:
+        return self.base.time() + self.offset
+
+    def monotonic(self) -> float:
+        return self.base.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self.base.sleep(seconds)
+
+    def set_offset(self, offset: float) -> None:
+        self.offset, self.synced = offset, True
+
+
 def local_datetime(ts: float, tz: str = "Asia/Shanghai") -> datetime:
     """The hall's local time for a timestamp (numbers reset at local midnight)."""
     return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(ZoneInfo(tz))

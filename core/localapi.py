@@ -175,4 +175,5 @@ EVENTS: dict[str, str] = {
     "catalog": "a newer catalog snapshot arrived: {hash}",
     "queue": "the queue summary changed: {categories}",
     "maintenance": "maintenance mode changed: {maintenance}",
+    "hall_time": "the daemon measured hall time again: {hall_time, offset_ms}; the kiosk shows hall time",
 }

@@ -60,7 +60,8 @@ class KioskOps:
                 "hall_name": t.config.hall_name, "location": t.config.location,
                 "center_reachable": t.link.center_reachable, "devices": self._devices(),
                 "card": citizen.for_kiosk() if citizen else None, "maintenance": t.maintenance,
-                "catalog_hash": (t.catalog or {}).get("hash"), "queue": t.queue}
+                "catalog_hash": (t.catalog or {}).get("hash"), "queue": t.queue,
+                "hall_time": t.clock.time(), "clock_offset_ms": round(t.clock.offset * 1000, 1)}
 
     def op_catalog(self, args: dict[str, Any]) -> dict[str, Any]:
         if self.t.catalog is None:

@@ -18,7 +18,7 @@ from typing import Any
 import paho.mqtt.client as paho
 import psutil
 
-from core.clock import SYSTEM_CLOCK, Clock
+from core.clock import SYSTEM_CLOCK, Clock, HallClock
 from core.devstate import Condition
 from core.errors import OutboxFull
 from core.localapi import event
@@ -47,7 +47,9 @@ class Terminal:
     def __init__(self, setup: TerminalSetup, *, clock: Clock = SYSTEM_CLOCK, notifier: Notifier | None = None) -> None:
         self.setup = setup
         self.config = cfg = setup.config
-        self.clock = clock
+        # hall time for everything a person reads and every business event; its offset from
+        # this machine's clock is measured by the link against the center's (mqtt/timesync.py)
+        self.clock = clock = HallClock(clock)
         self.notifier = notifier or Notifier()
         self.state_dir = Path(cfg.state_dir)
         self.started_at = clock.time()
@@ -62,6 +64,8 @@ class Terminal:
         self.link.subscribe(self.link.topics.hall_channel("catalog"), self._on_catalog)
         self.link.subscribe(self.link.topics.hall_channel("queue"), self._on_queue, qos=0)
         self.link.center_listeners.append(lambda up: self.api.broadcast(event("center", {"reachable": up})))
+        self.link.clock_listeners.append(lambda s: self.api.broadcast(event("hall_time", {
+            "hall_time": self.clock.time(), "offset_ms": round(s.offset * 1000, 1)})))
         self.printing = TicketPrinter(self.supervisor, cfg.hall_name, clock)
         self.ops = KioskOps(self)
         self.commands = Commands(self)

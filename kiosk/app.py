@@ -24,7 +24,7 @@ from kivy.animation import Animation
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from core.catalog import Catalog, Checklist
-from core.clock import SYSTEM_CLOCK, Clock as TimeSource, local_datetime
+from core.clock import SYSTEM_CLOCK, Clock as TimeSource, HallClock, local_datetime
 from core.errors import ConfigError
 from kiosk.client import LocalApiCallError, LocalApiClient
 from kiosk.guides import any_issuing, next_opening, next_opening_any, print_args
@@ -95,7 +95,7 @@ class KioskApp(App):
     def __init__(self, settings: KioskSettings, clock: TimeSource = SYSTEM_CLOCK, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.settings = settings
-        self.clock = clock
+        self.clock = HallClock(clock)  # set to hall time by the daemon (`hello`, `hall_time`)
         self.tr = Translator(settings.language)
         self.citizen = Citizen()
         self.generation = 0  # bumped by forget(): stale answers are dropped
@@ -242,8 +242,14 @@ class KioskApp(App):
 
     # -- what the daemon tells us ---------------------------------------------------------
 
+    def _set_hall_time(self, hall_time: Any) -> None:
+        """The daemon's hall time, read a moment ago over a local socket: the offset is exact enough."""
+        if isinstance(hall_time, (int, float)):
+            self.clock.set_offset(float(hall_time) - self.clock.base.time())
+
     def _on_hello(self, state: dict[str, Any]) -> None:
         self.connected = True
+        self._set_hall_time(state.get("hall_time"))
         self.center_reachable = bool(state.get("center_reachable", False))
         self.devices = dict(state.get("devices") or {})
         self.maintenance = bool(state.get("maintenance", False))
@@ -287,6 +293,8 @@ class KioskApp(App):
                 self._fetch_catalog()
         elif name == "queue":
             self._set_queue(data)
+        elif name == "hall_time":
+            self._set_hall_time(data.get("hall_time"))
         elif name == "maintenance":
             self.maintenance = bool(data.get("maintenance"))
             if self.maintenance:

@@ -75,6 +75,7 @@ class CenterLink(Link):
         self.subscribe(t.all_terminals("res"), self._on_command_result)
         self.add_connect_hook(self._announce)
         self.on_request("ping", lambda terminal, args: {})  # terminals check the center hears them
+        self.on_request("time", lambda terminal, args: {"hall_time": self.clock.time()})  # hall time
 
     def prepare_connect(self):
         will = Status(state="offline", session=0, ts=self.clock.time()).model_dump_json().encode()
@@ -174,7 +175,7 @@ class CenterLink(Link):
                      ttl: int = 30, command_id: str | None = None) -> str:
         """Publish a command (never retained, expiring); returns its id for `wait_result`."""
         command_id = command_id or uuid.uuid4().hex
-        command = Command(command_id=command_id, args=args or {}, expires_at=self.clock.time() + ttl)
+        command = Command(command_id=command_id, args=args or {}, ttl=ttl)
         self.publish(self.topics.command(terminal, name), command, retain=False,
                      properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=max(1, ttl)))
         return command_id

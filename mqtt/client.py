@@ -261,7 +261,7 @@ class Link:
                 self._lanes["main"].put((lambda h=hook: h(), None))
 
     def _paho_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
-        self._last_heard = self.clock.monotonic()
+        self._last_heard = msg.timestamp = self.clock.monotonic()  # receipt, on this link's clock
         self.stats["received"] += 1
         for s in self._subs:
             if paho.topic_matches_sub(s.pattern, msg.topic):

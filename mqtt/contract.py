@@ -182,11 +182,16 @@ class Response(Payload):
 
 
 class Command(Payload):
-    """Center → terminal; never retained, expires, idempotent by `command_id`."""
+    """Center → terminal; never retained, idempotent by `command_id`.
+
+    It expires by a relative time, never by a timestamp: the broker drops it after its MQTT v5
+    Message Expiry Interval, and the terminal counts what is left of it (at most `ttl` seconds)
+    from the moment it arrived, on its own monotonic clock. A terminal whose wall clock is off
+    runs every command all the same (DESIGN.md §4.6)."""
 
     command_id: str = Field(min_length=8, max_length=64)
     args: dict[str, Any] = {}
-    expires_at: float
+    ttl: float = Field(gt=0, le=86_400)
 
 
 class CommandResult(Payload):

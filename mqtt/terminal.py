@@ -19,14 +19,15 @@ from typing import Any, Callable
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 
-from core.clock import SYSTEM_CLOCK, Clock
+from core.clock import SYSTEM_CLOCK, Clock, HallClock
 from core.config import MqttSettings
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
 from mqtt.client import Link, props
-from mqtt.contract import (Ack, Birth, Command, CommandResult, DeviceStatePayload, ErrorInfo, Event,
+from mqtt.contract import (Birth, Command, CommandResult, DeviceStatePayload, ErrorInfo, Event,
                            Kind, Request, Response, Status, Telemetry, Topic, decode, encode,
                            refuse_id_numbers)
 from mqtt.outbox import Outbox
+from mqtt.timesync import OffsetSample, best, sample
 
 log = logging.getLogger("mqtt.terminal")
 
@@ -63,10 +64,15 @@ class TerminalLink(Link):
     # ended its service). Stop-and-wait keeps each terminal's events in order at ~1 ms each.
     inflight_max = 1
     resend_after = 10.0  # seconds without an ack before the unacked rows go out again
+    sync_period = 60.0   # seconds between measurements of the offset from hall time
+    sync_burst = 4       # round trips per measurement; the shortest one counts
 
     def __init__(self, settings: MqttSettings, terminal: str, state_dir: Path, *,
-                 birth: Callable[[int], Birth] | None = None, clock: Clock = SYSTEM_CLOCK,
+                 birth: Callable[[int], Birth] | None = None, clock: Clock | HallClock = SYSTEM_CLOCK,
                  outbox_max_rows: int = 50_000) -> None:
+        """`clock`: a HallClock is kept and its offset set from the center's time; any other clock
+        is wrapped in one. Everything this link stamps (status, birth, telemetry, events) is hall time."""
+        self.hall_clock = clock = clock if isinstance(clock, HallClock) else HallClock(clock)
         super().__init__(settings, terminal, clock=clock)
         self.terminal = terminal
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -82,6 +88,10 @@ class TerminalLink(Link):
         self.center_listeners: list[Callable[[bool], None]] = []
         self._pump_wake = threading.Event()
         self._pump_thread: threading.Thread | None = None
+        self._sync_wake = threading.Event()
+        self._sync_thread: threading.Thread | None = None
+        self.clock_sample: OffsetSample | None = None
+        self.clock_listeners: list[Callable[[OffsetSample], None]] = []  # after every measurement
         self._cursor = 0
         self._generation = 0  # raised at every connect and return of the center: older pump turns stop
         self._inflight: dict[str, float] = {}
@@ -171,6 +181,7 @@ class TerminalLink(Link):
             self.center_online = online
             if online:  # a center that came back may have lost what it had not applied: resend
                 self._rewind()
+                self._sync_wake.set()  # and its clock may be another: measure again
             self._pump_wake.set()
             for listener in self.center_listeners:
                 try:
@@ -222,9 +233,18 @@ class TerminalLink(Link):
 
     def _on_command(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         command = decode(Kind.COMMAND, msg.payload)
-        if command.expires_at < self.clock.time():
+        # What the broker left of its expiry (it counts down while the command waits there),
+        # counted from its arrival here, on this terminal's monotonic clock: never a timestamp.
+        left = getattr(msg.properties, "MessageExpiryInterval", None)
+        budget = min(command.ttl, left) if left else command.ttl
+        waited = self.clock.monotonic() - msg.timestamp
+        if waited > budget:
             self.stats["commands_expired"] += 1
-            log.warning("command expired", extra={"command": topic.name, "command_id": command.command_id})
+            log.warning("command expired", extra={"command": topic.name, "command_id": command.command_id,
+                                                  "waited_s": round(waited, 1), "ttl_s": budget})
+            self.publish(self.topics.term_res(self.terminal), CommandResult(  # the center is told
+                command_id=command.command_id, name=topic.name, ok=False,
+                error=ErrorInfo(type="CommandExpired", message=f"waited {waited:.1f} s of {budget:g} s")))
             return
         answered = self.outbox.answer_for(command.command_id)
         if answered is not None:
@@ -278,6 +298,37 @@ class TerminalLink(Link):
         super().start()
         self._pump_thread = threading.Thread(target=self._pump, name="outbox-pump", daemon=True)
         self._pump_thread.start()
+        self._sync_thread = threading.Thread(target=self._sync_loop, name="hall-time", daemon=True)
+        self._sync_thread.start()
+
+    # ---- hall time -------------------------------------------------------------------------------
+    def measure_offset(self) -> OffsetSample | None:
+        """One burst of `time` round trips; sets the hall clock's offset from the best one."""
+        base, samples = self.hall_clock.base, []
+        for _ in range(self.sync_burst):
+            sent, started = base.time(), base.monotonic()
+            try:
+                answer = self.request("time", timeout=2.0)
+            except (CenterUnreachable, RequestTimeout, RequestFailed):
+                break
+            samples.append(sample(sent, float(answer["hall_time"]), base.monotonic() - started))
+        if not samples:
+            return None
+        self.clock_sample = chosen = best(samples)
+        self.hall_clock.set_offset(chosen.offset)
+        for listener in self.clock_listeners:
+            listener(chosen)
+        return chosen
+
+    def _sync_loop(self) -> None:
+        while not self._stop.is_set():
+            if self.center_reachable:
+                try:
+                    self.measure_offset()
+                except Exception:
+                    log.exception("hall time measurement failed")
+            self._sync_wake.wait(self.sync_period if self.hall_clock.synced else 1.0)
+            self._sync_wake.clear()
 
     def _center_listening(self) -> bool:
         """A round trip to the center on this connection: proof that its subscriptions exist.
@@ -329,11 +380,15 @@ class TerminalLink(Link):
     def stop(self, graceful: bool = True) -> None:
         super().stop(graceful)
         self._pump_wake.set()
-        if self._pump_thread is not None:
-            self._pump_thread.join(2)
+        self._sync_wake.set()
+        for thread in (self._pump_thread, self._sync_thread):
+            if thread is not None:
+                thread.join(3)
         self.outbox.close()
 
     def get_status(self) -> dict[str, Any]:
         return {"connected": self.connected, "center_online": self.center_online,
                 "broker_silence_s": round(self.silence, 1), "session": self.session.value,
+                "clock_synced": self.hall_clock.synced, "clock_offset_ms": round(self.hall_clock.offset * 1000, 1),
+                "clock_rtt_ms": round(self.clock_sample.rtt * 1000, 2) if self.clock_sample else None,
                 **self.outbox.get_status(), **{f"mqtt_{k}": v for k, v in self.stats.items()}}

@@ -42,7 +42,7 @@ def test_payloads_round_trip() -> None:
         (Kind.BIRTH, Birth(session=3, devices=[{"name": "printer", "family": "escpos"}])),
         (Kind.EVENT, Event(event_id="e" * 32, seq=7, ts=2.0, data={"level": 5})),
         (Kind.ACK, Ack(event_ids=["e" * 32])),
-        (Kind.COMMAND, Command(command_id="c" * 32, args={"text": "A001"}, expires_at=9.0)),
+        (Kind.COMMAND, Command(command_id="c" * 32, args={"text": "A001"}, ttl=9.0)),
     ]:
         assert decode(kind, encode(payload)) == payload
 

@@ -5,14 +5,16 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
 
+from core.clock import FakeClock
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
 from mqtt.center import CenterLink
-from mqtt.contract import Command, Kind, Status, Topics, decode, encode
+from mqtt.contract import Kind, Status, Topics, decode, encode
 from mqtt.ledger import SqliteLedger
 from mqtt.terminal import RequestFailed, TerminalLink
 from tests.conftest import wait_until
@@ -154,22 +156,48 @@ def test_center_goes_offline_and_back_is_seen(center, make_terminal) -> None:
     assert changes[-1] is False
 
 
-def test_commands_expire_and_run_once_per_id(center, make_terminal, mqtt_settings) -> None:
-    term = make_terminal()
+def test_commands_run_once_per_id_and_expire_by_the_time_they_waited_here(center, make_terminal) -> None:
+    clock = FakeClock()  # the terminal's own clock: only the test moves it
+    term = make_terminal(clock=clock)
     runs: list[dict] = []
+    release = threading.Event()
     term.on_command("beep", lambda args: runs.append(args) or {"beeps": len(runs)})
+    term.on_command("slow", lambda args: release.wait(10) and {})
     first = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
     again = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
     assert first.ok and first == again and len(runs) == 1
-    # expired: published by hand with an expiry already in the past
-    c = raw_client(mqtt_settings)
-    stale = Command(command_id="cmd-00000002", args={}, expires_at=time.time() - 1)
-    c.publish(Topics(mqtt_settings.hall).command("kiosk-1", "beep"), encode(stale), qos=1).wait_for_publish(2)
-    wait_until(lambda: term.stats["commands_expired"] == 1)
-    c.loop_stop()
-    assert len(runs) == 1
+    # A command stuck behind a slow one past its ttl is not run, and the center is told.
+    center.send_command("kiosk-1", "slow", {}, command_id="cmd-00000002")
+    received = term.stats["received"]
+    results: list = []
+    waiter = threading.Thread(target=lambda: results.append(
+        center.command("kiosk-1", "beep", {"n": 2}, ttl=5, command_id="cmd-00000003")))
+    waiter.start()
+    wait_until(lambda: term.stats["received"] > received)  # it has arrived and waits in the lane
+    clock.advance(6)
+    release.set()
+    waiter.join(15)
+    assert results and not results[0].ok and results[0].error.type == "CommandExpired"
+    assert term.stats["commands_expired"] == 1 and len(runs) == 1
     unknown = center.command("kiosk-1", "explode", {})
     assert not unknown.ok and unknown.error.type == "UnknownCommand"
+
+
+def test_a_terminal_whose_clock_is_off_runs_commands_and_keeps_hall_time(center, make_terminal) -> None:
+    """The center's clock is hall time; a terminal ten minutes ahead measures its offset,
+    stamps hall time and runs a 30 s command all the same (issue 11)."""
+    clock = FakeClock(start=time.time() + 600)
+    term = make_terminal(clock=clock)
+    wait_until(lambda: term.hall_clock.synced)
+    assert abs(term.hall_clock.offset + 600) < 5
+    assert abs(term.clock.time() - time.time()) < 5  # hall time, whatever its own clock says
+    status = term.get_status()
+    assert status["clock_synced"] and abs(status["clock_offset_ms"] + 600_000) < 5_000
+    term.on_command("beep", lambda args: {"ok": 1})
+    assert center.command("kiosk-1", "beep", {}, ttl=30).ok
+    clock.set(datetime.now(timezone.utc))  # the machine's clock is set right: the next measurement follows
+    term.measure_offset()
+    assert abs(term.hall_clock.offset) < 5
 
 
 def test_malformed_payloads_on_every_subscribed_topic_are_rejected(center, make_terminal, mqtt_settings) -> None:

@@ -5,13 +5,14 @@
 const ALERT_KINDS = {
   wait_over_target: "等候超时", queue_long: "排队过长", window_idle: "窗口空闲", device_offline: "设备离线",
   paper_out: "缺纸", outbox_backlog: "事件积压", bad_rating: "差评", follow_up_overdue: "整改逾期", help: "帮办",
+  clock_offset: "时钟偏差",
 };
 // A Chinese headline per alert kind; the engine's own text follows in small print.
 const ALERT_HEADLINES = {
   wait_over_target: (k) => `${k} 类最长等候超过目标`, queue_long: (k) => `${k} 类排队人数过多`,
   window_idle: (k) => `${k} 号窗口空闲，但有群众等候`, device_offline: (k) => `${k} 离线`, paper_out: (k) => `${k} 缺纸`,
   outbox_backlog: (k) => `${k} 事件未确认积压`, bad_rating: () => "收到差评，待整改回访",
-  follow_up_overdue: () => "差评整改已逾期",
+  follow_up_overdue: () => "差评整改已逾期", clock_offset: (k) => `${k} 终端时钟偏差`,
 };
 const FOLLOW_UP_STATES = {open: "待整改", rectified: "已整改", appealed: "申诉中", closed: "已关闭"};
 const FOLLOW_UP_ACTIONS = {

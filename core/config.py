@@ -54,6 +54,8 @@ class ClockSettings(ConfigModel):
     start: datetime | None = None
     speed: float = Field(1.0, gt=0, le=10_000)
     anchor: float | None = None
+    sync_period: float = Field(60.0, ge=0.2, le=3600,
+                               description="a terminal's seconds between measurements of its offset from hall time")
 
     def clock(self) -> "Clock":
         from core.clock import SYSTEM_CLOCK, ScaledClock

@@ -60,7 +60,7 @@ class Terminal:
         self.supervisor = Supervisor(setup.devices, on_state=self._device_state, on_event=self._device_event,
                                      debounce=cfg.debounce, clock=clock)
         self.link = TerminalLink(cfg.mqtt, cfg.terminal, self.state_dir, birth=self._birth, clock=clock,
-                                 outbox_max_rows=cfg.outbox_max_rows)
+                                 outbox_max_rows=cfg.outbox_max_rows, sync_period=cfg.clock.sync_period)
         self.link.subscribe(self.link.topics.hall_channel("catalog"), self._on_catalog)
         self.link.subscribe(self.link.topics.hall_channel("queue"), self._on_queue, qos=0)
         self.link.center_listeners.append(lambda up: self.api.broadcast(event("center", {"reachable": up})))

@@ -69,7 +69,7 @@ class TerminalLink(Link):
 
     def __init__(self, settings: MqttSettings, terminal: str, state_dir: Path, *,
                  birth: Callable[[int], Birth] | None = None, clock: Clock | HallClock = SYSTEM_CLOCK,
-                 outbox_max_rows: int = 50_000) -> None:
+                 outbox_max_rows: int = 50_000, sync_period: float | None = None) -> None:
         """`clock`: a HallClock is kept and its offset set from the center's time; any other clock
         is wrapped in one. Everything this link stamps (status, birth, telemetry, events) is hall time."""
         self.hall_clock = clock = clock if isinstance(clock, HallClock) else HallClock(clock)
@@ -91,6 +91,7 @@ class TerminalLink(Link):
         self._sync_wake = threading.Event()
         self._sync_thread: threading.Thread | None = None
         self.clock_sample: OffsetSample | None = None
+        self.sync_period = sync_period or self.sync_period
         self.clock_listeners: list[Callable[[OffsetSample], None]] = []  # after every measurement
         self._cursor = 0
         self._generation = 0  # raised at every connect and return of the center: older pump turns stop

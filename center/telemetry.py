@@ -29,11 +29,12 @@ class TelemetryHistory:
             for device, tele in list(view.telemetry.items()):
                 numbers = {k: float(v) for k, v in tele.values.items()
                            if isinstance(v, (int, float)) and not isinstance(v, bool)}
+                at = view.heard.get(device, tele.ts)  # the center's clock: one time axis for every terminal
                 with self._lock:
                     series = self._series.setdefault((terminal, device), deque(maxlen=self.points))
-                    if series and series[-1][0] >= tele.ts:
+                    if series and series[-1][0] >= at:
                         continue
-                    series.append((tele.ts, numbers))
+                    series.append((at, numbers))
                 added += 1
         return added
 

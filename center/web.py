@@ -246,14 +246,14 @@ class CenterWeb:
         summary = self.s.terminal_summary(view)
         born = {d.name: d for d in view.birth.devices} if view.birth else {}
         for name, device in summary["devices"].items():
-            tele = view.telemetry.get(name)
+            heard = view.heard.get(name)
             info = born.get(name)
             device.update(family=info.family if info else None, model=info.model if info else None,
                           firmware=info.firmware if info else None,
-                          telemetry_age_s=round(now - tele.ts, 1) if tele else None)
-            device["stale"] = device["stale"] or (tele is not None and now - tele.ts > TELEMETRY_STALE_S)
+                          telemetry_age_s=round(now - heard, 1) if heard is not None else None)
+            device["stale"] = device["stale"] or (heard is not None and now - heard > TELEMETRY_STALE_S)
         return {**summary, "since": view.since, "last_seq": view.last_seq,
-                "system_age_s": round(now - view.telemetry["system"].ts, 1) if "system" in view.telemetry else None}
+                "system_age_s": round(now - view.heard["system"], 1) if "system" in view.heard else None}
 
     # ---- pages and live events -----------------------------------------------------------------
     async def page(self, request: Request) -> Response:

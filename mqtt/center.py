@@ -46,6 +46,7 @@ class TerminalView:
     birth: Birth | None = None
     devices: dict[str, DeviceStatePayload] = field(default_factory=dict)
     telemetry: dict[str, Telemetry] = field(default_factory=dict)
+    heard: dict[str, float] = field(default_factory=dict)  # center time each device's telemetry arrived
     last_seq: int = 0
 
     @property
@@ -130,6 +131,7 @@ class CenterLink(Link):
     def _on_telemetry(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         view = self.view(topic.terminal)
         view.telemetry[topic.name] = decode(Kind.DEV_TELE, msg.payload)
+        view.heard[topic.name] = self.clock.time()  # ages are counted on the center's clock, never the terminal's
         self.stats["telemetry"] += 1
 
     # ---- requests ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from core.clock import local_datetime
 from core.errors import OneTripError
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ def _window_number(number: Any) -> int | None:
 class Commands:
     def __init__(self, terminal: "Terminal") -> None:
         self.t = terminal
+        self.idle_windows: set[int] = set()  # windows whose text screen shows hall time
+        self._shown_minute = -1
         link = terminal.link
         link.on_command("print_ticket", lambda a: self.t.printing.print_ticket(a["job_id"], a["ticket"]))
         link.on_command("print_checklist", lambda a: self.t.printing.print_checklist(a["job_id"], a))
@@ -48,8 +51,30 @@ class Commands:
         return bus
 
     def display(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._bus().show(int(args["window"]), _window_number(args.get("number")), args.get("waiting"))
+        window, number = int(args["window"]), _window_number(args.get("number"))
+        bus = self._bus()
+        if number is None and bus.shows_text:  # an idle text screen shows hall time, not darkness
+            self.idle_windows.add(window)
+            self._show_time(window)
+            return {"shown": None}
+        self.idle_windows.discard(window)
+        bus.show(window, number, args.get("waiting"))
         return {"shown": args.get("number")}
+
+    def _show_time(self, window: int) -> None:
+        self._bus().show_text(window, f"{local_datetime(self.t.clock.time()):%H:%M}")
+
+    def refresh_idle_screens(self) -> None:
+        """Once a hall minute (from the daemon's loop): idle text screens follow hall time."""
+        minute = int(self.t.clock.time() // 60)
+        if minute == self._shown_minute or not self.idle_windows:
+            return
+        self._shown_minute = minute
+        for window in sorted(self.idle_windows):
+            try:
+                self._show_time(window)
+            except OneTripError:
+                pass  # the unit is offline: its state is reported by the driver already
 
     def restart_driver(self, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args.get("device", ""))

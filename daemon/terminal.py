@@ -105,6 +105,7 @@ class Terminal:
         self.loop_turns += 1
         self.supervisor.check()
         self.report_refusals()
+        self.commands.refresh_idle_screens()
         now = self.clock.monotonic()
         if self.link.outbox.full != self._outbox_full_told:  # the center hears of a full outbox at once
             self._outbox_full_told = self.link.outbox.full

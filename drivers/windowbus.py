@@ -119,6 +119,10 @@ class WindowBus(Driver):
         unit = self._unit(window)
         self._command(unit, ShowNumber(unit.address, number, waiting if self.codec.shows_waiting else None))
 
+    @property
+    def shows_text(self) -> bool:
+        return ShowText in self.codec.commands
+
     def show_text(self, window: int, text: str) -> None:
         unit = self._unit(window)
         self._command(unit, ShowText(unit.address, text))

@@ -18,6 +18,7 @@ from daemon.terminal import Terminal
 from drivers.bus_profile import CallerKey
 from drivers.sim.idcard import IdCardSim
 from drivers.sim.printer import PrinterSim
+from core.clock import local_datetime
 from drivers.sim.windowbus import WindowBusSim
 from mqtt.center import CenterLink
 from mqtt.ledger import SqliteLedger
@@ -47,7 +48,7 @@ class FakeQueue:
         return ticket
 
 
-def write_config(tmp: Path, broker_port: int, printer_port: int, *, role: str = "kiosk") -> Path:
+def write_config(tmp: Path, broker_port: int, printer_port: int, *, role: str = "kiosk", profile: str = "ft12") -> Path:
     pin = hashlib.sha256(PIN.encode()).hexdigest()
     devices = (f"""
 [devices.idcard]
@@ -62,6 +63,7 @@ tcp_port = {printer_port}
 family = "windowbus"
 port = "{tmp}/sim/windowbus"
 windows = {{1 = 1, 2 = 2, 3 = 3}}
+profile = "{profile}"
 """)
     path = tmp / f"{role}.toml"
     path.write_text(f"""
@@ -234,6 +236,25 @@ def test_rating_key_reaches_the_center_once_across_a_broker_restart(broker, cent
         wait_until(lambda: terminal.link.outbox.depth() == 0, timeout=20)
         events = center.applier.events("bus-01")
         assert sorted(e[1] for e in events) == ["caller_key", "rating"]
+    finally:
+        terminal.stop()
+        bus.stop()
+
+
+def test_an_idle_text_screen_shows_hall_time(broker, center, mqtt_settings, tmp_path) -> None:
+    bus = WindowBusSim(tmp_path / "sim" / "windowbus", addresses=(1, 2, 3), profile="modbus")
+    bus.start()
+    terminal = Terminal(load_terminal(write_config(tmp_path, broker.port, 0, role="window-bus", profile="modbus")))
+    terminal.start()
+    try:
+        wait_until(lambda: terminal.link.clock.synced)
+        wait_until(lambda: terminal.supervisor.states().get("window1.screen") is not None)
+        assert center.command("bus-01", "display", {"window": 1, "number": None}).ok
+        minutes = {f"{local_datetime(center.clock.time() + d):%H:%M}" for d in (0, 60)}
+        assert bus.screens()[1] in minutes
+        assert center.command("bus-01", "display", {"window": 1, "number": "B007"}).ok
+        wait_until(lambda: "7" in bus.screens()[1] and ":" not in bus.screens()[1])
+        assert terminal.commands.idle_windows == set()
     finally:
         terminal.stop()
         bus.stop()

@@ -1,12 +1,10 @@
 """Tickets and one-time notices: text-mode and raster ESC/POS, read back by the device-side codec."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import subprocess
 import sys
-import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -225,23 +223,22 @@ def test_a_damaged_capabilities_cache_rebuilds_itself(tmp_path: Path, damage: st
     assert pickle.loads(cache.read_bytes()) == pickle.loads(whole)
 
 
-def _print_after(barrier: threading.Barrier) -> None:
-    barrier.wait()
-    assert render_text(sample_ticket())
-
-
-def test_daemons_building_the_capabilities_cache_at_once_all_print(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Several daemons started together (the demo hall, a reboot) each build the cache at once."""
+def test_daemons_building_the_capabilities_cache_at_once_all_print(tmp_path: Path) -> None:
+    """Several daemons started together (the demo hall, a reboot) each build the cache at once:
+    each imports everything, then waits for the word to print, so their first prints race."""
     folder = tmp_path / "escpos"
     folder.mkdir()
-    monkeypatch.setenv("ESCPOS_CAPABILITIES_PICKLE_DIR", str(folder))
-    spawn = multiprocessing.get_context("spawn")
-    barrier = spawn.Barrier(4)
-    daemons = [spawn.Process(target=_print_after, args=(barrier,)) for _ in range(4)]
+    env = {**os.environ, "ESCPOS_CAPABILITIES_PICKLE_DIR": str(folder)}
+    code = ("import sys; from drivers.ticket import render_text, sample_ticket; ticket = sample_ticket(); "
+            "print('ready', flush=True); sys.stdin.readline(); assert render_text(ticket)")
+    daemons = [subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
     for d in daemons:
-        d.start()
+        assert d.stdout is not None and d.stdout.readline() == "ready\n"
     for d in daemons:
-        d.join(60)
-    assert [d.exitcode for d in daemons] == [0, 0, 0, 0]
+        assert d.stdin is not None
+        d.stdin.write("go\n")
+        d.stdin.flush()
+    results = [d.communicate(timeout=60) for d in daemons]
+    assert [d.returncode for d in daemons] == [0, 0, 0, 0], [err for _, err in results]
     assert [p.name for p in folder.iterdir()] == [cache_file(folder).name]

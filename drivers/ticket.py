@@ -16,8 +16,14 @@ printer simulator, which draws what it receives on the same paper.
 """
 from __future__ import annotations
 
+import importlib.resources
+import json
 import os
+import pickle
+import platform
 import re
+import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -216,16 +222,61 @@ def cells(text: str) -> int:
 
 
 # ---- text mode -----------------------------------------------------------------------------
-def _escpos(build: Callable[[Any], None], profile: str | None = None) -> bytes:
-    """The bytes python-escpos writes for one command (its Dummy printer keeps them).
+def capabilities_cache() -> Path:
+    """Make python-escpos's capabilities pickle whole and current before escpos is imported.
 
-    Imported on first use: python-escpos loads its printer-profile database (~7 MB, and a
-    fresh temp dir for its cache unless told where) — a window-bus daemon never needs it.
+    python-escpos 3.1 (escpos/capabilities.py, at import) loads
+    `$ESCPOS_CAPABILITIES_PICKLE_DIR/<python version>.capabilities.pickle` when it is newer
+    than its capabilities JSON, and otherwise rewrites it in place with `open(..., "wb")`: a
+    second daemon importing meanwhile read a half-written file (EOFError on a citizen's
+    ticket), and a power cut mid-write left a truncated file that broke every later print.
+    So OneTrip builds the file itself — from the JSON (the same data escpos's YAML loader
+    reads, 60× faster), into a temp file in the same folder, then `os.replace` — and escpos
+    only ever finds a whole, current pickle and never writes one. A file that does not load
+    (truncated, garbage) is rebuilt; concurrent builders each replace it with a whole file.
+    This mirrors the file name and mtime rule of escpos/capabilities.py, which
+    tests/test_printer_ticket.py pins, instead of patching escpos.
     """
-    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(state_dir("escpos")))
+    folder = Path(os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(state_dir("escpos"))))
+    source = Path(os.environ.get("ESCPOS_CAPABILITIES_FILE")
+                  or str(importlib.resources.files("escpos") / "capabilities.json"))
+    cache = folder / f"{platform.python_version()}.capabilities.pickle"
+    try:
+        with cache.open("rb") as f:
+            whole = isinstance(pickle.load(f), dict)
+        if whole and cache.stat().st_mtime >= source.stat().st_mtime:
+            return cache
+    except Exception:  # noqa: BLE001 — a truncated or garbage pickle fails in many ways; all mean rebuild
+        pass
+    data = json.loads(source.read_text(encoding="utf-8"))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{cache.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(data, f, protocol=2)
+            f.flush()
+            os.fsync(f.fileno())
+        stamp = max(time.time(), source.stat().st_mtime)  # never older than the JSON, or escpos rewrites it
+        os.utime(tmp, (stamp, stamp))
+        os.replace(tmp, cache)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return cache
+
+
+@lru_cache(maxsize=1)
+def _dummy() -> type:
+    """python-escpos's Dummy printer, imported on first use: a window-bus daemon never needs it."""
+    capabilities_cache()
     from escpos.printer import Dummy
 
-    printer = Dummy(profile=profile) if profile else Dummy()
+    return Dummy
+
+
+def _escpos(build: Callable[[Any], None], profile: str | None = None) -> bytes:
+    """The bytes python-escpos writes for one command (its Dummy printer keeps them)."""
+    dummy = _dummy()
+    printer = dummy(profile=profile) if profile else dummy()
     build(printer)
     return printer.output
 

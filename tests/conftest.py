@@ -1,6 +1,7 @@
 """Shared fixtures: a real Mosquitto on a free loopback port (never the system one)."""
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -10,6 +11,8 @@ import pytest
 from core.config import MqttSettings
 from mqtt.broker import Broker
 from tests.hall_instants import HallInstant, all_instants, by_name
+
+pytest_plugins = ["tests.leak_guard"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,6 +32,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(autouse=True)
 def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ONETRIP_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def process_logging() -> Iterator[None]:
+    """For a test that sets up the process's logging (`setup_logging`, `onetrip.cli.main`):
+    the root logger gets its handlers and level back, so no handler outlives the test's
+    captured output."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import paho.mqtt.client as paho
+import pytest
 
 from core.errors import OneTripError
 from mqtt.contract import Birth, DeviceStatePayload, Event, Kind, Topics, decode, encode
@@ -13,15 +15,47 @@ from tests.center_fixtures import hall_clock, service  # noqa: F401  (fixtures)
 from tests.conftest import wait_until
 
 
-def terminal(mqtt_settings, tmp_path: Path, name: str, **kw) -> TerminalLink:
-    link = TerminalLink(mqtt_settings, name, tmp_path / name, **kw)
-    link.start()
-    wait_until(lambda: link.center_reachable)
-    return link
+@pytest.fixture
+def terminal(mqtt_settings, tmp_path: Path) -> Iterator[Callable[..., TerminalLink]]:
+    """Start a terminal link that sees the center; every one is stopped at teardown, pass or fail."""
+    links: list[TerminalLink] = []
+
+    def start(name: str, **kw) -> TerminalLink:
+        link = TerminalLink(mqtt_settings, name, tmp_path / name, **kw)
+        links.append(link)
+        link.start()
+        wait_until(lambda: link.center_reachable)
+        return link
+
+    yield start
+    for link in links:
+        link.stop()
 
 
-def test_kiosks_taking_numbers_at_once_get_distinct_numbers(service, mqtt_settings, tmp_path) -> None:
-    kiosks = [terminal(mqtt_settings, tmp_path, f"kiosk-{i}") for i in range(3)]
+@pytest.fixture
+def listener(mqtt_settings) -> Iterator[Callable[..., tuple[paho.Client, list[dict]]]]:
+    """A bare paho client on the hall's topics; `listener(channel)` collects what it hears."""
+    clients: list[paho.Client] = []
+
+    def listen(channel: str | None = None) -> tuple[paho.Client, list[dict]]:
+        heard: list[dict] = []
+        c = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+        c.on_message = lambda cl, u, m: heard.append(decode(Kind.HALL, m.payload).data)
+        c.connect(mqtt_settings.host, mqtt_settings.port)
+        clients.append(c)
+        if channel is not None:
+            c.subscribe(Topics(mqtt_settings.hall).hall_channel(channel), qos=1)
+        c.loop_start()
+        return c, heard
+
+    yield listen
+    for c in clients:
+        c.disconnect()
+        c.loop_stop()
+
+
+def test_kiosks_taking_numbers_at_once_get_distinct_numbers(service, terminal) -> None:
+    kiosks = [terminal(f"kiosk-{i}") for i in range(3)]
     numbers: list[str] = []
     lock = threading.Lock()
 
@@ -51,20 +85,13 @@ def test_kiosks_taking_numbers_at_once_get_distinct_numbers(service, mqtt_settin
         assert exc.type == "UnknownCategory"
     else:
         raise AssertionError("category Z was accepted")
-    for k in kiosks:
-        k.stop()
 
 
-def test_a_caller_key_call_is_announced_everywhere_at_once(service, mqtt_settings, tmp_path) -> None:
-    bus = terminal(mqtt_settings, tmp_path, "bus-01")
+def test_a_caller_key_call_is_announced_everywhere_at_once(service, terminal, listener) -> None:
+    bus = terminal("bus-01")
     shown: list[dict] = []
     bus.on_command("display", lambda args: shown.append(args) or {})
-    calls: list[dict] = []
-    c = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-    c.on_message = lambda cl, u, m: calls.append(decode(Kind.HALL, m.payload).data)
-    c.connect(mqtt_settings.host, mqtt_settings.port)
-    c.subscribe(Topics(mqtt_settings.hall).hall_channel("calls"), qos=1)
-    c.loop_start()
+    _, calls = listener("calls")
     hub = service.hub.subscribe()
     service.desk.sign_in("1", "staff-007")
     ticket = service.req_take_number("kiosk-01", {"category": "A"})
@@ -80,32 +107,27 @@ def test_a_caller_key_call_is_announced_everywhere_at_once(service, mqtt_setting
     bus.emit("caller_key", {"window": 1, "key": "call", "digit": None})
     wait_until(lambda: bus.outbox.depth() == 0)
     assert service.engine.ticket(int(ticket["ticket_id"])).state.value == "done"
-    c.loop_stop()
-    bus.stop()
 
 
-def test_pad_rating_is_applied_once_and_a_bad_one_opens_a_follow_up(service, mqtt_settings, tmp_path) -> None:
+def test_pad_rating_is_applied_once_and_a_bad_one_opens_a_follow_up(service, mqtt_settings, listener) -> None:
     service.desk.sign_in("2", "staff-008")
     service.req_take_number("kiosk-01", {"category": "B"})
     service.desk.call_next("2")
     service.desk.start("2")
     service.desk.finish("2", create_case=True)
-    c = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-    c.connect(mqtt_settings.host, mqtt_settings.port)
-    c.loop_start()
+    c, _ = listener()
     event = encode(Event(event_id="pad-rating-0001", seq=1, ts=1.0, data={"window": 2, "level": 1, "channel": "pad"}))
     for _ in range(3):
         c.publish(Topics(mqtt_settings.hall).event("bus-01", "rating"), event, qos=1).wait_for_publish(2)
     wait_until(lambda: service.link.stats["events_applied"] + service.link.stats["events_duplicate"] == 3)
-    c.loop_stop()
     assert service.link.stats["events_applied"] == 1
     follow_ups = service.engine.open_follow_ups()
     assert len(follow_ups) == 1
     assert any(a.kind == "bad_rating" for a in service.engine.list_alerts())
 
 
-def test_cancelled_ticket_and_unknown_events_are_acknowledged(service, mqtt_settings, tmp_path) -> None:
-    kiosk = terminal(mqtt_settings, tmp_path, "kiosk-05")
+def test_cancelled_ticket_and_unknown_events_are_acknowledged(service, terminal) -> None:
+    kiosk = terminal("kiosk-05")
     ticket = kiosk.request("take_number", {"category": "A"})
     kiosk.emit("ticket_cancelled", {"ticket_id": ticket["ticket_id"], "number": ticket["number"],
                                     "reason": "print_failed"})
@@ -113,12 +135,11 @@ def test_cancelled_ticket_and_unknown_events_are_acknowledged(service, mqtt_sett
     wait_until(lambda: kiosk.outbox.depth() == 0)
     assert service.engine.ticket(int(ticket["ticket_id"])).state.value == "cancelled"
     assert service.link.stats["events_refused"] == 1
-    kiosk.stop()
 
 
-def test_device_states_become_alerts_and_clear(service, mqtt_settings, tmp_path) -> None:
-    kiosk = terminal(mqtt_settings, tmp_path, "kiosk-06",
-                     birth=lambda s: Birth(session=s, role="kiosk", devices=[{"name": "printer", "family": "printer"}]))
+def test_device_states_become_alerts_and_clear(service, terminal) -> None:
+    kiosk = terminal("kiosk-06", birth=lambda s: Birth(session=s, role="kiosk",
+                                                       devices=[{"name": "printer", "family": "printer"}]))
     kiosk.set_device_state("printer", DeviceStatePayload(state="offline", reason="paper_out"))
     wait_until(lambda: any(a.kind == "paper_out" for a in service.engine.list_alerts()))
     kiosk.set_device_state("printer", DeviceStatePayload(state="online"))
@@ -133,15 +154,9 @@ def test_device_states_become_alerts_and_clear(service, mqtt_settings, tmp_path)
                            for a in service.engine.list_alerts()))
 
 
-def test_catalog_is_published_retained_for_terminals(service, mqtt_settings, tmp_path) -> None:
-    got: list[dict] = []
-    c = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-    c.on_message = lambda cl, u, m: got.append(decode(Kind.HALL, m.payload).data)
-    c.connect(mqtt_settings.host, mqtt_settings.port)
-    c.subscribe(Topics(mqtt_settings.hall).hall_channel("catalog"), qos=1)
-    c.loop_start()
+def test_catalog_is_published_retained_for_terminals(service, listener) -> None:
+    _, got = listener("catalog")
     wait_until(lambda: got)
-    c.loop_stop()
     assert got[0]["hash"] == service.catalog.hash and len(got[0]["items"]) >= 40
 
 

@@ -10,11 +10,10 @@ ID = "11010519491231002X"  # a valid check digit
 
 
 @pytest.fixture
-def logged() -> io.StringIO:
+def logged(process_logging: None) -> io.StringIO:
     stream = io.StringIO()
     setup_logging("DEBUG", stream=stream)
-    yield stream
-    setup_logging("INFO")
+    return stream
 
 
 def test_check_digit_and_masks() -> None:

@@ -35,7 +35,8 @@ def test_importing_the_entry_point_does_not_start_kivy() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
 
 
-def test_missing_font_is_a_one_line_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_font_is_a_one_line_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                process_logging: None) -> None:
     with pytest.raises(ConfigError, match="font"):
         configure_kivy(KioskSettings(socket=tmp_path / "s", font=tmp_path / "nope.ttc"))
     path = tmp_path / "t.toml"

@@ -1,6 +1,10 @@
 """Tickets and one-time notices: text-mode and raster ESC/POS, read back by the device-side codec."""
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -177,3 +181,64 @@ def test_docs_images_render(tmp_path: Path) -> None:
 
 if __name__ == "__main__":
     print("\n".join(str(p) for p in write_docs_images()))
+
+
+# ---- python-escpos's capabilities cache (drivers.ticket.capabilities_cache) ---------------
+PRINT_ONCE = ("from drivers.ticket import render_text, sample_ticket; "
+              "assert render_text(sample_ticket()).startswith(b'\\x1b@'); "
+              "import escpos.capabilities; print(escpos.capabilities.pickle_path)")
+
+
+def print_in_a_fresh_process(cache_dir: Path) -> str:
+    """A ticket from a new process (escpos reads its cache only at import); the cache escpos used."""
+    cache_dir.mkdir(exist_ok=True)
+    env = {**os.environ, "ESCPOS_CAPABILITIES_PICKLE_DIR": str(cache_dir)}
+    done = subprocess.run([sys.executable, "-c", PRINT_ONCE], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def cache_file(cache_dir: Path) -> Path:
+    (cache,) = cache_dir.glob("*.capabilities.pickle")
+    return cache
+
+
+def test_the_capabilities_cache_is_the_file_python_escpos_reads(tmp_path: Path) -> None:
+    folder = tmp_path / "escpos"
+    used = print_in_a_fresh_process(folder)
+    assert Path(used) == cache_file(folder)
+    assert [p.name for p in folder.iterdir()] == [Path(used).name]  # no temp file left behind
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_damaged_capabilities_cache_rebuilds_itself(tmp_path: Path, damage: str) -> None:
+    """A power cut mid-write (or a bad disk) must not break every later print."""
+    folder = tmp_path / "escpos"
+    print_in_a_fresh_process(folder)
+    cache = cache_file(folder)
+    whole = cache.read_bytes()
+    cache.write_bytes({"truncated": whole[: len(whole) // 2], "garbage": b"\x80\x05not a pickle" * 99,
+                       "empty": b""}[damage])
+    print_in_a_fresh_process(folder)
+    assert pickle.loads(cache.read_bytes()) == pickle.loads(whole)
+
+
+def test_daemons_building_the_capabilities_cache_at_once_all_print(tmp_path: Path) -> None:
+    """Several daemons started together (the demo hall, a reboot) each build the cache at once:
+    each imports everything, then waits for the word to print, so their first prints race."""
+    folder = tmp_path / "escpos"
+    folder.mkdir()
+    env = {**os.environ, "ESCPOS_CAPABILITIES_PICKLE_DIR": str(folder)}
+    code = ("import sys; from drivers.ticket import render_text, sample_ticket; ticket = sample_ticket(); "
+            "print('ready', flush=True); sys.stdin.readline(); assert render_text(ticket)")
+    daemons = [subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    for d in daemons:
+        assert d.stdout is not None and d.stdout.readline() == "ready\n"
+    for d in daemons:
+        assert d.stdin is not None
+        d.stdin.write("go\n")
+        d.stdin.flush()
+    results = [d.communicate(timeout=60) for d in daemons]
+    assert [d.returncode for d in daemons] == [0, 0, 0, 0], [err for _, err in results]
+    assert [p.name for p in folder.iterdir()] == [cache_file(folder).name]

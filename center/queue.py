@@ -436,11 +436,13 @@ class QueueEngine:
             return TicketView(tickets.to_ticket(t), ahead, last, estimate)
 
     def queue_summary(self) -> list[CategorySummary]:
-        """Per category: issued today, waiting, longest wait, last called, open windows, estimate."""
+        """Per category: issued today, waiting, longest wait, last called, open windows, estimate,
+        closed 闭馆未办结 today."""
         now = self.clock.time()
         day = self._day(now)
         with self.db.read() as conn:
             waiting = tickets.waiting_by_category(conn, day)
+            closed = tickets.closed_by_category(conn, day)
             issued = dict(conn.execute(select(counters.c.series, counters.c.last).where(counters.c.day == day)).all())
             capacity = waits.capacity(conn)
             summary = []
@@ -449,7 +451,7 @@ class QueueEngine:
                 opened = capacity.get(code, waits.NO_CAPACITY)
                 summary.append(CategorySummary(
                     code, issued.get(code, 0), n, now - oldest, waits.last_called(conn, code, self._midnight(now)),
-                    opened.windows, self._estimate(conn, now, code, n, opened),
+                    opened.windows, self._estimate(conn, now, code, n, opened), closed.get(code, 0),
                 ))
             return summary
 

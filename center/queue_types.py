@@ -226,6 +226,7 @@ class CategorySummary:
     last_called: str | None
     open_windows: int
     estimate: Estimate
+    day_closed: int = 0  # today's tickets closed 闭馆未办结 by the day close
 
 
 @dataclass(frozen=True)

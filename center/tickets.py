@@ -122,6 +122,16 @@ def waiting_by_category(conn: Connection, day: str) -> dict[str, tuple[int, floa
     return {category: (n, oldest) for category, n, oldest in rows}
 
 
+def closed_by_category(conn: Connection, day: str) -> dict[str, int]:
+    """category → tickets of `day` closed at day end (闭馆未办结)."""
+    rows = conn.execute(
+        select(tickets.c.category, func.count())
+        .where(tickets.c.day == day, tickets.c.state == TicketState.DAY_CLOSED.value)
+        .group_by(tickets.c.category)
+    )
+    return dict(rows.all())
+
+
 def held_at(conn: Connection, window: str) -> list[Row[Any]]:
     return conn.execute(
         select(*COLUMNS).where(tickets.c.state == TicketState.HELD.value, tickets.c.window == window)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
+from core.calendar import HallCalendar, shipped_calendar
 from core.catalog import Catalog
 from core.catalog_model import CatalogFile
 from core.config import load_config
@@ -26,11 +27,13 @@ def pinyin_initials(text: str) -> str:
                    for ch in chunk.lower() if ch.isascii() and ch.isalnum())
 
 
-def load_catalog(path: str | Path = DEFAULT_PATH) -> Catalog:
+def load_catalog(path: str | Path = DEFAULT_PATH, calendar: HallCalendar | None = None) -> Catalog:
     """Load and check a catalog file or every `*.toml` of a folder (in name order).
 
     Shapes first, one line per file that has a bad one; then the rules between entries,
-    one line per broken rule. Either way a single `ConfigError`.
+    one line per broken rule. Either way a single `ConfigError`. `calendar`: the hall's, which
+    the catalog answers issuing hours with and publishes in its snapshot (default: the
+    shipped State Council schedules).
     Environment overrides (ONETRIP__…) are not applied: they are meant for settings, and
     would otherwise inject keys into the catalog."""
     path = Path(path)
@@ -45,7 +48,7 @@ def load_catalog(path: str | Path = DEFAULT_PATH) -> Catalog:
             broken.append(str(exc))
     if broken:
         raise ConfigError("\n".join(broken))
-    return Catalog(parts, pinyin_initials)
+    return Catalog(parts, pinyin_initials, calendar or shipped_calendar())
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""The center's config (config/hall.toml): storage, catalog, windows, web, queue rules."""
+"""The center's config (config/hall.toml): storage, catalog, hall calendar, windows, web, queue rules."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import Field
 
 from center.queue_types import QueueSettings
+from core.calendar import CalendarSettings
 from core.config import ClockSettings, ConfigModel, LogSettings, MqttSettings
 
 
@@ -37,6 +38,7 @@ class CenterConfig(ConfigModel):
     mqtt: MqttSettings = MqttSettings()
     web: WebSettings = WebSettings()
     queue: QueueSettings = QueueSettings()
+    calendar: CalendarSettings = CalendarSettings()  # public holidays, 调休, the hall's special days
     voice: VoiceSettings = VoiceSettings()
     log: LogSettings = LogSettings()
     clock: ClockSettings = ClockSettings()

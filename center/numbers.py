@@ -7,8 +7,7 @@ unique (day, series, seq) constraint on tickets is the second guard.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection
@@ -24,22 +23,6 @@ def day_of(local: datetime) -> str:
 
 def format_number(letter: str, seq: int) -> str:
     return f"{letter}{seq:03d}"
-
-
-def issuing_now(hours: Mapping[int, Sequence[tuple[time, time]]], local: datetime) -> bool:
-    now = local.time()
-    return any(start <= now < end for start, end in hours.get(local.weekday(), ()))
-
-
-def next_opening(hours: Mapping[int, Sequence[tuple[time, time]]], local: datetime) -> datetime | None:
-    """The next moment numbers are issued, searching two weeks ahead."""
-    for offset in range(15):
-        day = (local + timedelta(days=offset)).date()
-        for start, _end in sorted(hours.get(day.weekday(), ())):
-            opening = datetime.combine(day, start, tzinfo=local.tzinfo)
-            if opening > local:
-                return opening
-    return None
 
 
 _DRAW = Prepared(

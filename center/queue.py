@@ -13,7 +13,7 @@ door to them, owning the clock, the settings and the transactions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -25,16 +25,16 @@ from center.alerts import AlertKind
 from center.applied import applied, apply_once
 from center.db import Database, counters, services, window_categories
 from center.db import windows as window_table
-from center.numbers import issuing_now, next_opening
 from center.queue_errors import (
     AppointmentMissed, InvalidTransition, NotIssuingNow, NoTicketWaiting, RawIdNumber, ReactivationExpired, TooEarly,
     UnknownCategory,
 )
 from center.queue_types import (
-    Alert, Appointment, Call, CallKind, Case, CategoryLike, CategorySummary, Estimate,
+    Alert, Appointment, Call, CallKind, Case, CategoryLike, CategorySummary, DayClose, Estimate,
     Finished, FollowUp, QueueSettings, Rating, Ticket, TicketState, TicketView, Tier, Transition, WindowState,
     WindowView,
 )
+from core.calendar import HallCalendar, shipped_calendar
 from center.ratings import FollowUpAction
 from core.clock import SYSTEM_CLOCK, Clock
 from core.privacy import ID_NUMBER_RE
@@ -54,11 +54,13 @@ def _key(citizen_key: str | None) -> str | None:
 class QueueEngine:
     def __init__(
         self, db: Database, clock: Clock = SYSTEM_CLOCK, categories: Iterable[CategoryLike] = (),
-        settings: QueueSettings | None = None,
+        settings: QueueSettings | None = None, calendar: HallCalendar | None = None,
     ) -> None:
+        """`calendar`: the hall's (center/config.py `[calendar]`); default the shipped schedules."""
         self.db = db
         self.clock = clock
         self.settings = settings or QueueSettings()
+        self.calendar = calendar or shipped_calendar()
         self.tz = ZoneInfo(self.settings.timezone)
         self._categories: dict[str, CategoryLike] = {}
         self.set_categories(categories)
@@ -113,8 +115,9 @@ class QueueEngine:
 
         def fn(conn: Connection, now: float) -> Ticket:
             local = self.local(now)
-            if not issuing_now(rules.hours, local):
-                raise NotIssuingNow(category, next_opening(rules.hours, local))
+            if not self.calendar.is_open(rules, local):
+                raise NotIssuingNow(category, self.calendar.next_opening(rules, local),
+                                    self.calendar.closed_notice(rules, local))
             row = tickets.issue(
                 self.db, conn, now, self._day(now), rules, tier=Tier.PRIORITY if priority else Tier.NORMAL,
                 sort_at=now, channel=channel, cap=rules.daily_cap, priority=priority or None,
@@ -331,6 +334,51 @@ class QueueEngine:
 
         return self._run(action, event_id, fn, WindowView)
 
+    # ------------------------------------------------------------------ day close
+
+    def close_moment(self, day: date) -> float:
+        """When `day` is closed: `day_close_after_min` after its last issuing period across the
+        categories (hall calendar included), at the latest at the following midnight; a day
+        without issuing hours closes at midnight."""
+        midnight = datetime.combine(day + timedelta(days=1), time(), self.tz)
+        last = self.calendar.last_closing(day, self._categories.values())
+        if last is None:
+            return midnight.timestamp()
+        close = datetime.combine(day, last, self.tz) + timedelta(minutes=self.settings.day_close_after_min)
+        return min(close, midnight).timestamp()
+
+    def close_day(self) -> DayClose:
+        """日终清场: every ticket of a closed day still waiting, called, serving or held becomes
+        闭馆未办结 (`day_closed`, its history keeping the state it was in); an open service ends
+        with that outcome; the windows still open from before the close are signed out, logged.
+
+        Due are the days up to today once today's close moment has passed, else up to
+        yesterday, so a center that was down over midnight closes them at its first run.
+        Idempotent, one transaction; a read first, so the housekeeping loop may call it often."""
+        now = self.clock.time()
+        today = self.local(now).date()
+        closing = today if now >= self.close_moment(today) else today - timedelta(days=1)
+        day, closed_at = closing.isoformat(), self.close_moment(closing)
+        with self.db.read() as conn:
+            if not tickets.open_until(conn, day) and not windows.open_before(conn, closed_at):
+                return DayClose(day)
+
+        def fn(conn: Connection, now: float) -> DayClose:
+            hour = self.local(now).hour
+            closed = []
+            for t in tickets.open_until(conn, day):
+                if t.state in (S.CALLED.value, S.SERVING.value):
+                    windows.end_service(conn, t.service_id, now, hour, S.DAY_CLOSED.value)
+                closed.append(tickets.to_ticket(tickets.move(conn, t.id, "day_close", S(t.state), S.DAY_CLOSED, now,
+                                                             window=t.window, detail=f"{t.day} 闭馆未办结")))
+            freed = windows.open_before(conn, closed_at, busy_with=[t.id for t in closed])
+            for w in freed:
+                windows.move(conn, w.code, w.state, W.CLOSED, now, "day_close", staff=None, pause_reason=None)
+                windows.log(conn, w.code, "day_close", w.state, W.CLOSED, now, w.staff, f"日终清场 {day}")
+            return DayClose(day, tuple(closed), tuple(w.code for w in freed))
+
+        return self._run("close_day", None, fn, DayClose)
+
     # ------------------------------------------------------------------ views
 
     def window_states(self) -> list[WindowView]:
@@ -342,7 +390,8 @@ class QueueEngine:
             return tickets.to_ticket(tickets.get(conn, ticket_id))
 
     def find_ticket(self, number: str) -> Ticket:
-        """Today's ticket with this number (numbers repeat from day to day)."""
+        """Today's ticket with this number, for numbers people type (a rating at the kiosk); the
+        system itself keys tickets by id (numbers repeat from day to day)."""
         with self.db.read() as conn:
             return tickets.to_ticket(tickets.find(conn, number, self._day(self.clock.time())))
 
@@ -387,11 +436,13 @@ class QueueEngine:
             return TicketView(tickets.to_ticket(t), ahead, last, estimate)
 
     def queue_summary(self) -> list[CategorySummary]:
-        """Per category: issued today, waiting, longest wait, last called, open windows, estimate."""
+        """Per category: issued today, waiting, longest wait, last called, open windows, estimate,
+        closed 闭馆未办结 today."""
         now = self.clock.time()
         day = self._day(now)
         with self.db.read() as conn:
             waiting = tickets.waiting_by_category(conn, day)
+            closed = tickets.closed_by_category(conn, day)
             issued = dict(conn.execute(select(counters.c.series, counters.c.last).where(counters.c.day == day)).all())
             capacity = waits.capacity(conn)
             summary = []
@@ -400,7 +451,7 @@ class QueueEngine:
                 opened = capacity.get(code, waits.NO_CAPACITY)
                 summary.append(CategorySummary(
                     code, issued.get(code, 0), n, now - oldest, waits.last_called(conn, code, self._midnight(now)),
-                    opened.windows, self._estimate(conn, now, code, n, opened),
+                    opened.windows, self._estimate(conn, now, code, n, opened), closed.get(code, 0),
                 ))
             return summary
 

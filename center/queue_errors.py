@@ -27,12 +27,14 @@ class UnknownWindow(QueueError):
 
 
 class NotIssuingNow(QueueError):
-    """Outside the category's issuing hours; `next_opening` is None if it never opens."""
+    """Outside the category's issuing hours, hall calendar included; `next_opening` is None if
+    it does not open within the calendar's horizon; `notice` is what the citizen reads (Chinese)."""
 
-    def __init__(self, category: str, next_opening: datetime | None) -> None:
+    def __init__(self, category: str, next_opening: datetime | None, notice: str = "") -> None:
         when = next_opening.strftime("%Y-%m-%d %H:%M") if next_opening else "no opening scheduled"
-        super().__init__(f"category {category} is not issuing numbers now; next opening {when}")
-        self.next_opening = next_opening
+        super().__init__(f"category {category} is not issuing numbers now; next opening {when}"
+                         + (f" ({notice})" if notice else ""))
+        self.next_opening, self.notice = next_opening, notice
 
 
 class DailyCapReached(QueueError):

@@ -22,6 +22,10 @@ class TicketState(str, enum.Enum):
     NO_SHOW = "no_show"
     HELD = "held"
     CANCELLED = "cancelled"
+    DAY_CLOSED = "day_closed"  # 闭馆未办结: still open when the day was closed (日终清场)
+
+
+OPEN_TICKET_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.HELD)
 
 
 class WindowState(str, enum.Enum):
@@ -68,6 +72,7 @@ class CategoryLike(Protocol):
     def letter(self) -> str: ...
     @property
     def hours(self) -> Mapping[int, Sequence[tuple[time, time]]]: ...
+    def periods(self, weekday: int) -> tuple[tuple[time, time], ...]: ...
     @property
     def daily_cap(self) -> int: ...
     @property
@@ -88,6 +93,10 @@ class CategoryRules:
     daily_cap: int = 999
     wait_target_min: float = 30.0
 
+    def periods(self, weekday: int) -> tuple[tuple[time, time], ...]:
+        """The weekly periods of a weekday, as the hall calendar asks (core.calendar.Weekly)."""
+        return tuple(self.hours.get(weekday, ()))
+
 
 class QueueSettings(ConfigModel):
     """The `[queue]` section of the center's config."""
@@ -104,6 +113,8 @@ class QueueSettings(ConfigModel):
     queue_alert_length: int = Field(30, ge=1)
     window_idle_alert_min: float = Field(3, ge=0)
     follow_up_working_days: int = Field(5, ge=1)
+    day_close_after_min: float = Field(60, ge=0, description="日终清场 this long after the day's last issuing period"
+                                                              " (at the latest at midnight)")
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,7 @@ class Ticket:
     window: str | None = None
     recalls: int = 0
     appointment_id: int | None = None
+    day: str = ""  # the local date of issue: numbers repeat from day to day, ids never
 
 
 @dataclass(frozen=True)
@@ -214,6 +226,7 @@ class CategorySummary:
     last_called: str | None
     open_windows: int
     estimate: Estimate
+    day_closed: int = 0  # today's tickets closed 闭馆未办结 by the day close
 
 
 @dataclass(frozen=True)
@@ -224,8 +237,18 @@ class WindowView:
     categories: tuple[str, ...]
     staff: str | None
     ticket_number: str | None
+    ticket_id: int | None  # the ticket being called or served: look it up by this, never by number
     pause_reason: str | None
     since: float
+
+
+@dataclass(frozen=True)
+class DayClose:
+    """What one 日终清场 did: the tickets closed 闭馆未办结 and the windows signed out."""
+
+    day: str  # the last local day closed (earlier days are closed with it)
+    tickets: tuple[Ticket, ...] = ()
+    windows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ the same on SQLite and PostgreSQL (neither offers the other's percentile functio
 
 - calls: times a ticket was called to a window (a call back counts again);
 - visits: services finished (办结), no-shows: calls nobody answered (过号);
+- day closed: tickets still open when the day was closed (闭馆未办结), each counted once —
+  at its window when it was called or served then, else where it was held (or "—");
 - wait: arrival → first call of the ticket; service: start → end of a finished service;
 - 满意率 = ratings of level 4–5 over all ratings (voided ones left out).
 """
@@ -25,9 +27,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, select
 
 from center.db import Database, ratings, services, tickets
+from center.queue_types import TicketState
 
 GROUPS = ("day", "hour", "category", "window", "staff")
 SATISFIED = 4
+DAY_CLOSED = TicketState.DAY_CLOSED.value
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -50,6 +54,7 @@ class Visit:
     window: str
     staff: str
     outcome: str | None
+    called: bool               # a call to a window; False: a ticket closed at day end without one
     wait_s: float | None       # set on the ticket's first call only
     service_s: float | None    # set on finished services only
     level: int | None
@@ -62,6 +67,7 @@ class ReportRow:
     calls: int
     visits: int
     no_shows: int
+    day_closed: int              # 闭馆未办结
     wait_p50_min: float | None
     wait_p90_min: float | None
     service_p50_min: float | None
@@ -83,18 +89,27 @@ def visits(db: Database, tz: ZoneInfo, first_day: str, last_day: str) -> list[Vi
         .order_by(services.c.id)
     )
     seen: set[int] = set()
+    closed_at_window: set[int] = set()
     out = []
     with db.read() as conn:
         for r in conn.execute(query):
             first = r.ticket_id not in seen
             seen.add(r.ticket_id)
+            if r.outcome == DAY_CLOSED:
+                closed_at_window.add(r.ticket_id)
             done = r.outcome == "done" and r.started_at is not None and r.ended_at is not None
             out.append(Visit(
                 day=r.day, hour=datetime.fromtimestamp(r.called_at, tz).hour, category=r.category,
-                window=r.window, staff=r.staff or "—", outcome=r.outcome,
+                window=r.window, staff=r.staff or "—", outcome=r.outcome, called=True,
                 wait_s=r.called_at - r.issued_at if first else None,
                 service_s=r.ended_at - r.started_at if done else None, level=r.level,
             ))
+        for t in conn.execute(select(tickets).where(tickets.c.day >= first_day, tickets.c.day <= last_day,
+                                                    tickets.c.state == DAY_CLOSED).order_by(tickets.c.id)):
+            if t.id not in closed_at_window:
+                out.append(Visit(day=t.day, hour=datetime.fromtimestamp(t.state_at, tz).hour, category=t.category,
+                                 window=t.window or "—", staff="—", outcome=DAY_CLOSED, called=False, wait_s=None,
+                                 service_s=None, level=None))
     return out
 
 
@@ -109,8 +124,9 @@ def summarise(key: str, label: str, group: Iterable[Visit]) -> ReportRow:
     levels = [v.level for v in group if v.level is not None]
     satisfied = sum(level >= SATISFIED for level in levels)
     return ReportRow(
-        key=key, label=label, calls=len(group),
+        key=key, label=label, calls=sum(v.called for v in group),
         visits=sum(v.outcome == "done" for v in group), no_shows=sum(v.outcome == "no_show" for v in group),
+        day_closed=sum(v.outcome == DAY_CLOSED for v in group),
         wait_p50_min=_minutes(percentile(waits, 0.5)), wait_p90_min=_minutes(percentile(waits, 0.9)),
         service_p50_min=_minutes(percentile(served, 0.5)), service_p90_min=_minutes(percentile(served, 0.9)),
         ratings=len(levels), satisfied=satisfied, satisfaction=satisfied / len(levels) if levels else None,
@@ -139,7 +155,7 @@ def report(rows: Sequence[Visit], by: str, labels: dict[str, str] | None = None)
 
 
 COLUMNS = {
-    "key": "分组", "label": "名称", "calls": "呼叫次数", "visits": "办结", "no_shows": "过号",
+    "key": "分组", "label": "名称", "calls": "呼叫次数", "visits": "办结", "no_shows": "过号", "day_closed": "闭馆未办结",
     "wait_p50_min": "等候中位数(分)", "wait_p90_min": "等候P90(分)", "service_p50_min": "办理中位数(分)",
     "service_p90_min": "办理P90(分)", "ratings": "评价数", "satisfied": "满意数", "satisfaction": "满意率",
 }

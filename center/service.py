@@ -20,8 +20,9 @@ from center.db import open_database
 from center.hub import Hub
 from center.queue import QueueEngine
 from center.queue_errors import QueueError
-from center.queue_types import Call, CategoryRules
+from center.queue_types import Call, CategoryRules, DayClose
 from center.catalog_load import load_catalog
+from core.calendar import load_calendar
 from core.catalog import Catalog
 from core.clock import Clock
 from core.errors import OneTripError
@@ -58,10 +59,14 @@ class CenterService:
         self.config = config
         self.clock = clock = clock or config.clock.clock()
         config.state_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = load_catalog(config.catalog)
+        self.calendar = load_calendar(config.calendar)
+        for year in self.calendar.provisional_years:
+            log.warning("provisional hall calendar: replace it with the State Council's notice (docs/calendar.md)",
+                        extra={"year": year})
+        self.catalog = load_catalog(config.catalog, self.calendar)
         url = config.database_url or f"sqlite:///{config.state_dir / 'center.sqlite'}"
         self.db = open_database(url)
-        self.engine = QueueEngine(self.db, clock, category_rules(self.catalog), config.queue)
+        self.engine = QueueEngine(self.db, clock, category_rules(self.catalog), config.queue, self.calendar)
         for code, window in config.windows.items():
             self.engine.configure_window(code, window.categories, window.name, window.department)
         self.hub = Hub()
@@ -79,6 +84,7 @@ class CenterService:
     # ---- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
         self.link.start()
+        self.close_day()  # a center that was down over midnight closes the days it missed first
         for target in (self._housekeeping, self._queue_publisher):
             thread = threading.Thread(target=target, name=f"center{target.__name__}", daemon=True)
             thread.start()
@@ -116,7 +122,9 @@ class CenterService:
                 log.exception("housekeeping failed")
 
     def housekeeping(self) -> None:
-        """Alerts that depend on time passing, and the queue summary for every screen."""
+        """The day close when it is due, alerts that depend on time passing, and the queue
+        summary for every screen."""
+        self.close_day()
         for alert in self.engine.check_alerts():
             self.hub.publish("alert", plain(alert))
         for view in list(self.link.terminals.values()):
@@ -138,6 +146,19 @@ class CenterService:
         self._alert(abs(offset) > limit, AlertKind.CLOCK_OFFSET, terminal,
                     f"{terminal}: 终端时钟与大厅时间相差 {offset / 1000:+.1f} 秒（阈值 {limit / 1000:g} 秒），"
                     "终端已按大厅时间运行，请校准该终端系统时钟")
+
+    def close_day(self) -> DayClose:
+        """日终清场 when due (engine.close_day); when it changed anything, every screen is told."""
+        closed = self.engine.close_day()
+        if closed.tickets or closed.windows:
+            log.info("day closed", extra={"day": closed.day, "tickets": len(closed.tickets),
+                                          "windows": len(closed.windows)})
+            self.hub.publish("day_close", {"day": closed.day, "windows": list(closed.windows),
+                                           "tickets": [{"id": t.id, "number": t.number, "day": t.day,
+                                                        "window": t.window} for t in closed.tickets]})
+            self.hub.publish("windows", plain(self.engine.window_states()))
+            self.publish_queue()
+        return closed
 
     # ---- hall channels -----------------------------------------------------------------------
     def publish_catalog(self) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Row
 from center import numbers
 from center.db import Database, Prepared, tickets, transitions
 from center.queue_errors import DailyCapReached, InvalidTransition, UnknownTicket
-from center.queue_types import CategoryLike, Ticket, TicketState, Tier, Transition
+from center.queue_types import OPEN_TICKET_STATES, CategoryLike, Ticket, TicketState, Tier, Transition
 
 COLUMNS = (
     tickets.c.id, tickets.c.number, tickets.c.category, tickets.c.state, tickets.c.tier,
@@ -38,6 +38,7 @@ def to_ticket(row: Row[Any]) -> Ticket:
         id=row.id, number=row.number, category=row.category, state=TicketState(row.state),
         tier=Tier(row.tier), channel=row.channel, issued_at=row.issued_at, priority=row.priority,
         item_code=row.item_code, window=row.window, recalls=row.recalls, appointment_id=row.appointment_id,
+        day=row.day,
     )
 
 
@@ -121,8 +122,26 @@ def waiting_by_category(conn: Connection, day: str) -> dict[str, tuple[int, floa
     return {category: (n, oldest) for category, n, oldest in rows}
 
 
+def closed_by_category(conn: Connection, day: str) -> dict[str, int]:
+    """category → tickets of `day` closed at day end (闭馆未办结)."""
+    rows = conn.execute(
+        select(tickets.c.category, func.count())
+        .where(tickets.c.day == day, tickets.c.state == TicketState.DAY_CLOSED.value)
+        .group_by(tickets.c.category)
+    )
+    return dict(rows.all())
+
+
 def held_at(conn: Connection, window: str) -> list[Row[Any]]:
     return conn.execute(
         select(*COLUMNS).where(tickets.c.state == TicketState.HELD.value, tickets.c.window == window)
         .order_by(tickets.c.state_at, tickets.c.id)
+    ).all()
+
+
+def open_until(conn: Connection, day: str) -> list[Row[Any]]:
+    """Tickets of `day` or earlier still waiting, called, serving or held (日终清场's work)."""
+    return conn.execute(
+        select(*COLUMNS).where(tickets.c.day <= day, tickets.c.state.in_([s.value for s in OPEN_TICKET_STATES]))
+        .order_by(tickets.c.id)
     ).all()

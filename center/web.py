@@ -35,7 +35,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from center import metrics, reports, screens
-from center.queue_errors import InvalidTransition, QueueError, UnknownWindow
+from center.queue_errors import InvalidTransition, NotIssuingNow, QueueError, UnknownWindow
 from center.ratings import FollowUpAction
 from center.service import CenterService, WindowDesk, plain
 from center.telemetry import TelemetryHistory
@@ -65,7 +65,7 @@ MESSAGES = {
 STATES = {
     "idle": "空闲", "calling": "呼叫中", "serving": "办理中", "paused": "暂停", "closed": "未签到",
     "waiting": "等候", "called": "已呼叫", "held": "挂起", "done": "已办结", "no_show": "过号",
-    "cancelled": "作废", "open": "待整改", "rectified": "已整改", "appealed": "申诉中", "changed meanwhile": "已被他人改变",
+    "cancelled": "作废", "day_closed": "闭馆未办结", "open": "待整改", "rectified": "已整改", "appealed": "申诉中", "changed meanwhile": "已被他人改变",
 }
 ACTIONS = {
     "call the next ticket": "呼叫下一位", "recall": "重呼", "start serving": "开始办理", "finish": "办结",
@@ -79,6 +79,8 @@ ACTIONS = {
 def error_body(exc: Exception) -> dict[str, str]:
     name = type(exc).__name__
     message = MESSAGES.get(name, "操作未完成")
+    if isinstance(exc, NotIssuingNow) and exc.notice:
+        message = exc.notice
     if isinstance(exc, InvalidTransition):
         message = f"当前状态为「{STATES.get(exc.state, exc.state)}」，不能{ACTIONS.get(exc.action, exc.action)}"
     return {"error": name, "message": message, "detail": str(exc)}
@@ -229,8 +231,8 @@ class CenterWeb:
             raise UnknownWindow(code)
         day = self._today()
         ticket = None
-        if view.ticket_number:
-            t = self.s.engine.find_ticket(view.ticket_number)
+        if view.ticket_id is not None:
+            t = self.s.engine.ticket(view.ticket_id)
             names = {i.code: i.name for i in self.s.catalog.items}
             ticket = {**plain(t), "item_name": names.get(t.item_code or "")}
         return {
@@ -325,10 +327,10 @@ class CenterWeb:
             raise UnknownWindow(code)
 
         def current_ticket() -> int:
-            number = next(w.ticket_number for w in self.s.engine.window_states() if w.code == code)
-            if number is None:
+            ticket_id = next(w.ticket_id for w in self.s.engine.window_states() if w.code == code)
+            if ticket_id is None:
                 raise QueueError(f"window {code} has no current ticket")
-            return self.s.engine.find_ticket(number).id
+            return ticket_id
 
         def run() -> dict[str, Any]:
             result = DESK_ACTIONS[action](self.s.desk, code, body, current_ticket)

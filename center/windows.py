@@ -52,6 +52,15 @@ def log(conn: Connection, code: str, action: str, frm: str, to: WindowState, now
     ))
 
 
+def open_before(conn: Connection, at: float, busy_with: Sequence[int] = ()) -> list[Row[Any]]:
+    """Windows still open (signed in) since before `at`, and those calling or serving one of
+    the tickets `busy_with`: what a day close signs out."""
+    stale = (windows.c.state != WindowState.CLOSED.value) & (windows.c.since < at)
+    if busy_with:
+        stale |= windows.c.state.in_(BUSY) & windows.c.ticket_id.in_(list(busy_with))
+    return conn.execute(select(windows).where(stale).order_by(windows.c.code)).all()
+
+
 def views(conn: Connection, code: str | None = None) -> list[WindowView]:
     query = (
         select(windows, tickets.c.number)
@@ -67,7 +76,8 @@ def views(conn: Connection, code: str | None = None) -> list[WindowView]:
         categories.setdefault(row.window, []).append(row.category)
     return [
         WindowView(r.code, r.name, WindowState(r.state), tuple(categories.get(r.code, ())), r.staff,
-                   r.number if r.state in BUSY else None, r.pause_reason, r.since)
+                   r.number if r.state in BUSY else None, r.ticket_id if r.state in BUSY else None, r.pause_reason,
+                   r.since)
         for r in conn.execute(query)
     ]
 

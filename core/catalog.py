@@ -5,6 +5,9 @@ terminals, and a terminal rebuilds the same catalog with `Catalog.from_snapshot(
 cached copy, so guides, search and the one-time complete notice (一次告知单) keep working
 while the center is unreachable. The version is the editor's string plus a hash of the
 content: a terminal need only replace its copy when the hash differs.
+
+Whether a category issues numbers at a moment is the weekly hours as overridden by the hall
+calendar (core.calendar), which travels in the snapshot too: terminals need no other file.
 """
 from __future__ import annotations
 
@@ -13,10 +16,12 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from typing import Any
 
+from core.calendar import HallCalendar, Periods
 from core.catalog_check import check_catalog
-from core.catalog_model import Category, CatalogFile, CatalogHeader, Item, LifeEvent, Material, Option
+from core.catalog_model import Category, CatalogFile, CatalogHeader, Item, LifeEvent, Material, Option, WeeklyHours
 from core.config import parse_config
 from core.errors import ConfigError
 
@@ -92,10 +97,13 @@ def _digest(content: Mapping[str, Any]) -> str:
 class Catalog:
     """A validated, versioned, immutable catalog with browsing, search and merging."""
 
-    def __init__(self, parts: Sequence[tuple[str, CatalogFile]], initials: Callable[[str], str]) -> None:
+    def __init__(self, parts: Sequence[tuple[str, CatalogFile]], initials: Callable[[str], str],
+                 calendar: HallCalendar | None = None) -> None:
         """Check the parsed files (raising one `ConfigError` listing every broken rule) and
-        resolve defaults: category hours from the header, item windows from the category."""
+        resolve defaults: category hours from the header, item windows from the category.
+        Without a `calendar` the weekly hours apply on every date."""
         checked = check_catalog(parts)
+        self.calendar = calendar or HallCalendar()
         self.header: CatalogHeader = checked.header
         self.categories: tuple[Category, ...] = tuple(
             c if c.hours is not None else c.model_copy(update={"hours": checked.header.hours})
@@ -131,6 +139,7 @@ class Catalog:
             "categories": [c.model_dump(mode="json") for c in self.categories],
             "items": [with_initials(i) for i in self.items],
             "life_events": [with_initials(e) for e in self.life_events],
+            "calendar": self.calendar.to_snapshot(),
         }
 
     def to_snapshot(self) -> dict[str, Any]:
@@ -146,6 +155,7 @@ class Catalog:
             raise ConfigError(f"{SNAPSHOT_SOURCE}: format = {snapshot.get('format')!r}: "
                               f"snapshot format {SNAPSHOT_FORMAT}, the one this program reads")
         claimed = data.pop("hash", None)
+        calendar = HallCalendar.from_snapshot(data.pop("calendar", None) or {})
         texts: dict[str, str] = {}
         for section in ("items", "life_events"):
             for i, guide in enumerate(data.get(section, ())):
@@ -156,7 +166,7 @@ class Catalog:
                                       "the pinyin initials of the name and of each keyword")
                 texts.update(zip(names, initials))
         part = parse_config(data, CatalogFile, SNAPSHOT_SOURCE, environ={})
-        catalog = cls([(SNAPSHOT_SOURCE, part)], texts.__getitem__)
+        catalog = cls([(SNAPSHOT_SOURCE, part)], texts.__getitem__, calendar)
         if catalog.hash != claimed:
             raise ConfigError(f"{SNAPSHOT_SOURCE}: hash = {claimed!r}: the hash of its content ({catalog.hash})")
         return catalog
@@ -190,6 +200,34 @@ class Catalog:
 
     def items_of(self, department: str) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.department == department)
+
+    # -- issuing hours ------------------------------------------------------------------
+
+    def is_issuing(self, letter: str, at: datetime) -> bool:
+        """Whether numbers of this category are issued at this local (aware) time."""
+        return self.calendar.is_open(self._hours(letter), at)
+
+    def any_issuing(self, at: datetime) -> bool:
+        return any(self.is_issuing(c.letter, at) for c in self.categories)
+
+    def next_opening(self, letter: str | None, at: datetime) -> datetime | None:
+        """When this category (None: any category) issues numbers next, calendar included."""
+        letters = [letter] if letter else [c.letter for c in self.categories]
+        return min((t for x in letters if (t := self.calendar.next_opening(self._hours(x), at)) is not None),
+                   default=None)
+
+    def periods(self, letter: str, on: date) -> Periods:
+        """This category's issuing periods on a date, calendar included."""
+        return self.calendar.periods(on, self._hours(letter))
+
+    def closed_notice(self, letter: str, at: datetime) -> str:
+        """Why this category issues no numbers at `at` and when it does next (Chinese)."""
+        return self.calendar.closed_notice(self._hours(letter), at)
+
+    def _hours(self, letter: str) -> WeeklyHours:
+        hours = self.category(letter).hours
+        assert hours is not None  # resolved from the header in __init__
+        return hours
 
     # -- search ---------------------------------------------------------------------------
 

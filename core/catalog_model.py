@@ -11,7 +11,7 @@ published snapshot.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import time
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -83,14 +83,7 @@ class Category(ConfigModel):
     daily_cap: int = Field(ge=1)
     wait_target_min: int = Field(ge=1)
     window_area: Text
-    hours: WeeklyHours | None = None  # None: the catalog's default hours
-
-    def is_issuing(self, at: datetime) -> bool:
-        """Whether numbers of this category may be issued at this local time
-        (hours resolved by the catalog: a category without its own uses the default)."""
-        now = at.time()
-        periods = self.hours.periods(at.weekday()) if self.hours else ()
-        return any(start <= now < end for start, end in periods)
+    hours: WeeklyHours | None = None  # None: the catalog's default hours; dates: the hall calendar
 
 
 class Material(ConfigModel):

@@ -27,7 +27,7 @@ from core.catalog import Catalog, Checklist
 from core.clock import SYSTEM_CLOCK, Clock as TimeSource, HallClock, local_datetime
 from core.errors import ConfigError
 from kiosk.client import LocalApiCallError, LocalApiClient
-from kiosk.guides import any_issuing, next_opening, next_opening_any, print_args
+from kiosk.guides import closed_reason, print_args
 from kiosk.i18n import STRINGS, Translator
 from kiosk.screens_guides import GuidesScreen, ItemScreen
 from kiosk.screens_home import HomeScreen
@@ -358,10 +358,12 @@ class KioskApp(App):
         if blocked:
             self.go("notice", title=self.tr("no_numbers_here"), lines=[blocked], tone="error")
         elif self.is_closed(category):
-            opening = next_opening(self.guides.category(category), self.now()) if category else \
-                next_opening_any(self.guides, self.now())
+            now = self.now()
+            opening = self.guides.next_opening(category, now)
             when = self.tr("closed_next", when=self.when_text(opening)) if opening else self.tr("closed_none")
-            self.go("notice", title=self.tr("closed_title"), lines=[when, self.tr("closed_hint")], tone="info")
+            why = closed_reason(self.guides, category, now, self.tr)
+            self.go("notice", title=self.tr("closed_title"), lines=[*filter(None, [why]), when, self.tr("closed_hint")],
+                    tone="info")
         else:
             self.go("identify", purpose="take_number", category=category, item=item, event=event)
 
@@ -385,11 +387,11 @@ class KioskApp(App):
         return f"{day} {moment.strftime('%H:%M')}"
 
     def is_closed(self, letter: str | None = None) -> bool:
-        """Outside issuing hours (for one category, or for all)."""
+        """Outside issuing hours, hall calendar included (for one category, or for all)."""
         if self.guides is None:
             return False  # no catalog yet: the daemon and center decide
         now = self.now()
-        return not (self.guides.category(letter).is_issuing(now) if letter else any_issuing(self.guides, now))
+        return not (self.guides.is_issuing(letter, now) if letter else self.guides.any_issuing(now))
 
     # -- touch, idle, maintenance gesture -------------------------------------------------
 

@@ -1,40 +1,32 @@
 """What the kiosk adds to the shared catalog (`core.catalog`, rebuilt from the daemon's cached
-snapshot): when numbers are issued next, the search chips, and the printed notice's content.
+snapshot): why numbers are not issued today, the search chips, and the printed notice's content.
 
 The notice is printed in Chinese whatever the screen's language: it is the hall's document,
 and the printer's layout (drivers/ticket.py) is Chinese.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from core.calendar import DayKind
 from core.catalog import Catalog, Checklist
-from core.catalog_model import Category, Item
+from core.catalog_model import Item
 from kiosk.i18n import Translator
 
 PRINTED = Translator("zh")
 
 
-def next_opening(category: Category, at: datetime) -> datetime | None:
-    """When this category issues numbers next (within two weeks), for the after-hours notice."""
-    if category.hours is None:
-        return None
-    for offset in range(15):
-        day = (at + timedelta(days=offset)).date()
-        for start, _ in category.hours.periods(day.weekday()):
-            moment = datetime.combine(day, start, at.tzinfo)
-            if moment > at:
-                return moment
-    return None
-
-
-def next_opening_any(catalog: Catalog, at: datetime) -> datetime | None:
-    return min((t for c in catalog.categories if (t := next_opening(c, at)) is not None), default=None)
-
-
-def any_issuing(catalog: Catalog, at: datetime) -> bool:
-    return any(c.is_issuing(at) for c in catalog.categories)
+def closed_reason(catalog: Catalog, letter: str | None, at: datetime, tr: Translator) -> str | None:
+    """Why no numbers today, when the hall calendar says why (holiday, closure, weekend)."""
+    info = catalog.calendar.day(at.date())
+    if info.kind is DayKind.HOLIDAY:
+        return tr("closed_holiday", name=info.name)
+    if info.kind is DayKind.CLOSED:
+        return tr("closed_closure", name=info.name)
+    letters = [letter] if letter else [c.letter for c in catalog.categories]
+    none_today = not any(catalog.periods(x, at.date()) for x in letters)
+    return tr("closed_weekend") if info.kind is DayKind.WEEKEND and none_today else None
 
 
 def keywords(catalog: Catalog, limit: int) -> list[str]:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from core.calendar import shipped_calendar
 from core.paths import CONFIG_DIR
 from mqtt.broker import Broker
 from mqtt.pki import SecureHall
@@ -24,10 +25,10 @@ BUS_WINDOWS = {1: 1, 2: 2, 3: 3, 4: 4}
 
 
 def next_opening(tz: str = "Asia/Shanghai") -> datetime:
-    """08:30 on the next weekday morning, hall time: a demo day always starts at opening."""
-    now = datetime.now(ZoneInfo(tz))
-    day = now + timedelta(days=1)
-    while day.weekday() >= 5:
+    """08:30 on the next working day (hall calendar: no holiday, 调休 counted), hall time: a
+    demo day always starts at opening."""
+    day = datetime.now(ZoneInfo(tz)) + timedelta(days=1)
+    while not shipped_calendar().day(day.date()).working:
         day += timedelta(days=1)
     return day.replace(hour=8, minute=30, second=0, microsecond=0)
 

@@ -83,8 +83,8 @@ def test_pinyin_search_on_the_demo(catalog: Catalog) -> None:
 
 def test_saturday_hours_only_for_exit_entry(catalog: Catalog) -> None:
     saturday = datetime(2025, 6, 21, 10, 0)
-    assert [c.letter for c in catalog.categories if c.is_issuing(saturday)] == ["C"]
-    assert all(c.is_issuing(datetime(2025, 6, 16, 9, 0)) for c in catalog.categories)
+    assert [c.letter for c in catalog.categories if catalog.is_issuing(c.letter, saturday)] == ["C"]
+    assert all(catalog.is_issuing(c.letter, datetime(2025, 6, 16, 9, 0)) for c in catalog.categories)
 
 
 def test_demo_snapshot_round_trips_and_fits_a_retained_message(catalog: Catalog) -> None:

@@ -283,12 +283,11 @@ def test_defaults_are_resolved_from_category_and_header(catalog: Catalog) -> Non
 def test_issuing_hours_follow_the_weekday_and_periods(catalog: Catalog) -> None:
     from datetime import datetime
     monday, saturday = datetime(2025, 6, 16), datetime(2025, 6, 21)
-    a, g = catalog.category("A"), catalog.category("G")
-    assert a.is_issuing(monday.replace(hour=8, minute=30))
-    assert not a.is_issuing(monday.replace(hour=12, minute=0))
-    assert a.is_issuing(monday.replace(hour=16, minute=59))
-    assert not a.is_issuing(saturday.replace(hour=10))
-    assert g.is_issuing(saturday.replace(hour=10)) and not g.is_issuing(monday.replace(hour=10))
+    assert catalog.is_issuing("A", monday.replace(hour=8, minute=30))
+    assert not catalog.is_issuing("A", monday.replace(hour=12, minute=0))
+    assert catalog.is_issuing("A", monday.replace(hour=16, minute=59))
+    assert not catalog.is_issuing("A", saturday.replace(hour=10))
+    assert catalog.is_issuing("G", saturday.replace(hour=10)) and not catalog.is_issuing("G", monday.replace(hour=10))
 
 
 # -- merge ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from center.catalog_load import load_catalog
 from core.catalog import Catalog
-from kiosk.guides import any_issuing, keywords, next_opening, next_opening_any, print_args
+from kiosk.guides import keywords, print_args
 from kiosk.i18n import LANGUAGES, STRINGS, Translator
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -26,13 +26,13 @@ def catalog() -> Catalog:
 
 def test_next_opening_after_hours(catalog: Catalog) -> None:
     friday_evening = datetime(2026, 11, 27, 18, 0, tzinfo=TZ)
-    assert next_opening(catalog.category("A"), friday_evening) == datetime(2026, 11, 30, 8, 30, tzinfo=TZ)
-    assert next_opening(catalog.category("C"), friday_evening) == datetime(2026, 11, 28, 9, 0, tzinfo=TZ)
-    assert next_opening_any(catalog, friday_evening) == datetime(2026, 11, 28, 9, 0, tzinfo=TZ)
+    assert catalog.next_opening("A", friday_evening) == datetime(2026, 11, 30, 8, 30, tzinfo=TZ)
+    assert catalog.next_opening("C", friday_evening) == datetime(2026, 11, 28, 9, 0, tzinfo=TZ)
+    assert catalog.next_opening(None, friday_evening) == datetime(2026, 11, 28, 9, 0, tzinfo=TZ)
     lunch = datetime(2026, 11, 25, 12, 30, tzinfo=TZ)
-    assert not any_issuing(catalog, lunch)
-    assert next_opening(catalog.category("A"), lunch) == datetime(2026, 11, 25, 13, 30, tzinfo=TZ)
-    assert any_issuing(catalog, datetime(2026, 11, 25, 10, 0, tzinfo=TZ))
+    assert not catalog.any_issuing(lunch)
+    assert catalog.next_opening("A", lunch) == datetime(2026, 11, 25, 13, 30, tzinfo=TZ)
+    assert catalog.any_issuing(datetime(2026, 11, 25, 10, 0, tzinfo=TZ))
 
 
 def test_search_chips_are_keywords_once_each(catalog: Catalog) -> None:

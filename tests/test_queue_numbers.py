@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from center.db import tickets
-from center.numbers import format_number, next_opening
+from center.numbers import format_number
 from center.queue import QueueEngine
 from center.queue_errors import DailyCapReached, NotIssuingNow, RawIdNumber, UnknownCategory
-from center.queue_types import Tier
+from center.queue_types import CategoryRules, Tier
+from core.calendar import shipped_calendar
 from core.clock import FakeClock
 from tests.queue_helpers import HOURS, TZ, local
 
@@ -63,9 +64,13 @@ def test_outside_issuing_hours_tells_the_next_opening(
 
 
 def test_next_opening_of_a_category_that_never_opens() -> None:
-    assert next_opening({}, datetime(2026, 11, 23, 9, 0, tzinfo=TZ)) is None
-    assert next_opening(HOURS, datetime(2026, 11, 23, 8, 29, tzinfo=TZ)) == datetime(2026, 11, 23, 8, 30, tzinfo=TZ)
-    assert next_opening({0: ((time(9), time(10)),)}, datetime(2026, 11, 23, 9, 0, tzinfo=TZ)) == datetime(
+    calendar = shipped_calendar()
+    never, weekdays = CategoryRules("X", "X", {}), CategoryRules("A", "A", HOURS)
+    mondays = CategoryRules("M", "M", {0: ((time(9), time(10)),)})
+    assert calendar.next_opening(never, datetime(2026, 11, 23, 9, 0, tzinfo=TZ)) is None
+    assert calendar.next_opening(weekdays, datetime(2026, 11, 23, 8, 29, tzinfo=TZ)) == datetime(
+        2026, 11, 23, 8, 30, tzinfo=TZ)
+    assert calendar.next_opening(mondays, datetime(2026, 11, 23, 9, 0, tzinfo=TZ)) == datetime(
         2026, 11, 30, 9, 0, tzinfo=TZ)
 
 

@@ -5,7 +5,6 @@
 const PRIORITY = {elderly: "老年人", disabled: "残疾人", pregnant: "孕妇", military: "军人"};
 
 const WINDOW = new URLSearchParams(location.search).get("window");
-const TICKET_STATES = {called: "已呼叫", serving: "办理中"};
 // Which buttons make sense in each window state (the server still has the last word).
 const ENABLED = {
   idle: ["call", "pause", "rating"],
@@ -59,7 +58,7 @@ function render(data) {
 function renderTicket(t, w) {
   $("#ticket-number").textContent = t ? t.number : "—";
   const state = $("#ticket-state");
-  state.textContent = t ? TICKET_STATES[t.state] || t.state : "";
+  state.textContent = t ? TICKET_OUTCOMES[t.state] || t.state : "";
   state.className = `badge ${w.state}`;
   state.hidden = !t;
   const priority = $("#ticket-priority");
@@ -153,7 +152,12 @@ function setup() {
   });
   let pending = null;
   const refresh = () => { clearTimeout(pending); pending = setTimeout(load, 150); };
-  live({open: load, windows: refresh, queue: refresh}, (up) => {
+  const dayClosed = (d) => {
+    const mine = d.tickets.filter((t) => t.window === WINDOW).map((t) => `${t.number} ${TICKET_OUTCOMES.day_closed}`);
+    if (d.windows.includes(WINDOW)) notify($("#message"), `日终清场（${d.day}）：窗口已签退`, "ok", mine.join("，"));
+    refresh();
+  };
+  live({open: load, windows: refresh, queue: refresh, day_close: dayClosed}, (up) => {
     $("#link").textContent = up ? "已连接" : "连接中断";
     $("#link").classList.toggle("down", !up);
   });

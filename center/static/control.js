@@ -60,7 +60,7 @@ function renderCategories(categories) {
     return el("tr", {class: ratio > 1 ? "over" : ""},
       el("td", {}, `${c.category} ${c.name}`), el("td", {class: "num"}, c.issued), el("td", {class: "num"}, c.waiting),
       el("td", {}, bar), el("td", {class: "num"}, c.last_called || "—"), el("td", {class: "num"}, c.open_windows),
-      el("td", {class: "num"}, est));
+      el("td", {class: "num"}, est), el("td", {class: "num"}, c.day_closed || "—"));
   }));
 }
 
@@ -186,7 +186,9 @@ const refresh = () => { clearTimeout(pending); pending = setTimeout(load, 300); 
 startClock($("#clock"));
 hallReady.then(() => {
   setInterval(load, 5000);
-  live({open: load, call: refresh, queue: refresh, windows: refresh, alert: refresh, alert_cleared: refresh,
+  live({day_close: (d) => { notify($("#message"), `日终清场（${d.day}）：${d.tickets.length} 张号${TICKET_OUTCOMES.day_closed}，`
+    + `${d.windows.length} 个窗口签退`, "ok"); refresh(); },
+    open: load, call: refresh, queue: refresh, windows: refresh, alert: refresh, alert_cleared: refresh,
     rating: refresh, terminal: refresh}, (up) => {
     $("#link").textContent = up ? "已连接" : "连接中断";
     $("#link").classList.toggle("down", !up);

@@ -23,7 +23,7 @@ function renderGroups() {
 }
 
 function renderCards(total) {
-  const cards = [["办结", total.visits], ["过号", total.no_shows], ["等候中位数", `${num(total.wait_p50_min)} 分`],
+  const cards = [["办结", total.visits], ["过号", total.no_shows], ["闭馆未办结", total.day_closed], ["等候中位数", `${num(total.wait_p50_min)} 分`],
     ["办理中位数", `${num(total.service_p50_min)} 分`], ["满意率", pct(total.satisfaction)]];
   fill($("#cards"), cards.map(([label, value]) => el("div", {class: "card"},
     el("div", {class: "label"}, label), el("div", {class: "value"}, value))));
@@ -31,7 +31,8 @@ function renderCards(total) {
 
 function renderCharts(rows) {
   fill($("#chart-visits"), barChart(rows, [{key: "visits", label: "办结", color: "#1f5fbf"},
-    {key: "no_shows", label: "过号", color: "#c53030"}], {title: "办结与过号", unit: "人次", integer: true}));
+    {key: "no_shows", label: "过号", color: "#c53030"}, {key: "day_closed", label: "闭馆未办结", color: "#718096"}],
+    {title: "办结、过号与闭馆未办结", unit: "人次", integer: true}));
   fill($("#chart-waits"), barChart(rows, [{key: "wait_p50_min", label: "等候 P50", color: "#2b6cb0"},
     {key: "wait_p90_min", label: "等候 P90", color: "#90cdf4"}, {key: "service_p50_min", label: "办理 P50", color: "#6b46c1"},
     {key: "service_p90_min", label: "办理 P90", color: "#d6bcfa"}], {title: "等候与办理时间", unit: "分钟"}));
@@ -41,7 +42,7 @@ function renderCharts(rows) {
 
 function renderTable(rows) {
   fill($("#table tbody"), rows.map((r) => el("tr", {class: r.key === "total" ? "total" : ""},
-    el("td", {}, r.label), ...[r.calls, r.visits, r.no_shows, r.wait_p50_min, r.wait_p90_min, r.service_p50_min,
+    el("td", {}, r.label), ...[r.calls, r.visits, r.no_shows, r.day_closed, r.wait_p50_min, r.wait_p90_min, r.service_p50_min,
       r.service_p90_min, r.ratings].map((v) => el("td", {class: "num"}, num(v))),
     el("td", {class: "num"}, pct(r.satisfaction)))));
 }

@@ -350,15 +350,18 @@ class QueueEngine:
     def close_day(self) -> DayClose:
         """日终清场: every ticket of a closed day still waiting, called, serving or held becomes
         闭馆未办结 (`day_closed`, its history keeping the state it was in); an open service ends
-        with that outcome; the windows still open from before the close are signed out, logged.
+        with that outcome; the windows still signed in from before the close (or, before today's
+        close, from before midnight) are signed out, logged.
 
         Due are the days up to today once today's close moment has passed, else up to
         yesterday, so a center that was down over midnight closes them at its first run.
         Idempotent, one transaction; a read first, so the housekeeping loop may call it often."""
         now = self.clock.time()
         today = self.local(now).date()
-        closing = today if now >= self.close_moment(today) else today - timedelta(days=1)
-        day, closed_at = closing.isoformat(), self.close_moment(closing)
+        if now >= self.close_moment(today):
+            day, closed_at = today.isoformat(), self.close_moment(today)
+        else:  # yesterday and before; a window signed in before midnight belongs to them too
+            day, closed_at = (today - timedelta(days=1)).isoformat(), self._midnight(now)
         with self.db.read() as conn:
             if not tickets.open_until(conn, day) and not windows.open_before(conn, closed_at):
                 return DayClose(day)

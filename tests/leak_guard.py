@@ -169,9 +169,11 @@ def _leak_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     left = alive() - before
     if _uses_wide_fixture(request.node):
-        # a module's hall restarts its own processes during a test (a drill's SIGKILL and restart):
-        # they belong to the hall, whose finalizer stops them, not to this test
-        left = Alive(left.threads, frozenset(), left.ports, left.handlers)
+        # a module's hall restarts its own processes during a test (a drill's SIGKILL and restart),
+        # a module's browser starts its event loop's executor threads when first needed: they
+        # belong to that fixture, whose finalizer ends them, not to this test
+        left = Alive(frozenset(t for t in left.threads if not t.name.startswith("asyncio_")), frozenset(),
+                     left.ports, left.handlers)
     found = still_alive(left) + _take_log_errors() + [f"(between tests) {e}" for e in earlier]
     if found:
         _fail(request.node.nodeid, found)

@@ -128,7 +128,7 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
 
     reports = open_page(f"{server.url}/reports?by=window&day={DAY}", 1600, 1000)
     row = reports.locator("#table tbody tr", has_text="3号窗口")
-    expect(row.locator("td")).to_have_text(["3号窗口", "2", "2", "0", re.compile(r"[\d.]+"), re.compile(r"[\d.]+"),
+    expect(row.locator("td")).to_have_text(["3号窗口", "2", "2", "0", "0", re.compile(r"[\d.]+"), re.compile(r"[\d.]+"),
                                             re.compile(r"[\d.]+"), re.compile(r"[\d.]+"), "2", "50.0%"])
     expect(reports.locator("#chart-satisfaction svg rect.bar")).to_have_count(1)
     expect(reports.locator("#csv")).to_have_attribute("href", f"/reports.csv?by=window&from={DAY}&to={DAY}")

@@ -358,8 +358,8 @@ class QueueEngine:
         Idempotent, one transaction; a read first, so the housekeeping loop may call it often."""
         now = self.clock.time()
         today = self.local(now).date()
-        if now >= self.close_moment(today):
-            day, closed_at = today.isoformat(), self.close_moment(today)
+        if now >= (closes := self.close_moment(today)):
+            day, closed_at = today.isoformat(), closes
         else:  # yesterday and before; a window signed in before midnight belongs to them too
             day, closed_at = (today - timedelta(days=1)).isoformat(), self._midnight(now)
         with self.db.read() as conn:

@@ -51,6 +51,23 @@ class DayKind(str, enum.Enum):
     CLOSED = "closed"      # the hall's own closure (闭馆)
 
 
+class ClosedWhy(str, enum.Enum):
+    """Why no numbers are issued at a moment: each screen words it in its own language."""
+
+    HOLIDAY = "holiday"              # 法定节假日 (with its name)
+    CLOSURE = "closure"              # the hall's own closure (with its name)
+    WEEKEND = "weekend"              # an ordinary weekend day without issuing hours
+    NO_HOURS = "no_hours"            # a working day without issuing hours for these categories
+    OUTSIDE_HOURS = "outside_hours"  # issuing today, but not at this time
+
+
+WHY_ZH: dict[ClosedWhy, str] = {
+    ClosedWhy.HOLIDAY: "今天是法定节假日（{name}），暂停取号", ClosedWhy.CLOSURE: "今天闭馆（{name}），暂停取号",
+    ClosedWhy.WEEKEND: "今天是周末，暂停取号", ClosedWhy.NO_HOURS: "今天不办理取号",
+    ClosedWhy.OUTSIDE_HOURS: "现在不在取号时间",
+}
+
+
 class Holiday(ConfigModel):
     name: Text
     first: date
@@ -203,20 +220,23 @@ class HallCalendar:
         """When the last issuing period of the day ends across these categories (None: no numbers)."""
         return max((end for w in weeklies for _start, end in self.periods(on, w)), default=None)
 
-    def closed_notice(self, weekly: Weekly, at: datetime) -> str:
-        """What a citizen reads when numbers are refused at `at`, in Chinese: why, and when next."""
+    def closed_why(self, weeklies: Iterable[Weekly], at: datetime) -> tuple[ClosedWhy, str]:
+        """Why these categories issue no numbers at `at` (local, aware), and the day's name."""
         info = self.day(at.date())
         if info.kind is DayKind.HOLIDAY:
-            why = f"今天是法定节假日（{info.name}），暂停取号"
-        elif info.kind is DayKind.CLOSED:
-            why = f"今天闭馆（{info.name}），暂停取号"
-        elif not self.periods(at.date(), weekly):
-            why = "今天是周末，暂停取号" if info.kind is DayKind.WEEKEND else "今天不办理取号"
-        else:
-            why = "现在不在取号时间"
+            return ClosedWhy.HOLIDAY, info.name
+        if info.kind is DayKind.CLOSED:
+            return ClosedWhy.CLOSURE, info.name
+        if not any(self.periods(at.date(), w) for w in weeklies):
+            return (ClosedWhy.WEEKEND if info.kind is DayKind.WEEKEND else ClosedWhy.NO_HOURS), ""
+        return ClosedWhy.OUTSIDE_HOURS, ""
+
+    def closed_notice(self, weekly: Weekly, at: datetime) -> str:
+        """What a citizen reads when numbers are refused at `at`, in Chinese: why, and when next."""
+        why, name = self.closed_why([weekly], at)
         opening = self.next_opening(weekly, at)
         when = f"下次开放：{opening.month}月{opening.day}日 {opening:%H:%M}" if opening else "近期暂无开放安排"
-        return f"{why}。{when}"
+        return f"{WHY_ZH[why].format(name=name)}。{when}"
 
     # -- snapshot ---------------------------------------------------------------------------
 

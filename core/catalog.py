@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from core.calendar import HallCalendar, Periods
+from core.calendar import ClosedWhy, HallCalendar, Periods
 from core.catalog_check import check_catalog
 from core.catalog_model import Category, CatalogFile, CatalogHeader, Item, LifeEvent, Material, Option, WeeklyHours
 from core.config import parse_config
@@ -220,9 +220,10 @@ class Catalog:
         """This category's issuing periods on a date, calendar included."""
         return self.calendar.periods(on, self._hours(letter))
 
-    def closed_notice(self, letter: str, at: datetime) -> str:
-        """Why this category issues no numbers at `at` and when it does next (Chinese)."""
-        return self.calendar.closed_notice(self._hours(letter), at)
+    def closed_why(self, letter: str | None, at: datetime) -> tuple[ClosedWhy, str]:
+        """Why this category (None: any category) issues no numbers at `at`, and the day's name."""
+        letters = [letter] if letter else [c.letter for c in self.categories]
+        return self.calendar.closed_why([self._hours(x) for x in letters], at)
 
     def _hours(self, letter: str) -> WeeklyHours:
         hours = self.category(letter).hours

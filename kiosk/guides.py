@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.calendar import DayKind
+from core.calendar import ClosedWhy
 from core.catalog import Catalog, Checklist
 from core.catalog_model import Item
 from kiosk.i18n import Translator
@@ -17,16 +17,15 @@ from kiosk.i18n import Translator
 PRINTED = Translator("zh")
 
 
+_WHY_KEYS = {ClosedWhy.HOLIDAY: "closed_holiday", ClosedWhy.CLOSURE: "closed_closure", ClosedWhy.WEEKEND: "closed_weekend"}
+
+
 def closed_reason(catalog: Catalog, letter: str | None, at: datetime, tr: Translator) -> str | None:
-    """Why no numbers today, when the hall calendar says why (holiday, closure, weekend)."""
-    info = catalog.calendar.day(at.date())
-    if info.kind is DayKind.HOLIDAY:
-        return tr("closed_holiday", name=info.name)
-    if info.kind is DayKind.CLOSED:
-        return tr("closed_closure", name=info.name)
-    letters = [letter] if letter else [c.letter for c in catalog.categories]
-    none_today = not any(catalog.periods(x, at.date()) for x in letters)
-    return tr("closed_weekend") if info.kind is DayKind.WEEKEND and none_today else None
+    """Why no numbers today, when the hall calendar says why (holiday, closure, weekend); the
+    reason is the calendar's, the words are the kiosk's (Chinese or English)."""
+    why, name = catalog.closed_why(letter, at)
+    key = _WHY_KEYS.get(why)
+    return tr(key, name=name) if key else None
 
 
 def keywords(catalog: Catalog, limit: int) -> list[str]:

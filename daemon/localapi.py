@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from core.errors import OneTripError
 from core.localapi import LineCodec, LocalApiError, messages, parse_request, reply_error, reply_ok
+from mqtt.terminal import RequestFailed
 
 log = logging.getLogger("daemon.localapi")
 
@@ -123,7 +124,10 @@ class LocalApiServer:
             session.send(reply_error(request_id, "BadRequest", str(exc)))
         except OneTripError as exc:
             self.stats["errors"] += 1
-            session.send(reply_error(request_id, type(exc).__name__, str(exc)))
+            # the center's refusal keeps its own type (NotIssuingNow, TooEarly…): the kiosk words
+            # each one, instead of one "please try again" for all (docs/localapi.md, error types)
+            type_ = exc.type if isinstance(exc, RequestFailed) else type(exc).__name__
+            session.send(reply_error(request_id, type_, str(exc)))
         except Exception as exc:
             self.stats["errors"] += 1
             log.exception("local API op failed", extra={"op": obj.get("op")})

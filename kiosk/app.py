@@ -237,8 +237,20 @@ class KioskApp(App):
         key = f"err_{exc.type}" if f"err_{exc.type}" in STRINGS else "err_RequestFailed"
         return self.tr(key, nearest=self.settings.nearest_kiosk)
 
-    def show_error(self, exc: LocalApiCallError) -> None:
-        self.go("notice", title=self.error_text(exc), tone="error")
+    def show_error(self, exc: LocalApiCallError, category: str | None = None) -> None:
+        if exc.type == "NotIssuingNow" and self.guides is not None:
+            self.show_closed(category)  # the center knew why: say why and when, as the kiosk would have
+        else:
+            self.go("notice", title=self.error_text(exc), tone="error")
+
+    def show_closed(self, category: str | None) -> None:
+        """No numbers now (for one category, or any): why, by the hall calendar, and when next."""
+        now = self.now()
+        opening = self.guides.next_opening(category, now)
+        when = self.tr("closed_next", when=self.when_text(opening)) if opening else self.tr("closed_none")
+        why = closed_reason(self.guides, category, now, self.tr)
+        self.go("notice", title=self.tr("closed_title"), lines=[*filter(None, [why]), when, self.tr("closed_hint")],
+                tone="info")
 
     # -- what the daemon tells us ---------------------------------------------------------
 
@@ -358,12 +370,7 @@ class KioskApp(App):
         if blocked:
             self.go("notice", title=self.tr("no_numbers_here"), lines=[blocked], tone="error")
         elif self.is_closed(category):
-            now = self.now()
-            opening = self.guides.next_opening(category, now)
-            when = self.tr("closed_next", when=self.when_text(opening)) if opening else self.tr("closed_none")
-            why = closed_reason(self.guides, category, now, self.tr)
-            self.go("notice", title=self.tr("closed_title"), lines=[*filter(None, [why]), when, self.tr("closed_hint")],
-                    tone="info")
+            self.show_closed(category)
         else:
             self.go("identify", purpose="take_number", category=category, item=item, event=event)
 

@@ -30,7 +30,7 @@ CallSoon = Callable[[Callable[[], None]], None]
 
 
 class LocalApiCallError(OneTripError):
-    """A request that did not succeed; `type` is one of `core.localapi.ErrorType` or
+    """A request that did not succeed; `type` is one of the error types in docs/localapi.md or
     "Unreachable" (no daemon), so screens pick their message by meaning."""
 
     def __init__(self, type_: str, message: str) -> None:

@@ -235,7 +235,7 @@ class CategoryScreen(KioskScreen):
 
         def failed(exc: LocalApiCallError) -> None:
             self.state["busy"] = False
-            self.app.show_error(exc)
+            self.app.show_error(exc, self.state["category"])
         self.app.call("take_number", args, lambda r: self.app.go("ticket", kind="ticket", result=r,
                                                                   priority=priority), failed)
 

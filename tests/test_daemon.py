@@ -18,6 +18,7 @@ from daemon.terminal import Terminal
 from drivers.bus_profile import CallerKey
 from drivers.sim.idcard import IdCardSim
 from drivers.sim.printer import PrinterSim
+from center.queue_errors import NotIssuingNow
 from core.clock import local_datetime
 from drivers.sim.windowbus import WindowBusSim
 from mqtt.center import CenterLink
@@ -32,6 +33,9 @@ class Refused(OneTripError):
     pass
 
 
+HOLIDAY_NOTICE = "今天是法定节假日（国庆节），暂停取号。近期暂无开放安排"
+
+
 class FakeQueue:
     """Just enough of the center for the daemon: numbers, and a record of what it was told."""
 
@@ -40,6 +44,8 @@ class FakeQueue:
         self._n = itertools.count(1)
 
     def take_number(self, terminal: str, args: dict) -> dict:
+        if args["category"] == "H":  # a category on holiday: the center's own refusal, with its notice
+            raise NotIssuingNow("H", None, HOLIDAY_NOTICE)
         n = next(self._n)
         ticket = {"ticket_id": f"t{n:06d}", "number": f"{args['category']}{n:03d}", "category": args["category"],
                   "category_name": "不动产登记", "ahead": n - 1, "wait_min": 5, "wait_max": 10,
@@ -166,6 +172,17 @@ def test_a_ticket_that_fails_to_print_is_cancelled_at_the_center(kiosk, center, 
     reply = client.call("take_number", category="B", use_card=False)
     assert not reply["ok"] and reply["error"]["type"] == "PrinterNotReady" and "cancelled" in reply["error"]["message"]
     wait_until(lambda: [e[1] for e in center.applier.events("kiosk-01")] == ["ticket_cancelled"])
+
+
+def test_a_refusal_of_the_center_reaches_the_kiosk_with_its_own_type(kiosk) -> None:
+    """The kiosk words each refusal (err_NotIssuingNow, the closed notice), so the daemon must
+    not flatten the center's reason into one generic RequestFailed."""
+    _, client, card, printer = kiosk
+    card.insert_card(0)
+    client.next_event("card_read")
+    reply = client.call("take_number", category="H")
+    assert not reply["ok"] and reply["error"]["type"] == "NotIssuingNow", reply
+    assert HOLIDAY_NOTICE in reply["error"]["message"] and not printer.tickets
 
 
 def test_repeated_print_command_prints_once(kiosk, center, mqtt_settings) -> None:

@@ -62,6 +62,7 @@ tickets = Table(
     Column("priority", String(32)),
     Column("item_code", String(KEY)),
     Column("terminal", String(KEY)),
+    Column("ref", String(32), unique=True),               # unguessable: how a kiosk names its own ticket
     Column("citizen_key", String(KEY)),
     Column("appointment_id", Integer),
     Column("window", String(32)),
@@ -252,6 +253,21 @@ alerts = Table(
     Column("acked_by", String(KEY)),
     Column("cleared_at", Double),
     UniqueConstraint("kind", "key"),
+)
+
+# Events a terminal sent that the center refused: acknowledged (the outbox moves on) and kept
+# here for the control room, personal fields masked.
+refused_events = Table(
+    "refused_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(KEY), nullable=False, unique=True),
+    Column("terminal", String(KEY), nullable=False),
+    Column("kind", String(KEY), nullable=False),
+    Column("error", String(64), nullable=False),
+    Column("message", String(500), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("at", Double, nullable=False),
+    Index(None, "at"),
 )
 
 applied_events = Table(

@@ -20,17 +20,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from center import alerts, appointments, cases, numbers, ordering, ratings, tickets, waits, windows
+from center import alerts, appointments, cases, numbers, ordering, ratings, refusals, tickets, waits, windows
 from center.alerts import AlertKind
 from center.applied import applied, apply_once
 from center.db import Database, counters, services, window_categories
 from center.db import windows as window_table
 from center.queue_errors import (
-    AppointmentMissed, InvalidTransition, NotIssuingNow, NoTicketWaiting, RawIdNumber, ReactivationExpired, TooEarly,
-    UnknownCategory,
+    AppointmentMissed, InvalidTransition, NotHeldHere, NotIssuingNow, NoTicketWaiting, NotYourTicket, RawIdNumber,
+    ReactivationExpired, TooEarly, UnknownCategory, UnknownPriority,
 )
 from center.queue_types import (
-    Alert, Appointment, Call, CallKind, Case, CategoryLike, CategorySummary, DayClose, Estimate,
+    Alert, Appointment, Call, CallKind, Case, Channel, CategoryLike, CategorySummary, DayClose, Estimate,
     Finished, FollowUp, QueueSettings, Rating, Ticket, TicketState, TicketView, Tier, Transition, WindowState,
     WindowView,
 )
@@ -112,6 +112,8 @@ class QueueEngine:
         """Take a number: committed before it returns, so a printed number always exists."""
         rules = self._rules(category)
         _key(citizen_key)
+        if priority and priority not in self.settings.priority_groups:
+            raise UnknownPriority(priority)
 
         def fn(conn: Connection, now: float) -> Ticket:
             local = self.local(now)
@@ -143,11 +145,14 @@ class QueueEngine:
         return self._run("call_next", event_id, fn, Call)
 
     def call_back(self, window: str, ticket_id: int, *, event_id: str | None = None) -> Call:
-        """Call a held ticket back to `window`."""
+        """Call a ticket this window holds back to it (another window's held ticket is theirs)."""
 
         def fn(conn: Connection, now: float) -> Call:
             w = windows.get(conn, window, (W.IDLE,), "call a ticket back")
-            return self._call(conn, now, w, tickets.get(conn, ticket_id), S.HELD, CallKind.CALL_BACK, w.streak)
+            ticket = tickets.get(conn, ticket_id)
+            if ticket.state == S.HELD.value and ticket.window != window:
+                raise NotHeldHere(ticket.number, window)
+            return self._call(conn, now, w, ticket, S.HELD, CallKind.CALL_BACK, w.streak)
 
         return self._run("call_back", event_id, fn, Call)
 
@@ -256,11 +261,15 @@ class QueueEngine:
 
         return self._run("transfer", event_id, fn, Ticket)
 
-    def cancel(self, ticket_id: int, reason: str, *, event_id: str | None = None) -> Ticket:
+    def cancel(
+        self, ticket_id: int, reason: str, *, issued_by: str | None = None, event_id: str | None = None,
+    ) -> Ticket:
         """Void a ticket, e.g. one the kiosk could not print (no ghost tickets); its number is
-        never issued again."""
+        never issued again. `issued_by`: a terminal cancels only the tickets it issued."""
 
         def fn(conn: Connection, now: float) -> Ticket:
+            if issued_by is not None and (owned := tickets.get(conn, ticket_id)).terminal != issued_by:
+                raise NotYourTicket(owned.number)
             current = self._leave(conn, now, ticket_id, "cancel", (S.WAITING, S.CALLED, S.HELD, S.NO_SHOW),
                                   "cancelled")
             row = tickets.move(conn, ticket_id, "cancel", S(current.state), S.CANCELLED, now,
@@ -397,6 +406,11 @@ class QueueEngine:
         system itself keys tickets by id (numbers repeat from day to day)."""
         with self.db.read() as conn:
             return tickets.to_ticket(tickets.find(conn, number, self._day(self.clock.time())))
+
+    def ticket_by_ref(self, ref: str) -> Ticket:
+        """The ticket its kiosk names by its unguessable reference (ids are sequential)."""
+        with self.db.read() as conn:
+            return tickets.to_ticket(tickets.by_ref(conn, ref))
 
     def held_at(self, window: str) -> list[Ticket]:
         """Tickets `window` has on hold, longest held first (for 回呼)."""
@@ -535,19 +549,26 @@ class QueueEngine:
 
     def rate(
         self, level: int, *, service_id: int | None = None, window: str | None = None, ticket_id: int | None = None,
-        reasons: Sequence[str] = (), channel: str = "pad", dimensions: dict[str, int] | None = None,
-        event_id: str | None = None,
+        case_no: str | None = None, reasons: Sequence[str] = (), channel: str = "pad",
+        dimensions: dict[str, int] | None = None, event_id: str | None = None,
     ) -> Rating:
-        """Rate a finished service, once; a 差评 opens a follow-up and raises an alert."""
+        """Rate a finished service, once (好差评, hall.md §2): by service id, case number, ticket,
+        or — the window's pad — the service that just ended there. A 差评 opens a follow-up
+        and raises an alert; a pad cannot take reasons, so its 差评's reason is asked at the
+        follow-up (回访), while every other channel must give one."""
 
         def fn(conn: Connection, now: float) -> Rating:
-            service = ratings.find_service(conn, service_id=service_id, window=window, ticket_id=ticket_id)
+            if window is not None:
+                service = ratings.pad_service(conn, window, now - self.settings.pad_rating_within_min * 60)
+            else:
+                service = ratings.find_service(conn, service_id=service_id, ticket_id=ticket_id, case_no=case_no)
             deadline = ratings.deadline_after(self.local(now), self.settings.follow_up_working_days)
-            rating = ratings.rate(conn, now, service, level, reasons, channel, dimensions or {}, deadline)
+            rating = ratings.rate(conn, now, service, level, reasons, channel, dimensions or {}, deadline,
+                                  reason_later=channel == Channel.PAD.value)
             if rating.follow_up_id is not None:
                 alerts.raise_alert(self.db, conn, now, AlertKind.BAD_RATING, str(rating.follow_up_id),
                                    f"差评 ({level}) for ticket {rating.ticket_number} at window {rating.window}: "
-                                   + "; ".join(rating.reasons))
+                                   + ("; ".join(rating.reasons) or "原因待回访核实"))
             return rating
 
         return self._run("rate", event_id, fn, Rating, durable=True)
@@ -574,6 +595,18 @@ class QueueEngine:
             return follow_up
 
         return self._run("follow_up_step", event_id, fn, FollowUp)
+
+    # ------------------------------------------------------------------ refused events
+
+    def refuse_event(self, terminal: str, kind: str, event_id: str, error: str, message: str,
+                     payload: dict[str, Any]) -> None:
+        """Keep a refused terminal event (durable: its ack lets the terminal forget it)."""
+        self._run("refuse_event", None, lambda conn, now: refusals.record(
+            conn, now, terminal, kind, event_id, error, message, payload), type(None), durable=True)
+
+    def refused_events(self, limit: int = 50) -> list[refusals.RefusedEvent]:
+        with self.db.read() as conn:
+            return refusals.latest(conn, limit)
 
     # ------------------------------------------------------------------ alerts
 

@@ -113,3 +113,34 @@ class ReasonRequired(QueueError):
 class UnknownFollowUp(QueueError):
     def __init__(self, follow_up_id: int) -> None:
         super().__init__(f"no follow-up {follow_up_id}")
+
+
+class UnknownPriority(QueueError):
+    """Only the hall's configured 绿色通道 groups (`[queue] priority_groups`) go ahead."""
+
+    def __init__(self, priority: str) -> None:
+        super().__init__(f"no priority group {priority!r} in this hall's 绿色通道 list")
+
+
+class UnknownItem(QueueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no item or life event {code!r} in the catalog")
+
+
+class NotYourTicket(QueueError):
+    """A kiosk may cancel only a ticket it issued itself."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"ticket {number} was not issued by this terminal")
+
+
+class NotHeldHere(QueueError):
+    """A window calls back only a ticket it holds itself."""
+
+    def __init__(self, number: str, window: str) -> None:
+        super().__init__(f"ticket {number} is not held at window {window}")
+
+
+class InvalidLevel(QueueError):
+    def __init__(self) -> None:
+        super().__init__("rating levels run from 1 (非常不满意) to 5 (非常满意)")

@@ -98,6 +98,9 @@ class CategoryRules:
         return tuple(self.hours.get(weekday, ()))
 
 
+DEFAULT_PRIORITY_GROUPS = {"elderly": "老年人", "disabled": "残疾人", "pregnant": "孕妇", "military": "军人"}
+
+
 class QueueSettings(ConfigModel):
     """The `[queue]` section of the center's config."""
 
@@ -115,6 +118,11 @@ class QueueSettings(ConfigModel):
     follow_up_working_days: int = Field(5, ge=1)
     day_close_after_min: float = Field(60, ge=0, description="日终清场 this long after the day's last issuing period"
                                                               " (at the latest at midnight)")
+    priority_groups: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_PRIORITY_GROUPS), min_length=1,
+        description="绿色通道: code → the group's name on the ticket; only these go ahead of the queue")
+    pad_rating_within_min: float = Field(10, gt=0, description="a window's rating pad rates the service that"
+                                                               " ended there at most this long ago")
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,8 @@ class Ticket:
     recalls: int = 0
     appointment_id: int | None = None
     day: str = ""  # the local date of issue: numbers repeat from day to day, ids never
+    ref: str | None = field(default=None, repr=False)  # unguessable: how its kiosk names it
+    terminal: str | None = None  # the kiosk that issued it
 
 
 @dataclass(frozen=True)

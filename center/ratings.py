@@ -14,11 +14,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from center.db import cases, follow_up_steps, follow_ups, ratings, services, tickets, windows
-from center.queue_errors import AlreadyRated, InvalidTransition, NotRateable, ReasonRequired, UnknownFollowUp
+from center.queue_errors import (
+    AlreadyRated, InvalidLevel, InvalidTransition, NotRateable, ReasonRequired, UnknownCase, UnknownFollowUp,
+)
 from center.queue_types import FollowUp, FollowUpStep, Rating
 
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
@@ -47,7 +49,7 @@ _FLOW: dict[tuple[str, FollowUpAction], str] = {
 
 _SERVICE = (
     services.c.id, services.c.ticket_id, services.c.category, services.c.item_code, services.c.window,
-    services.c.staff, services.c.outcome, tickets.c.number, tickets.c.citizen_key, windows.c.department,
+    services.c.staff, services.c.outcome, services.c.ended_at, tickets.c.number, tickets.c.citizen_key, windows.c.department,
     cases.c.case_no,
 )
 
@@ -61,41 +63,67 @@ def deadline_after(local: datetime, working_days: int) -> float:
     return datetime.combine(day + timedelta(days=1), time(), local.tzinfo).timestamp()
 
 
-def find_service(
-    conn: Connection, *, service_id: int | None = None, window: str | None = None, ticket_id: int | None = None,
-) -> Row[Any]:
-    """The service a rating is for: by id, or the latest finished one at a window (the rating
-    pad) or of a ticket (the QR code printed on it)."""
-    query = (
+def _services() -> Select:
+    return (
         select(*_SERVICE)
         .join(tickets, tickets.c.id == services.c.ticket_id)
         .join(windows, windows.c.code == services.c.window)
         .outerjoin(cases, cases.c.service_id == services.c.id)
     )
-    if service_id is not None:
-        query = query.where(services.c.id == service_id)
-    elif window is not None:
-        query = query.where(services.c.window == window, services.c.outcome == "done")
-    elif ticket_id is not None:
-        query = query.where(services.c.ticket_id == ticket_id, services.c.outcome == "done")
-    else:
-        raise ValueError("rate a service by service id, window or ticket")
-    row = conn.execute(query.order_by(services.c.id.desc()).limit(1)).first()
+
+
+def _finished(row: Row[Any] | None, what: str) -> Row[Any]:
     if row is None:
-        raise NotRateable("no finished service found")
+        raise NotRateable(f"no finished service of {what}")
     if row.outcome != "done":
         raise NotRateable(f"ticket {row.number} was not served to the end")
     return row
 
 
+def find_service(
+    conn: Connection, *, service_id: int | None = None, ticket_id: int | None = None, case_no: str | None = None,
+) -> Row[Any]:
+    """The service a rating is for: by id, the latest finished one of a ticket (the QR code
+    printed on it, the number typed at the kiosk), or the one that opened a case (办件编号)."""
+    if case_no is not None:
+        if conn.execute(select(cases.c.id).where(cases.c.case_no == case_no)).first() is None:
+            raise UnknownCase(case_no)
+        query, what = _services().where(cases.c.case_no == case_no), f"case {case_no}"
+    elif service_id is not None:
+        query, what = _services().where(services.c.id == service_id), f"service {service_id}"
+    elif ticket_id is not None:
+        query = _services().where(services.c.ticket_id == ticket_id, services.c.outcome == "done")
+        what = "this ticket"
+    else:
+        raise NotRateable("name the service by id, ticket or case number")
+    return _finished(conn.execute(query.order_by(services.c.id.desc()).limit(1)).first(), what)
+
+
+def pad_service(conn: Connection, window: str, ended_since: float) -> Row[Any]:
+    """What a window's rating pad rates: the window's latest service, if it was finished and
+    ended after `ended_since` — so once the next citizen is called, or too long after, the pad
+    cannot rate someone else's service (一次一评, the citizen at the counter rates)."""
+    row = conn.execute(
+        _services().where(services.c.window == window).order_by(services.c.id.desc()).limit(1)
+    ).first()
+    if row is not None and row.outcome is None:
+        raise NotRateable(f"window {window} is already serving ticket {row.number}")
+    row = _finished(row, f"window {window}")
+    if row.ended_at < ended_since:
+        raise NotRateable(f"the last service at window {window} ended too long ago")
+    return row
+
+
 def rate(
     conn: Connection, now: float, service: Row[Any], level: int, reasons: Sequence[str], channel: str,
-    dimensions: Mapping[str, int], deadline: float,
+    dimensions: Mapping[str, int], deadline: float, *, reason_later: bool = False,
 ) -> Rating:
+    """Store one rating. `reason_later`: the channel cannot take reasons (a pad's keys), so a
+    差评 without one is kept and its follow-up opens marked `reason_needed` (asked at 回访)."""
     if level not in LEVELS or any(v not in LEVELS for v in dimensions.values()):
-        raise ValueError("rating levels run from 1 to 5")
+        raise InvalidLevel()
     reasons = tuple(r.strip()[:100] for r in reasons if r.strip())
-    if level <= BAD and not reasons:
+    if level <= BAD and not reasons and not reason_later:
         raise ReasonRequired(level)
     if conn.execute(select(ratings.c.id).where(ratings.c.service_id == service.id)).first():
         raise AlreadyRated(service.number)
@@ -112,6 +140,9 @@ def rate(
             rating_id=rating_id, state="open", deadline=deadline, opened_at=now,
         ).returning(follow_ups.c.id)).scalar_one()
         conn.execute(insert(follow_up_steps).values(follow_up_id=follow_up_id, kind="opened", at=now))
+        if not reasons:
+            conn.execute(insert(follow_up_steps).values(follow_up_id=follow_up_id, kind="reason_needed", at=now,
+                                                        note="评价器差评：原因待回访时向办事人核实"))
     return Rating(
         rating_id, service.id, service.number, level, reasons, channel, service.window, service.staff,
         service.case_no, service.item_code, service.department, now, follow_up_id, dict(dimensions),

@@ -19,7 +19,7 @@ from center.config import CenterConfig
 from center.db import open_database
 from center.hub import Hub
 from center.queue import QueueEngine
-from center.queue_errors import QueueError
+from center.queue_errors import QueueError, UnknownItem, UnknownWindow
 from center.queue_types import Call, CategoryRules, DayClose
 from center.catalog_load import load_catalog
 from core.calendar import load_calendar
@@ -27,7 +27,9 @@ from core.catalog import Catalog
 from core.clock import Clock
 from core.errors import OneTripError
 from mqtt.center import CenterLink, TerminalView
-from mqtt.contract import Event
+from mqtt import payloads
+from mqtt.contract import ErrorInfo, Event
+from mqtt.payloads import parse
 
 log = logging.getLogger("center")
 
@@ -194,11 +196,13 @@ class CenterService:
         category = self.catalog.category(ticket.category)
         item = self._item(ticket.item_code)
         est = view.estimate
-        return {"ticket_id": str(ticket.id), "number": ticket.number, "category": ticket.category,
+        return {"ticket_id": str(ticket.id), "ticket_ref": ticket.ref, "number": ticket.number,
+                "category": ticket.category,
                 "category_name": category.name, "service": item.name if item else category.name,
                 "ahead": view.ahead, "last_called": view.last_called,
                 "wait_min": est.low_min, "wait_max": est.high_min,  # None: no open window serves it yet
                 "window_area": getattr(item, "window", "") or category.window_area, "priority": ticket.priority,
+                "priority_name": self.config.queue.priority_groups.get(ticket.priority or "", ""),
                 "materials": self._materials(ticket.item_code) if item else [],
                 "qr": f"onetrip:ticket:{ticket.number}:{ticket.id}"}
 
@@ -219,70 +223,88 @@ class CenterService:
             return [{"name": m.name, "note": "；".join(m.notes), "optional": m.optional, "deferrable": m.deferrable}
                     for m in self.catalog.merge(code).materials]
 
+    def known_item(self, code: str | None) -> str | None:
+        """`code` if the catalog has it (an item or a life event), else UnknownItem."""
+        if code and self._item(code) is None:
+            raise UnknownItem(code)
+        return code
+
     def req_take_number(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
-        ticket = self.engine.issue_ticket(str(args.get("category", "")), str(args.get("channel") or "kiosk"),
-                                          citizen_key=args.get("citizen_key"), priority=args.get("priority"),
-                                          item_code=args.get("item_code"), terminal=terminal)
+        a = parse(payloads.TakeNumber, args)
+        ticket = self.engine.issue_ticket(a.category, a.channel, citizen_key=a.citizen_key, priority=a.priority,
+                                          item_code=self.known_item(a.item_code), terminal=terminal)
         self.queue_changed()
         return self._ticket_answer(ticket)
 
     def req_check_in(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
-        appointment = self.engine.check_in(citizen_key=args.get("citizen_key"), code=args.get("code"),
-                                           terminal=terminal)
+        a = parse(payloads.CheckIn, args)
+        appointment = self.engine.check_in(citizen_key=a.citizen_key, code=a.code, terminal=terminal)
         self.queue_changed()
         slot = f"{self.engine.local(appointment.slot_start):%H:%M}-{self.engine.local(appointment.slot_end):%H:%M}"
         return {**self._ticket_answer(appointment.ticket), "slot": slot, "appointment": appointment.code}
 
     def req_lookup_case(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
-        if args.get("case_number"):
-            cases = [self.engine.case(str(args["case_number"]))]
-        elif args.get("citizen_key"):
-            cases = self.engine.cases_of(str(args["citizen_key"]))
+        a = parse(payloads.LookupCase, args)
+        if a.case_number:
+            cases = [self.engine.case(a.case_number)]
         else:
-            raise QueueError("a case number or a card is needed")
+            cases = self.engine.cases_of(str(a.citizen_key))
         return {"cases": [plain(c) for c in cases]}
 
     # ---- events from terminals (the EventApplier the link calls) ----------------------------------
     def apply(self, terminal: str, kind: str, event: Event) -> bool:
+        """Apply a terminal's event once; its data is checked against its shape first, so a
+        misfit is refused (InvalidArgs) before any handler runs."""
         handler = getattr(self, f"evt_{kind}", None)
         if handler is None:
             raise UnknownEventKind(f"event kind {kind!r} from {terminal}")
+        data = parse(payloads.EVENTS[kind], event.data)
         if self.engine.already_applied(event.event_id):
             return False
-        handler(terminal, event.data, event.event_id)
+        handler(terminal, data, event.event_id)
         return True
 
-    def evt_ticket_printed(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
+    def refuse(self, terminal: str, kind: str, event: Event, error: ErrorInfo) -> None:
+        """Keep a refused event for the control room (the link then acks it with the reason)."""
+        self.engine.refuse_event(terminal, kind, event.event_id, error.type, error.message, event.data)
+        self.hub.publish("refused_event", {"terminal": terminal, "kind": kind, "error": error.type,
+                                           "message": error.message})
+
+    def evt_ticket_printed(self, terminal: str, data: payloads.TicketPrinted, event_id: str) -> None:
         self.engine.apply_event(event_id, "ticket_printed", lambda conn: None)
 
-    def evt_ticket_cancelled(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
-        self.engine.cancel(int(data["ticket_id"]), str(data.get("reason", "cancelled")), event_id=event_id)
+    def evt_ticket_cancelled(self, terminal: str, data: payloads.TicketCancelled, event_id: str) -> None:
+        ticket = self.engine.ticket_by_ref(data.ticket_ref)
+        self.engine.cancel(ticket.id, data.reason, issued_by=terminal, event_id=event_id)
         self.queue_changed()
 
-    def evt_rating(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
-        level, channel = int(data["level"]), str(data.get("channel", "pad"))
-        reasons = list(data.get("reasons") or []) or (["评价器差评，待回访核实原因"] if level <= 2 else [])
-        if data.get("window") is not None:
-            rating = self.engine.rate(level, window=str(data["window"]), reasons=reasons, channel=channel,
-                                      event_id=event_id)
+    def evt_rating(self, terminal: str, data: payloads.RatingGiven, event_id: str) -> None:
+        """One rating of one service: the pad's window, the case number or today's ticket number."""
+        common: dict[str, Any] = {"reasons": data.reasons, "channel": data.channel, "event_id": event_id}
+        if data.window is not None:
+            rating = self.engine.rate(data.level, window=data.window, **common)
+        elif data.case_number is not None:
+            rating = self.engine.rate(data.level, case_no=data.case_number, **common)
         else:
-            ticket = self.engine.find_ticket(str(data["ticket"]))
-            rating = self.engine.rate(level, ticket_id=ticket.id, reasons=reasons, channel=channel, event_id=event_id)
+            ticket = self.engine.find_ticket(str(data.ticket))
+            rating = self.engine.rate(data.level, ticket_id=ticket.id, **common)
         self.hub.publish("rating", plain(rating))
 
-    def evt_caller_key(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
-        self.desk.key(str(data["window"]), str(data["key"]), event_id)
+    def evt_caller_key(self, terminal: str, data: payloads.CallerKey, event_id: str) -> None:
+        if data.window not in self.config.windows:
+            raise UnknownWindow(data.window)
+        self.desk.key(data.window, data.key, event_id)
 
-    def evt_help_requested(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
+    def evt_help_requested(self, terminal: str, data: payloads.HelpRequested, event_id: str) -> None:
         alert = self.engine.raise_alert(AlertKind.HELP, f"{terminal}:{event_id[:8]}",
-                                        f"帮办: {data.get('location', terminal)} {data.get('topic', '')}".strip(),
+                                        f"帮办: {data.location or terminal} {data.topic}".strip(),
                                         event_id=event_id)
         self.hub.publish("alert", plain(alert))
 
-    def evt_outbox_overflow(self, terminal: str, data: dict[str, Any], event_id: str) -> None:
+    def evt_outbox_overflow(self, terminal: str, data: payloads.OutboxOverflow, event_id: str) -> None:
         """A terminal refused events at a full outbox: kept as an alert until staff handle it."""
         alert = self.engine.raise_alert(AlertKind.OUTBOX_BACKLOG, f"{terminal}:refused",
-                                        f"{terminal}: outbox full, events refused {int(data.get('refused', 0))} times",
+                                        f"{terminal}: outbox full, events refused {data.refused} times",
                                         event_id=event_id)
         self.hub.publish("alert", plain(alert))
 
@@ -364,7 +386,7 @@ class WindowDesk:
 
     def finish(self, window: str, create_case: bool = False, item_code: str | None = None,
                event_id: str | None = None) -> Any:
-        return self._done(self.s.engine.finish(window, create_case=create_case, item_code=item_code,
+        return self._done(self.s.engine.finish(window, create_case=create_case, item_code=self.s.known_item(item_code),
                                                event_id=event_id))
 
     def no_show(self, window: str, event_id: str | None = None) -> Any:

@@ -5,6 +5,7 @@ Every change of state goes through `move`, an UPDATE guarded by the states it ma
 """
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -20,6 +21,7 @@ COLUMNS = (
     tickets.c.channel, tickets.c.issued_at, tickets.c.priority, tickets.c.item_code,
     tickets.c.window, tickets.c.recalls, tickets.c.appointment_id,
     tickets.c.day, tickets.c.sort_at, tickets.c.state_at, tickets.c.service_id, tickets.c.citizen_key,
+    tickets.c.ref, tickets.c.terminal,
 )
 
 
@@ -38,7 +40,7 @@ def to_ticket(row: Row[Any]) -> Ticket:
         id=row.id, number=row.number, category=row.category, state=TicketState(row.state),
         tier=Tier(row.tier), channel=row.channel, issued_at=row.issued_at, priority=row.priority,
         item_code=row.item_code, window=row.window, recalls=row.recalls, appointment_id=row.appointment_id,
-        day=row.day,
+        day=row.day, ref=row.ref, terminal=row.terminal,
     )
 
 
@@ -54,7 +56,8 @@ def issue(
     row = _INSERT(conn, {
         "day": day, "series": rules.code, "seq": seq, "number": numbers.format_number(rules.letter, seq),
         "category": rules.code, "state": TicketState.WAITING.value, "tier": int(tier), "sort_at": sort_at,
-        "issued_at": now, "state_at": now, "channel": channel, "recalls": 0, **fields,
+        "issued_at": now, "state_at": now, "channel": channel, "recalls": 0, "ref": secrets.token_urlsafe(16),
+        **fields,
     }).one()
     log(conn, row.id, "issue", None, TicketState.WAITING, now, detail=row.number)
     return row
@@ -64,6 +67,13 @@ def get(conn: Connection, ticket_id: int) -> Row[Any]:
     row = _GET(conn, {"ticket_id": ticket_id}).first()
     if row is None:
         raise UnknownTicket(ticket_id)
+    return row
+
+
+def by_ref(conn: Connection, ref: str) -> Row[Any]:
+    row = conn.execute(select(*COLUMNS).where(tickets.c.ref == ref)).first()
+    if row is None:
+        raise UnknownTicket("(reference)")  # the reference itself is never echoed
     return row
 
 

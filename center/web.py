@@ -61,6 +61,9 @@ MESSAGES = {
     "ReasonRequired": "差评须填写原因", "UnknownFollowUp": "没有这条差评整改记录",
     "ReactivationExpired": "过号已超时，请重新取号", "RequestTimeout": "终端未在规定时间内应答",
     "UnknownCase": "没有这个办件", "VoiceError": "语音合成失败", "SlotFull": "该时段预约已满",
+    "UnknownItem": "目录中没有这个事项", "UnknownPriority": "本大厅没有这个绿色通道类别",
+    "NotHeldHere": "该号不是本窗口挂起的号", "NotYourTicket": "该号不是本终端所出", "InvalidArgs": "请求参数有误",
+    "InvalidLevel": "评价等级应为 1 到 5",
 }
 STATES = {
     "idle": "空闲", "calling": "呼叫中", "serving": "办理中", "paused": "暂停", "closed": "未签到",
@@ -363,6 +366,7 @@ class CenterWeb:
                                                                  key=lambda v: v.terminal)],
             "follow_ups": [{**plain(f), "rating": rated.get(f.rating_id)} for f in follow_ups],
             "ratings": screens.ratings_since(self.s.db, self._midnight()),
+            "refused_events": self.s.engine.refused_events(20),
             "link": {"connected": self.s.link.connected, **dict(self.s.link.stats)},
         })
 

@@ -11,10 +11,13 @@ import hmac
 import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
+from concurrent.futures import TimeoutError as FutureTimeout
+
 from core.errors import DeviceError, OneTripError, OutboxFull
 from core.localapi import VERSION
 from core.devstate import Reason
 from drivers.printer import PrinterNotReady
+from mqtt.terminal import RequestFailed
 
 if TYPE_CHECKING:
     from daemon.terminal import Terminal
@@ -41,6 +44,8 @@ def kiosk_queue(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 class KioskOps:
+    RATING_ANSWER_S = 5.0  # how long a citizen's rating waits for the center's answer on screen
+
     def __init__(self, terminal: "Terminal") -> None:
         self.t = terminal
         self.ops: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -102,11 +107,11 @@ class KioskOps:
         try:
             self.t.printing.print_ticket(ticket["ticket_id"], ticket)
         except DeviceError as exc:
-            self.t.link.emit("ticket_cancelled", {"ticket_id": ticket["ticket_id"], "number": ticket["number"],
+            self.t.link.emit("ticket_cancelled", {"ticket_ref": ticket["ticket_ref"], "number": ticket["number"],
                                                   "reason": "print_failed"})
             raise PrinterNotReady(getattr(exc, "reason", Reason.PRINTER_ERROR),
                                   f"ticket {ticket['number']} could not be printed and was cancelled: {exc}") from exc
-        self.t.link.emit("ticket_printed", {"ticket_id": ticket["ticket_id"], "number": ticket["number"]})
+        self.t.link.emit("ticket_printed", {"ticket_ref": ticket["ticket_ref"], "number": ticket["number"]})
         return {**ticket, "printed": True}
 
     def op_take_number(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -149,10 +154,16 @@ class KioskOps:
             raise BadArguments("a 差评 needs at least one reason")
         if not args.get("ticket") and not args.get("case_number"):
             raise BadArguments("rate needs the ticket or case number of the finished service")
-        self.t.link.emit("rating", {"ticket": args.get("ticket"), "case_number": args.get("case_number"),
-                                    "level": level, "reasons": reasons, "channel": "kiosk",
-                                    "citizen_key": self._citizen_key(args)})
-        return {"recorded": True}
+        rating = {"ticket": args.get("ticket") or None, "case_number": args.get("case_number") or None,
+                  "level": level, "reasons": reasons, "channel": "kiosk", "citizen_key": self._citizen_key(args)}
+        answer = self.t.link.emit_answered("rating", {k: v for k, v in rating.items() if v is not None})
+        try:
+            refused = answer.result(self.RATING_ANSWER_S)
+        except FutureTimeout:  # kept in the outbox and sent when the center answers again
+            return {"recorded": True, "pending": True}
+        if refused is not None:  # 已评价, 未办结…: the citizen is told why, in the center's own terms
+            raise RequestFailed(refused.type, refused.message)
+        return {"recorded": True, "pending": False}
 
     def op_call_helper(self, args: dict[str, Any]) -> dict[str, Any]:
         self.t.link.emit("help_requested", {"location": self.t.config.location or self.t.config.terminal,

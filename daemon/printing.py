@@ -21,16 +21,13 @@ def materials(items: list[dict[str, Any]]) -> tuple[Material, ...]:
                           deferrable=bool(m.get("deferrable"))) for m in items)
 
 
-PRIORITY_LABELS = {"elderly": "老年人", "disabled": "残疾人", "pregnant": "孕妇", "military": "军人"}
-
-
 def ticket_notice(t: dict[str, Any]) -> str:
     """What the window must know at a glance: 绿色通道 or the appointment's slot."""
     lines = []
     if t.get("slot"):
         lines.append(f"预约时段 {t['slot']}，请按时办理")
     if t.get("priority"):
-        lines.append(f"绿色通道（{PRIORITY_LABELS.get(t['priority'], t['priority'])}）优先办理，请在窗口出示相关证件")
+        lines.append(f"绿色通道（{t.get('priority_name') or t['priority']}）优先办理，请在窗口出示相关证件")
     if t.get("notice"):
         lines.append(str(t["notice"]))
     return "；".join(lines)

@@ -68,6 +68,14 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "err_NotIssuingNow": ("当前不在取号时间", "Numbers are not issued now"),
     "err_DailyCapReached": ("今日号源已取完，请明天再来或网上预约", "Today's numbers are all taken: come tomorrow or book online"),
     "err_TooEarly": ("还未到预约时段，请稍后再签到", "Too early for your booking: please check in closer to the time"),
+    "err_AlreadyRated": ("该次服务已评价，每次服务只能评价一次", "This service has already been rated (one rating per service)"),
+    "err_NotRateable": ("该号码的业务尚未办结，办结后才能评价", "This service is not finished yet; rate it once it is"),
+    "err_ReasonRequired": ("不满意的评价请选择原因", "Please choose a reason for a poor rating"),
+    "err_UnknownTicket": ("今天没有这个号码，请核对后重试", "No such number today; please check it"),
+    "err_UnknownCase": ("没有这个办件编号，请核对后重试", "No such case number; please check it"),
+    "err_InvalidArgs": ("信息有误，请检查后重试", "Something was not right; please check and try again"),
+    "err_UnknownPriority": ("该绿色通道类别本大厅不适用，请到咨询台", "This priority group is not used here; please ask at the desk"),
+    "err_UnknownItem": ("没有这个事项，请重新选择", "No such service; please choose again"),
     "err_AppointmentMissed": ("预约时段已过，请重新取号", "Your booked time has passed: please take a number"),
     "err_Unreachable": ("本机服务中断，请稍后再试", "This kiosk is not ready; please try again later"),
     # identify (card / QR)
@@ -172,7 +180,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "reason_slow": ("办理效率低", "Slow handling"),
     "reason_other": ("其他", "Other"),
     "submit": ("提交评价", "Send"),
-    "rating_not_allowed": ("该号码暂不能评价（已评价或尚未办结）", "This number cannot be rated (already rated or not finished)"),
+    "rating_pending": ("评价已保存，将在网络恢复后提交", "Your rating is saved and will be sent when the network is back"),
     "rating_thanks": ("感谢您的评价！", "Thank you for your rating!"),
     "rating_followup": ("我们将在规定时间内回访整改", "We will follow up with you"),
     # help

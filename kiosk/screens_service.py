@@ -168,16 +168,15 @@ class RatingScreen(KioskScreen):
         self.state["busy"] = True
         self.render()
 
-        def done(_result: dict[str, Any]) -> None:
+        def done(result: dict[str, Any]) -> None:
             lines = [self.tr("rating_followup")] if level <= BAD else []
+            if result.get("pending"):  # the center did not answer in time: kept, and said so
+                lines.append(self.tr("rating_pending"))
             self.app.go("notice", title=self.tr("rating_thanks"), lines=lines, tone="ok")
 
-        def failed(exc: LocalApiCallError) -> None:
+        def failed(exc: LocalApiCallError) -> None:  # the center's own reason: 已评价, 未办结, 无此号…
             self.state["busy"] = False
-            if exc.type == "NotAllowed":
-                self.app.go("notice", title=self.tr("rating_not_allowed"), tone="error")
-            else:
-                self.app.show_error(exc)
+            self.app.show_error(exc)
         self.app.call("rate", args, done, failed)
 
 

@@ -34,6 +34,9 @@ class EventApplier(Protocol):
     def apply(self, terminal: str, kind: str, event: Event) -> bool:
         """Apply once; True if applied now, False if this event_id was applied before."""
 
+    def refuse(self, terminal: str, kind: str, event: Event, error: ErrorInfo) -> None:
+        """Keep a refused event (for staff to see); raises if it cannot be kept."""
+
 
 @dataclass
 class TerminalView:
@@ -160,17 +163,31 @@ class CenterLink(Link):
 
     # ---- events ----------------------------------------------------------------------------------
     def _on_event(self, topic: Topic, msg: paho.MQTTMessage) -> None:
+        """Every event is answered: applied, or refused with a typed reason the ack carries.
+        Only an event the center could neither apply nor keep as refused (its database is
+        down) goes unacknowledged, so the terminal sends it again and nothing is lost."""
         event = decode(Kind.EVENT, msg.payload)
+        refused: dict[str, ErrorInfo] = {}
         try:
             applied = self.applier.apply(topic.terminal, topic.name, event)
             self.stats["events_applied" if applied else "events_duplicate"] += 1
-        except OneTripError as exc:  # refused for a business reason: retrying cannot help, so ack
+        except Exception as exc:
+            if not isinstance(exc, OneTripError):  # a bug, not bad input: kept with the event for a fix
+                log.exception("event failed", extra={"terminal": topic.terminal, "kind": topic.name})
+            error = ErrorInfo(type=type(exc).__name__ if isinstance(exc, OneTripError) else "InternalError",
+                              message=str(exc) if isinstance(exc, OneTripError) else type(exc).__name__)
+            try:
+                self.applier.refuse(topic.terminal, topic.name, event, error)
+            except Exception:
+                log.exception("refused event not kept: left unacknowledged", extra={"terminal": topic.terminal})
+                return
             self.stats["events_refused"] += 1
             log.warning("event refused", extra={"terminal": topic.terminal, "kind": topic.name,
-                                                "error": f"{type(exc).__name__}: {exc}"})
+                                                "error": f"{error.type}: {error.message}"})
+            refused[event.event_id] = error
         view = self.view(topic.terminal)
         view.last_seq = max(view.last_seq, event.seq)
-        self.publish(self.topics.ack(topic.terminal), Ack(event_ids=[event.event_id]))
+        self.publish(self.topics.ack(topic.terminal), Ack(event_ids=[event.event_id], refused=refused))
 
     # ---- commands ---------------------------------------------------------------------------------
     def send_command(self, terminal: str, name: str, args: dict[str, Any] | None = None, *,

@@ -161,18 +161,22 @@ class Event(Payload):
     data: dict[str, Any] = {}
 
 
+class ErrorInfo(Payload):
+    type: str
+    message: str
+
+
 class Ack(Payload):
+    """The center took these events: applied, or refused for the reason given (a refused event
+    is acknowledged too, since sending it again cannot change the answer)."""
+
     event_ids: list[str] = Field(min_length=1, max_length=1000)
+    refused: dict[str, ErrorInfo] = {}
 
 
 class Request(Payload):
     args: dict[str, Any] = {}
     ts: float = 0.0
-
-
-class ErrorInfo(Payload):
-    type: str
-    message: str
 
 
 class Response(Payload):

@@ -81,6 +81,7 @@ class TerminalLink(Link):
         self._birth = birth or (lambda session: Birth(session=session, ts=clock.time()))
         self._device_states: dict[str, DeviceStatePayload] = {}
         self._pending: dict[bytes, Future] = {}
+        self._answers: dict[str, Future[ErrorInfo | None]] = {}  # events someone waits on (emit_answered)
         self._commands: dict[str, CommandHandler] = {}
         self._running_commands: set[str] = set()
         self.center_online = False
@@ -287,12 +288,32 @@ class TerminalLink(Link):
         self._pump_wake.set()
         return row.event_id
 
+    def emit_answered(self, kind: str, data: dict[str, Any]) -> "Future[ErrorInfo | None]":
+        """`emit`, and a future of the center's answer: None when applied, the reason when
+        refused — for an event someone waits on (a citizen's rating at the kiosk). The event is
+        on disk either way; a future that never completes means it is still on its way."""
+        event_id = uuid.uuid4().hex
+        answer: Future[ErrorInfo | None] = Future()
+        self._answers[event_id] = answer
+        try:
+            self.emit(kind, data, event_id)
+        except BaseException:
+            self._answers.pop(event_id, None)
+            raise
+        return answer
+
     def _on_ack(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         ack = decode(Kind.ACK, msg.payload)
         self.outbox.ack(ack.event_ids)
         with self._inflight_lock:
             for event_id in ack.event_ids:
                 self._inflight.pop(event_id, None)
+        for event_id in ack.event_ids:
+            if error := ack.refused.get(event_id):
+                log.warning("event refused by the center", extra={"event_id": event_id, "error": error.type})
+            answer = self._answers.pop(event_id, None)
+            if answer is not None and not answer.done():
+                answer.set_result(error)
         self._pump_wake.set()
 
     def start(self) -> None:

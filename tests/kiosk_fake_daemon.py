@@ -246,10 +246,12 @@ class FakeDaemon:
     def op_rate(self, args: dict[str, Any]) -> dict[str, Any]:
         self._need_center()
         ticket = args["ticket"]
-        if ticket not in FINISHED or ticket in self.rated:
-            raise Refused("NotAllowed", "not finished or already rated")
+        if ticket in self.rated:
+            raise Refused("AlreadyRated", "the service of this ticket has already been rated (一次一评)")
+        if ticket not in FINISHED:
+            raise Refused("NotRateable", "nothing to rate: not served to the end")
         if args["level"] <= 2 and not args.get("reasons"):
-            raise Refused("BadRequest", "a 差评 needs a reason")
+            raise Refused("ReasonRequired", "a 差评 needs a reason")
         self.rated.add(ticket)
         return {"recorded": True}
 

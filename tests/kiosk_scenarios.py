@@ -170,7 +170,7 @@ def rating(d: Driver) -> Step:
     yield from d.tap("face_5")
     yield from d.tap("rating_submit")
     yield from d.screen("notice")
-    d.check(d.text_of("notice_title") == d.app.tr("rating_not_allowed"), "a second rating is refused")
+    d.check(d.text_of("notice_title") == d.app.tr("err_AlreadyRated"), "a second rating is refused, saying why")
     yield from d.tap("notice_home")
     yield from d.screen("home")
 

@@ -129,7 +129,7 @@ def test_pad_rating_is_applied_once_and_a_bad_one_opens_a_follow_up(service, mqt
 def test_cancelled_ticket_and_unknown_events_are_acknowledged(service, terminal) -> None:
     kiosk = terminal("kiosk-05")
     ticket = kiosk.request("take_number", {"category": "A"})
-    kiosk.emit("ticket_cancelled", {"ticket_id": ticket["ticket_id"], "number": ticket["number"],
+    kiosk.emit("ticket_cancelled", {"ticket_ref": ticket["ticket_ref"], "number": ticket["number"],
                                     "reason": "print_failed"})
     kiosk.emit("mystery", {"x": 1})
     wait_until(lambda: kiosk.outbox.depth() == 0)

@@ -47,7 +47,7 @@ class FakeQueue:
         if args["category"] == "H":  # a category on holiday: the center's own refusal, with its notice
             raise NotIssuingNow("H", None, HOLIDAY_NOTICE)
         n = next(self._n)
-        ticket = {"ticket_id": f"t{n:06d}", "number": f"{args['category']}{n:03d}", "category": args["category"],
+        ticket = {"ticket_id": f"t{n:06d}", "ticket_ref": f"ref{n:019d}", "number": f"{args['category']}{n:03d}", "category": args["category"],
                   "category_name": "不动产登记", "ahead": n - 1, "wait_min": 5, "wait_max": 10,
                   "materials": [{"name": "不动产权证书", "note": "原件"}], "args": args}
         self.issued.append(ticket)

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, insert, select
 
 from center.db import Database, alerts, applied_events, tickets
@@ -72,4 +73,5 @@ def test_migrations_match_the_tables(db: Database) -> None:
         command.check(config)
         command.current(config)
     with db.read() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        head = ScriptDirectory.from_config(config).get_current_head()
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head

@@ -11,7 +11,7 @@ from center.alerts import AlertKind
 from center.db import ratings
 from center.queue import QueueEngine
 from center.queue_errors import (
-    AlreadyRated, InvalidTransition, NotRateable, ReasonRequired, UnknownCase, UnknownFollowUp,
+    AlreadyRated, InvalidLevel, InvalidTransition, NotRateable, ReasonRequired, UnknownCase, UnknownFollowUp,
 )
 from center.ratings import FollowUpAction, deadline_after
 from core.clock import FakeClock
@@ -63,10 +63,10 @@ def test_only_finished_services_are_rateable(engine: QueueEngine) -> None:
 def test_bad_ratings_need_a_reason(engine: QueueEngine, level: int) -> None:
     _serve(engine)
     with pytest.raises(ReasonRequired):
-        engine.rate(level, window="1", reasons=["  "])
-    with pytest.raises(ValueError):
+        engine.rate(level, window="1", reasons=["  "], channel="kiosk")
+    with pytest.raises(InvalidLevel):
         engine.rate(6, window="1")
-    assert engine.rate(level, window="1", reasons=["等候时间长"]).follow_up_id is not None
+    assert engine.rate(level, window="1", reasons=["等候时间长"], channel="kiosk").follow_up_id is not None
 
 
 def test_follow_up_deadline_counts_working_days() -> None:

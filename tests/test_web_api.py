@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from center.service import CenterService
 from center.web import STATIC, create_app
 from core.clock import FakeClock
+from mqtt.contract import ErrorInfo, Event
 from tests.conftest import wait_until
 from tests.web_helpers import DAY, Kiosk, rate, serve
 
@@ -109,6 +110,13 @@ def test_control_room_acknowledges_alerts_and_steps_follow_ups(client: TestClien
     assert follow_up["rating"]["level"] == 2 and follow_up["rating"]["reasons"] == ["等候时间长"]
     assert follow_up["rating"]["real_name"] is False and "citizen_key" not in follow_up["rating"]
     assert control["ratings"]["count"] == 1 and control["ratings"]["rate"] == 0.0
+    assert control["refused_events"] == []
+    service.refuse("kiosk-01", "rating", Event(event_id="e-refused-1", seq=1, ts=0, data={"ticket": "B009", "level": 5,
+                                                                                 "citizen_key": "k" * 32}),
+                   ErrorInfo(type="UnknownTicket", message="no ticket 'B009'"))
+    [kept] = client.get("/api/control").json()["refused_events"]
+    assert (kept["terminal"], kept["kind"], kept["error"]) == ("kiosk-01", "rating", "UnknownTicket")
+    assert kept["payload"] == {"ticket": "B009", "level": 5, "citizen_key": "***"}  # masked before it was kept
     alert = next(a for a in control["alerts"] if a["kind"] == "bad_rating")
     assert post(client, "/api/alerts/ack", {"kind": alert["kind"], "key": alert["key"]}, status=400)
     acked = post(client, "/api/alerts/ack", {"kind": alert["kind"], "key": alert["key"], "by": "duty-1"})

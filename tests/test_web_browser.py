@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from center.service import CenterService
 from center.web import create_app
+from mqtt.contract import ErrorInfo, Event
 from core.clock import FakeClock
 from tests.conftest import wait_until
 from tests.web_helpers import CHROMIUM_ARGS, DAY, Kiosk, WebServer, rate, serve
@@ -108,7 +109,11 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
     serve(service, clock, "3", 40, 420)
     rate(service, 1, "3", ["办理时间太长"])
 
+    service.refuse("kiosk-09", "rating", Event(event_id="e-bad-level", seq=3, ts=0, data={"window": "3", "level": 7}),
+                   ErrorInfo(type="InvalidArgs", message="参数有误：评价等级（level）不符合要求"))  # as the link keeps it
     control = open_page(f"{server.url}/control", 1600, 1200)
+    expect(control.locator("#refused li").first).to_contain_text("kiosk-09 · 内容格式有误")
+    expect(control.locator("#refused li").first).to_contain_text("评价等级（level）不符合要求")
     expect(control.locator("#rating-summary")).to_have_text("2 条，满意率 50.0%")
     expect(control.locator("#windows .tile").nth(2)).to_contain_text("s003")
     follow_up = control.locator("#follow-ups li.follow-up")

@@ -23,7 +23,7 @@ from core.clock import FakeClock
 from core.config import MqttSettings, load_config
 from core.paths import CONFIG_DIR
 from mqtt.broker import free_port
-from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload
+from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Event
 from mqtt.terminal import TerminalLink
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -123,7 +123,8 @@ class Kiosk:
 
 def rate(service: CenterService, level: int, window: str, reasons: list[str] | None = None) -> None:
     """A rating from the window's pad, through the service's handler of the bus's rating event."""
-    service.evt_rating("bus-01", {"level": level, "window": window, "reasons": reasons or []}, uuid.uuid4().hex)
+    service.apply("bus-01", "rating", Event(event_id=uuid.uuid4().hex, seq=1, ts=0.0, data={
+        "level": level, "window": window, "reasons": reasons or [], "channel": "pad"}))
 
 
 def serve(service: CenterService, clock: FakeClock, window: str, walk_s: float, service_s: float,

@@ -20,9 +20,12 @@ const FOLLOW_UP_ACTIONS = {
   rectified: [["return_visit", "已回访"], ["appeal", "申诉"], ["close", "关闭"]],
   appealed: [["appeal_upheld", "申诉成立"], ["appeal_rejected", "申诉驳回"]],
 };
-const STEP_NAMES = {opened: "立案", return_visit: "回访", rectify: "整改", appeal: "申诉", appeal_upheld: "申诉成立",
+const STEP_NAMES = {opened: "立案", reason_needed: "原因待核实", return_visit: "回访", rectify: "整改", appeal: "申诉", appeal_upheld: "申诉成立",
   appeal_rejected: "申诉驳回", close: "关闭"};
 const MAX_METRICS = 8;
+const ERROR_NAMES = {InvalidArgs: "内容格式有误", AlreadyRated: "重复评价", NotRateable: "无可评价的服务",
+  ReasonRequired: "差评缺原因", UnknownTicket: "无此号", UnknownCase: "无此办件", NotYourTicket: "非本机所出的号",
+  UnknownWindow: "无此窗口", UnknownEventKind: "未知事件", InternalError: "系统内部错误"};
 
 const operatorInput = $("#operator");
 operatorInput.value = localStorage.getItem("onetrip.operator") || "";
@@ -76,6 +79,21 @@ function renderAlerts(alerts) {
     a.acked_at ? null : el("button", {class: "small", onclick: () => run(
       () => api("/api/alerts/ack", {kind: a.kind, key: a.key, by: operator()}), "告警已确认")}, "确认")))
     : el("li", {class: "empty"}, "无告警"));
+}
+
+// Events a terminal sent that the center refused (acknowledged, so the terminal moved on): what
+// was tried, where, and the center's reason; personal fields arrive masked.
+const EVENT_KINDS = {rating: "评价", ticket_cancelled: "作废号", ticket_printed: "出票", caller_key: "呼叫器按键",
+  help_requested: "帮办", outbox_overflow: "事件积压"};
+
+function renderRefused(refused) {
+  $("#refused-count").textContent = refused.length ? `最近 ${refused.length} 条` : "";
+  fill($("#refused"), refused.length ? refused.map((e) => el("li", {dataset: {eventId: e.event_id}},
+    el("span", {class: "badge warn"}, EVENT_KINDS[e.kind] || e.kind),
+    el("div", {class: "body"}, `${e.terminal} · ${ERROR_NAMES[e.error] || e.error}`,
+      el("div", {class: "when"}, e.message)),
+    el("span", {class: "when"}, hhmm(e.at))))
+    : el("li", {class: "empty"}, "无"));
 }
 
 function renderWindows(windows) {
@@ -172,6 +190,7 @@ async function load() {
     renderAlerts(data.alerts);
     renderWindows(data.windows);
     renderRatings(data.ratings);
+    renderRefused(data.refused_events);
     if (!$("#follow-ups").contains(document.activeElement)) renderFollowUps(data.follow_ups);  // keep a note being typed
     const history = {};
     await Promise.all(data.terminals.map(async (t) => { history[t.terminal] = await api(`/api/telemetry/${encodeURIComponent(t.terminal)}`); }));
@@ -189,7 +208,7 @@ hallReady.then(() => {
   live({day_close: (d) => { notify($("#message"), `日终清场（${d.day}）：${d.tickets.length} 张号${TICKET_OUTCOMES.day_closed}，`
     + `${d.windows.length} 个窗口签退`, "ok"); refresh(); },
     open: load, call: refresh, queue: refresh, windows: refresh, alert: refresh, alert_cleared: refresh,
-    rating: refresh, terminal: refresh}, (up) => {
+    rating: refresh, refused_event: refresh, terminal: refresh}, (up) => {
     $("#link").textContent = up ? "已连接" : "连接中断";
     $("#link").classList.toggle("down", !up);
   });

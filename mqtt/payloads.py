@@ -1,0 +1,161 @@
+"""The shapes inside the envelopes: each request's args and each event's data, typed.
+
+The envelope (`Request`, `Event`) is checked by mqtt/contract.py; what it carries is checked
+here, at the center's border, before any handler runs. A misfit is an `InvalidArgs` naming
+the fields in Chinese (never their values), so the terminal and the citizen learn what was
+wrong and the center logs no traceback for bad input. The terminal builds the same models,
+so both sides share one shape per message.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core.errors import OneTripError
+
+LETTER = r"^[A-Z]{1,2}$"                # a category's letter
+TICKET_NUMBER = r"^[A-Z]{1,2}\d{3}$"    # A001
+CASE_NUMBER = r"^\d{14}$"               # 20261204000001: the day and a sequence
+CITIZEN_KEY = r"^[0-9a-f]{32}$"         # core.privacy.citizen_key: a keyed hash, never an ID number
+CODE = r"^[A-Za-z0-9_.-]{1,64}$"        # catalog codes, appointment codes, window codes
+REF = r"^[A-Za-z0-9_-]{16,64}$"         # a ticket's unguessable reference
+RATING_CHANNELS = ("kiosk", "pad", "qr", "mobile", "web")
+KEYS = ("call", "recall", "no_show", "hold", "call_back", "pause", "evaluate", "digit", "other")
+
+FIELD_NAMES = {
+    "category": "业务类别", "channel": "渠道", "citizen_key": "身份凭证", "priority": "绿色通道类别",
+    "item_code": "事项编码", "code": "预约码", "case_number": "办件编号", "ticket": "排队号",
+    "ticket_id": "票号", "ticket_ref": "票据凭证", "number": "排队号", "reason": "原因", "window": "窗口",
+    "level": "评价等级", "reasons": "差评原因", "key": "按键", "digit": "数字", "location": "位置",
+    "topic": "帮办事项", "refused": "拒收次数",
+}
+
+
+class InvalidArgs(OneTripError):
+    """A request's args or an event's data do not fit their shape; nothing was changed."""
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class TakeNumber(Shape):
+    category: str = Field(pattern=LETTER)
+    channel: Literal["kiosk", "counter", "mobile", "web"] = "kiosk"
+    citizen_key: str | None = Field(None, pattern=CITIZEN_KEY)
+    priority: str | None = Field(None, pattern=CODE)  # checked against the hall's 绿色通道 list by the center
+    item_code: str | None = Field(None, pattern=CODE)  # checked against the catalog by the center
+
+
+class CheckIn(Shape):
+    code: str | None = Field(None, pattern=CODE)
+    citizen_key: str | None = Field(None, pattern=CITIZEN_KEY)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "CheckIn":
+        if not self.code and not self.citizen_key:
+            raise ValueError("需要预约码或身份证")
+        return self
+
+
+class LookupCase(Shape):
+    case_number: str | None = Field(None, pattern=CASE_NUMBER)
+    citizen_key: str | None = Field(None, pattern=CITIZEN_KEY)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "LookupCase":
+        if not self.case_number and not self.citizen_key:
+            raise ValueError("需要办件编号或身份证")
+        return self
+
+
+class TicketPrinted(Shape):
+    ticket_ref: str = Field(pattern=REF)
+    number: str = Field(pattern=TICKET_NUMBER)
+
+
+class TicketCancelled(Shape):
+    ticket_ref: str = Field(pattern=REF)
+    number: str = Field(pattern=TICKET_NUMBER)
+    reason: str = Field("cancelled", max_length=200)
+
+
+class RatingGiven(Shape):
+    """One rating, of exactly one service: the pad's window, a ticket number or a case number."""
+
+    level: int = Field(ge=1, le=5, strict=True)
+    channel: Literal["kiosk", "pad", "qr", "mobile", "web"] = "pad"
+    window: str | None = Field(None, pattern=CODE)
+    ticket: str | None = Field(None, pattern=TICKET_NUMBER)
+    case_number: str | None = Field(None, pattern=CASE_NUMBER)
+    reasons: tuple[str, ...] = Field((), max_length=10)
+    citizen_key: str | None = Field(None, pattern=CITIZEN_KEY)
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("reasons")
+    @classmethod
+    def _reasons(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(len(r) > 100 for r in value):
+            raise ValueError("每条差评原因最多 100 字")
+        return tuple(r.strip() for r in value if r.strip())
+
+    @model_validator(mode="after")
+    def _one_service(self) -> "RatingGiven":
+        if sum(x is not None for x in (self.window, self.ticket, self.case_number)) != 1:
+            raise ValueError("须指明一次服务：窗口、排队号或办件编号三者之一")
+        return self
+
+
+class CallerKey(Shape):
+    window: str = Field(pattern=CODE)
+    key: str = Field(pattern=CODE)
+    digit: int | None = Field(None, ge=0, le=9)
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class HelpRequested(Shape):
+    location: str = Field(max_length=100)
+    topic: str = Field("", max_length=60)
+
+
+class OutboxOverflow(Shape):
+    refused: int = Field(ge=0)
+
+
+REQUESTS: dict[str, type[Shape]] = {"take_number": TakeNumber, "check_in": CheckIn, "lookup_case": LookupCase}
+EVENTS: dict[str, type[Shape]] = {
+    "ticket_printed": TicketPrinted, "ticket_cancelled": TicketCancelled, "rating": RatingGiven,
+    "caller_key": CallerKey, "help_requested": HelpRequested, "outbox_overflow": OutboxOverflow,
+}
+
+S = TypeVar("S", bound=Shape)
+
+
+def parse(shape: type[S], data: Any) -> S:
+    """`data` as `shape`, or InvalidArgs naming each misfit field in Chinese (values never)."""
+    if not isinstance(data, dict):
+        raise InvalidArgs("参数格式有误：应为一个对象")
+    try:
+        return shape.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False)[:4]:
+            field = ".".join(str(p) for p in error["loc"] if not isinstance(p, int))
+            if not field:
+                problems.append(str(error.get("ctx", {}).get("error", "")) or error["type"])
+            elif error["type"] == "extra_forbidden":
+                problems.append(f"多余的字段 {field}")
+            elif error["type"] == "missing":
+                problems.append(f"缺少{FIELD_NAMES.get(field, field)}（{field}）")
+            else:
+                problems.append(f"{FIELD_NAMES.get(field, field)}（{field}）不符合要求")
+        raise InvalidArgs("参数有误：" + "；".join(problems)) from None

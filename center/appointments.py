@@ -2,8 +2,10 @@
 
 A check-in is accepted from `checkin_early_min` before the slot until `checkin_late_min`
 after its end. Earlier, the citizen is told when to come back; later, the appointment is
-marked missed and the citizen is told to take a normal number. The citizen is found by the
-keyed hash of the ID card or by the code the booking's QR code carries — never by a raw number.
+marked missed and the citizen is told to take a normal number. A ticket checked in before
+its slot waits for the slot's start (center/ordering.py): a booking promises the slot, not
+a turn before the walk-ins already waiting. The citizen is found by the keyed hash of the
+ID card or by the code the booking's QR code carries — never by a raw number.
 """
 from __future__ import annotations
 
@@ -21,17 +23,33 @@ from center.queue_types import Appointment, CategoryLike, QueueSettings, Ticket
 
 
 class Timing(enum.Enum):
-    EARLY = "early"
-    IN_WINDOW = "in_window"
-    LATE = "late"
+    """A moment against a slot and its check-in window."""
+
+    TOO_EARLY = "too_early"  # before the check-in window: come back later
+    EARLY = "early"          # checked in before the slot: the ticket waits for the slot's start
+    IN_SLOT = "in_slot"
+    LATE = "late"            # after the slot's end, inside the grace (`checkin_late_min`)
+    MISSED = "missed"
+
+
+CHECK_IN_OPEN = (Timing.EARLY, Timing.IN_SLOT, Timing.LATE)
+
+
+def arrival(slot_start: float, slot_end: float, now: float) -> Timing:
+    """Before, in or after the slot."""
+    if now < slot_start:
+        return Timing.EARLY
+    if now > slot_end:
+        return Timing.LATE
+    return Timing.IN_SLOT
 
 
 def timing(slot_start: float, slot_end: float, now: float, settings: QueueSettings) -> Timing:
     if now < slot_start - settings.checkin_early_min * 60:
-        return Timing.EARLY
+        return Timing.TOO_EARLY
     if now > slot_end + settings.checkin_late_min * 60:
-        return Timing.LATE
-    return Timing.IN_WINDOW
+        return Timing.MISSED
+    return arrival(slot_start, slot_end, now)
 
 
 def book(
@@ -75,9 +93,9 @@ def find_for_check_in(
     rows = conn.execute(query).all()
     if not rows:
         raise NoAppointment()
-    for wanted in (Timing.IN_WINDOW, Timing.EARLY):
+    for wanted in (CHECK_IN_OPEN, (Timing.TOO_EARLY,)):
         for row in rows:
-            if timing(row.slot_start, row.slot_end, now, settings) is wanted:
+            if timing(row.slot_start, row.slot_end, now, settings) in wanted:
                 return row
     return rows[-1]
 
@@ -89,7 +107,9 @@ def mark(conn: Connection, appointment_id: int, state: str, ticket_id: int | Non
     conn.execute(update(appointments).where(appointments.c.id == appointment_id).values(**values))
 
 
-def to_appointment(row: Row[Any], state: str | None = None, ticket: Ticket | None = None) -> Appointment:
+def to_appointment(
+    row: Row[Any], state: str | None = None, ticket: Ticket | None = None, timing: Timing | None = None,
+) -> Appointment:
     return Appointment(row.id, row.code, row.category, row.item_code, row.slot_start, row.slot_end,
-                       state or row.state, ticket)
+                       state or row.state, ticket, timing.value if timing else None)
 

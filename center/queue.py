@@ -134,9 +134,9 @@ class QueueEngine:
 
         def fn(conn: Connection, now: float) -> Call:
             w = windows.get(conn, window, (W.IDLE,), "call the next ticket")
-            fair = ordering.fair_turn(w.streak, self.settings.priority_ratio)
-            head = ordering.next_for_window(fair, self.db.dialect == "postgresql")(
-                conn, {"window": window, "day": self._day(now)}).first()
+            first = ordering.owed(w.streak, self.settings.fairness)
+            head = ordering.next_for_window(first, self.db.dialect == "postgresql")(
+                conn, {"window": window, "day": self._day(now), "now": now}).first()
             if head is None:
                 raise NoTicketWaiting(window)
             return self._call(conn, now, w, head, S.WAITING, CallKind.CALL,
@@ -444,11 +444,14 @@ class QueueEngine:
         now = self.clock.time()
         with self.db.read() as conn:
             t = tickets.get(conn, ticket_id)
-            ahead = 0
+            ahead, not_before = 0, now
             if t.state == S.WAITING.value:
-                ahead = conn.execute(ordering.ahead_of(t.category, t.day, t.tier, t.sort_at, t.id)).scalar_one()
+                if t.tier == Tier.APPOINTMENT:  # checked in early, it is called from its slot's start
+                    not_before = max(now, t.sort_at)
+                ahead = conn.execute(ordering.ahead_of(t.category, t.day, t.tier, t.sort_at, t.id,
+                                                       self.settings.fairness.first, not_before)).scalar_one()
             capacity = waits.capacity(conn).get(t.category, waits.NO_CAPACITY)
-            estimate = self._estimate(conn, now, t.category, ahead, capacity)
+            estimate = self._estimate(conn, now, t.category, ahead, capacity, not_before - now)
             last = waits.last_called(conn, t.category, self._midnight(now))
             return TicketView(tickets.to_ticket(t), ahead, last, estimate)
 
@@ -472,9 +475,12 @@ class QueueEngine:
                 ))
             return summary
 
-    def _estimate(self, conn: Connection, now: float, category: str, ahead: int, capacity: waits.Capacity) -> Estimate:
+    def _estimate(
+        self, conn: Connection, now: float, category: str, ahead: int, capacity: waits.Capacity,
+        at_least_s: float = 0.0,
+    ) -> Estimate:
         st = waits.service_time(conn, category, self.local(now).hour, self.settings)
-        return waits.estimate(category, ahead, capacity, st)
+        return waits.estimate(category, ahead, capacity, st, at_least_s)
 
     # ------------------------------------------------------------------ appointments
 
@@ -499,18 +505,20 @@ class QueueEngine:
         event_id: str | None = None,
     ) -> Appointment:
         """Check in at a kiosk by ID card (its keyed hash) or the booking's QR code: a ticket
-        ahead of the queue within the slot window; TooEarly or AppointmentMissed outside it.
-        Checking in twice gives back the same ticket."""
+        ahead of the walk-ins from its slot's start (an early one waits for it, walk-ins going
+        first meanwhile: `timing` says which); TooEarly or AppointmentMissed outside the
+        check-in window. Checking in twice gives back the same ticket."""
         _key(citizen_key)
 
         def fn(conn: Connection, now: float) -> Appointment:
             row = appointments.find_for_check_in(conn, now, self._day(now), self.settings, citizen_key, code)
             if row.state == "checked_in":
-                return appointments.to_appointment(row, ticket=tickets.to_ticket(tickets.get(conn, row.ticket_id)))
+                return appointments.to_appointment(row, ticket=tickets.to_ticket(tickets.get(conn, row.ticket_id)),
+                                                   timing=appointments.arrival(row.slot_start, row.slot_end, now))
             when = appointments.timing(row.slot_start, row.slot_end, now, self.settings)
-            if when is appointments.Timing.EARLY:
+            if when is appointments.Timing.TOO_EARLY:
                 raise TooEarly(self.local(row.slot_start - self.settings.checkin_early_min * 60))
-            if when is appointments.Timing.LATE:
+            if when is appointments.Timing.MISSED:
                 appointments.mark(conn, row.id, "missed")
                 return appointments.to_appointment(row, state="missed")
             ticket = tickets.issue(
@@ -519,7 +527,7 @@ class QueueEngine:
                 terminal=terminal, citizen_key=row.citizen_key, appointment_id=row.id,
             )
             appointments.mark(conn, row.id, "checked_in", ticket.id)
-            return appointments.to_appointment(row, state="checked_in", ticket=tickets.to_ticket(ticket))
+            return appointments.to_appointment(row, state="checked_in", ticket=tickets.to_ticket(ticket), timing=when)
 
         result = self._run("check_in", event_id, fn, Appointment, durable=True)
         if result.state == "missed":  # committed as missed, then told

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Protocol
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, model_validator
 
 from core.config import ConfigModel
 
@@ -101,11 +101,28 @@ class CategoryRules:
 DEFAULT_PRIORITY_GROUPS = {"elderly": "老年人", "disabled": "残疾人", "pregnant": "孕妇", "military": "军人"}
 
 
+@dataclass(frozen=True)
+class Fairness:
+    """A window's fairness rule: `first` (after appointments) is called first, and after `run`
+    calls of it in a row the oldest ticket of the other tier waiting is owed the next call."""
+
+    first: Tier
+    run: int
+
+    @property
+    def other(self) -> Tier:
+        return Tier.NORMAL if self.first is Tier.PRIORITY else Tier.PRIORITY
+
+
 class QueueSettings(ConfigModel):
     """The `[queue]` section of the center's config."""
 
     timezone: str = "Asia/Shanghai"
-    priority_ratio: int = Field(3, ge=1, description="priority calls in a row before a waiting normal ticket's turn")
+    # One of the two fairness forms (docs/queue.md, "Order"); `priority_ratio` is the first's old name.
+    priority_run: int = Field(3, ge=1, validation_alias=AliasChoices("priority_run", "priority_ratio"),
+                              description="k: priority first; after k priority calls in a row, one normal is owed")
+    normal_run: int | None = Field(None, ge=1, description="n: normal first; after n normal calls in a row, one"
+                                                           " priority is owed (replaces priority_run)")
     reactivate_within_min: float = Field(30, ge=0)
     checkin_early_min: float = Field(30, ge=0, description="how long before its slot an appointment may check in")
     checkin_late_min: float = Field(0, ge=0, description="grace after the slot's end")
@@ -123,6 +140,20 @@ class QueueSettings(ConfigModel):
         description="绿色通道: code → the group's name on the ticket; only these go ahead of the queue")
     pad_rating_within_min: float = Field(10, gt=0, description="a window's rating pad rates the service that"
                                                                " ended there at most this long ago")
+
+    @model_validator(mode="after")
+    def _one_fairness_form(self) -> QueueSettings:
+        """Two forms set at once would leave the hall guessing which one its windows follow."""
+        if self.normal_run is not None and "priority_run" in self.model_fields_set:
+            raise ValueError("set priority_run (k priority, then 1 normal) or normal_run (n normal, then 1 priority),"
+                             " not both")
+        return self
+
+    @property
+    def fairness(self) -> Fairness:
+        if self.normal_run is not None:
+            return Fairness(Tier.NORMAL, self.normal_run)
+        return Fairness(Tier.PRIORITY, self.priority_run)
 
 
 @dataclass(frozen=True)
@@ -271,6 +302,9 @@ class Appointment:
     slot_end: float
     state: str
     ticket: Ticket | None = None
+    # At a check-in, the moment's place against the slot (appointments.Timing: "early" — the
+    # ticket waits for the slot's start —, "in_slot" or "late", inside the grace); else None.
+    timing: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 queue, today's ratings, the rating behind a follow-up.
 
 Every query reads the engine's tables in one snapshot (`Database.read`) and never writes;
-the window's queue is listed in the queue's order.
+the window's queue is listed in the order the window will call it.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from center import ordering
 from center.db import (
     Database,
     announcements,
@@ -19,7 +20,7 @@ from center.db import (
     window_categories,
     windows,
 )
-from center.queue_types import TicketState
+from center.queue_types import Fairness, TicketState, Tier
 
 
 def recent_calls(db: Database, since: float, limit: int = 8) -> list[dict[str, Any]]:
@@ -60,18 +61,26 @@ def _ticket(row: Any) -> dict[str, Any]:
             "channel": row.channel}
 
 
-def window_queue(db: Database, window: str, day: str, limit: int = 12) -> list[dict[str, Any]]:
-    """The tickets waiting for this window, in the queue's order (docs/queue.md, "Order":
-    appointments, priority, then arrival; a fairness turn may take one normal ticket first)."""
+def window_queue(db: Database, window: str, day: str, now: float, fairness: Fairness,
+                 limit: int = 12) -> list[dict[str, Any]]:
+    """The tickets waiting for this window, in the order it will call them: the due ones as
+    `call_next` picks them, its fairness streak included (ordering.call_order), then the
+    appointments checked in before their slot, by slot (`due_at`: called from then on)."""
     served = select(window_categories.c.category).where(window_categories.c.window == window)
-    query = (
-        select(*_TICKET)
+    waiting = (
+        select(*_TICKET, tickets.c.sort_at)
         .where(tickets.c.day == day, tickets.c.state == TicketState.WAITING.value,
                tickets.c.category.in_(served.scalar_subquery()))
-        .order_by(tickets.c.tier, tickets.c.sort_at, tickets.c.id).limit(limit)
+        .order_by(tickets.c.sort_at, tickets.c.id).limit(limit)
     )
     with db.read() as conn:
-        return [_ticket(r) for r in conn.execute(query)]
+        streak = conn.execute(select(windows.c.streak).where(windows.c.code == window)).scalar_one()
+        # The first `limit` calls take at most `limit` tickets of each tier.
+        due = [r for tier in Tier for r in conn.execute(waiting.where(tickets.c.tier == int(tier), ordering.due(now)))]
+        early = conn.execute(waiting.where(~ordering.due(now))).all()
+    listed = [_ticket(r) for r in ordering.call_order(due, streak, fairness)]
+    listed += [{**_ticket(r), "due_at": r.sort_at} for r in early]
+    return listed[:limit]
 
 
 def _rating(row: Any) -> dict[str, Any]:

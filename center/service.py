@@ -15,6 +15,7 @@ from dataclasses import asdict
 from typing import Any, Callable
 
 from center.alerts import AlertKind
+from center.appointments import Timing
 from center.config import CenterConfig
 from center.db import open_database
 from center.hub import Hub
@@ -50,6 +51,13 @@ def plain(value: Any) -> Any:
 def category_rules(catalog: Catalog) -> list[CategoryRules]:
     return [CategoryRules(code=c.letter, letter=c.letter, daily_cap=c.daily_cap, wait_target_min=c.wait_target_min,
                           hours={wd: c.hours.periods(wd) for wd in range(7)}) for c in catalog.categories]
+
+
+def check_in_note(timing: str | None, slot: str) -> str:
+    """What the citizen reads after a check-in: an early one is called from its slot's start."""
+    if timing == Timing.EARLY.value:
+        return f"您的预约时段 {slot}，时段开始后优先叫号"
+    return "已签到，请等候叫号"
 
 
 class UnknownEventKind(OneTripError):
@@ -241,7 +249,8 @@ class CenterService:
         appointment = self.engine.check_in(citizen_key=a.citizen_key, code=a.code, terminal=terminal)
         self.queue_changed()
         slot = f"{self.engine.local(appointment.slot_start):%H:%M}-{self.engine.local(appointment.slot_end):%H:%M}"
-        return {**self._ticket_answer(appointment.ticket), "slot": slot, "appointment": appointment.code}
+        return {**self._ticket_answer(appointment.ticket), "slot": slot, "appointment": appointment.code,
+                "timing": appointment.timing, "note": check_in_note(appointment.timing, slot)}
 
     def req_lookup_case(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
         a = parse(payloads.LookupCase, args)

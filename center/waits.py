@@ -87,17 +87,19 @@ def capacity(conn: Connection) -> dict[str, Capacity]:
     return result
 
 
-def estimate(category: str, ahead: int, capacity: Capacity, st: ServiceTime) -> Estimate:
+def estimate(category: str, ahead: int, capacity: Capacity, st: ServiceTime, at_least_s: float = 0.0) -> Estimate:
     """Wait for the next person to join: idle windows take the first in line at once; after
     that each further place costs a service time shared by the open windows (the first
-    completion comes on average half a service in)."""
+    completion comes on average half a service in). `at_least_s`: not called before then (an
+    appointment checked in before its slot)."""
     if capacity.windows == 0:
         return Estimate(category, ahead, 0, st.mean_s, None, None, None)
     free = capacity.idle_share
     rounds = (ahead - free + 0.5) / capacity.share if ahead >= free else 0.0
-    expected = rounds * st.mean_s
-    spread = st.dev_s * math.sqrt(rounds) + 0.15 * expected
-    low = math.floor(max(0.0, expected - spread) / 60)
+    queued = rounds * st.mean_s
+    expected = max(queued, at_least_s)
+    spread = st.dev_s * math.sqrt(rounds) + 0.15 * queued
+    low = math.floor(max(at_least_s, expected - spread) / 60)
     high = max(math.ceil((expected + spread) / 60), low + 1)
     return Estimate(category, ahead, capacity.windows, st.mean_s, expected, low, high)
 

@@ -240,7 +240,8 @@ class CenterWeb:
             ticket = {**plain(t), "item_name": names.get(t.item_code or "")}
         return {
             "window": plain(view), "ticket": ticket, "bus": self.s.config.windows[code].bus,
-            "queue": screens.window_queue(self.s.db, code, day),
+            "queue": screens.window_queue(self.s.db, code, day, self.s.engine.clock.time(),
+                                          self.s.engine.settings.fairness),
             "held": self.s.engine.held_at(code),
             "categories": self._categories(),
             "items": [{"code": i.code, "name": i.name, "category": i.category} for i in self.s.catalog.items

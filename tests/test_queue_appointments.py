@@ -7,9 +7,12 @@ from datetime import datetime
 import pytest
 
 from center.queue import QueueEngine
-from center.queue_errors import AppointmentMissed, NoAppointment, QueueError, RawIdNumber, SlotFull, TooEarly
+from center.queue_errors import (
+    AppointmentMissed, NoAppointment, NoTicketWaiting, QueueError, RawIdNumber, SlotFull, TooEarly,
+)
 from center.queue_types import QueueSettings, TicketState, Tier
 from core.clock import FakeClock
+from center.service import check_in_note
 from tests.queue_helpers import TZ, make_categories
 
 pytest_plugins = ["tests.queue_fixtures"]
@@ -60,6 +63,68 @@ def test_late_grace_after_the_slot(db, clock: FakeClock) -> None:
     engine.book_appointment("A", "key-5", at(9, 0), at(9, 30))
     clock.set(at(9, 39))
     assert engine.check_in(citizen_key="key-5").ticket.state is TicketState.WAITING
+
+
+def _serve(engine: QueueEngine, window: str) -> str:
+    """Call at `window`, serve and finish; the number called."""
+    number = engine.call_next(window).number
+    engine.start(window)
+    engine.finish(window)
+    return number
+
+
+def test_finding_8_an_early_check_in_waits_for_its_slot_then_goes_first(engine: QueueEngine, clock: FakeClock) -> None:
+    """Slot 09:30–10:00 checked in at 09:00: a ticket at once, but walk-ins already waiting are
+    called until 09:30; from 09:30 it goes ahead of them."""
+    engine.book_appointment("A", "key-8", at(9, 30), at(10))
+    walk_ins = [engine.issue_ticket("A", "kiosk").number for _ in range(3)]
+    checked = engine.check_in(citizen_key="key-8")
+    assert (checked.state, checked.timing, checked.ticket.tier) == ("checked_in", "early", Tier.APPOINTMENT)
+    assert check_in_note(checked.timing, "09:30-10:00") == "您的预约时段 09:30-10:00，时段开始后优先叫号"
+
+    # Its place and wait say so: nobody ahead of it, but not before 09:30; and it is not
+    # ahead of the walk-ins while it may not be called.
+    view = engine.ticket_view(checked.ticket.id)
+    assert view.ahead == 0 and view.estimate.low_min >= 30
+    assert engine.ticket_view(engine.find_ticket(walk_ins[0]).id).ahead == 0
+
+    assert _serve(engine, "1") == walk_ins[0]
+    clock.set(at(9, 29))
+    assert _serve(engine, "1") == walk_ins[1]
+    assert engine.check_in(citizen_key="key-8").timing == "early"  # asking again changes nothing
+    clock.set(at(9, 30))
+    assert engine.ticket_view(checked.ticket.id).ahead == 0
+    assert engine.check_in(citizen_key="key-8").timing == "in_slot"
+    assert _serve(engine, "1") == checked.ticket.number
+    assert _serve(engine, "1") == walk_ins[2]
+
+
+def test_finding_8_nothing_but_an_early_appointment_waiting_is_no_one_to_call(engine: QueueEngine,
+                                                                               clock: FakeClock) -> None:
+    engine.book_appointment("A", "key-9", at(9, 30), at(10))
+    engine.check_in(citizen_key="key-9")
+    with pytest.raises(NoTicketWaiting):
+        engine.call_next("1")
+    clock.set(at(9, 30))
+    assert engine.call_next("1").number == "A001"
+
+
+def test_finding_8_a_late_check_in_follows_the_grace_and_goes_first(db, clock: FakeClock) -> None:
+    """In the slot or inside `checkin_late_min` after it, the ticket is called ahead of the
+    walk-ins at once, and the citizen is told to wait for the call."""
+    engine = QueueEngine(db, clock, make_categories(), QueueSettings(checkin_late_min=10))
+    engine.configure_window("1", ["A"], name="1号窗口")
+    engine.sign_in("1", "staff-1")
+    engine.book_appointment("A", "key-in", at(9, 0), at(9, 30))
+    engine.book_appointment("A", "key-late", at(9, 0), at(9, 30))
+    walk_in = engine.issue_ticket("A", "kiosk")
+    clock.set(at(9, 20))
+    in_slot = engine.check_in(citizen_key="key-in")
+    clock.set(at(9, 39))
+    late = engine.check_in(citizen_key="key-late")
+    assert (in_slot.timing, late.timing) == ("in_slot", "late")
+    assert check_in_note(late.timing, "09:00-09:30") == check_in_note(in_slot.timing, "09:00-09:30") == "已签到，请等候叫号"
+    assert [_serve(engine, "1") for _ in range(3)] == [in_slot.ticket.number, late.ticket.number, walk_in.number]
 
 
 def test_the_booking_whose_window_is_open_is_chosen(engine: QueueEngine, clock: FakeClock) -> None:

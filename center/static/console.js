@@ -91,7 +91,8 @@ function renderQueue(queue, held, windowState) {
   $("#queue-count").textContent = `${queue.length}${queue.length >= 12 ? "+" : ""} 人`;
   fill($("#queue"), queue.length ? queue.map((t) => el("li", {},
     el("span", {class: "num"}, t.number),
-    el("span", {class: "meta"}, `${hhmm(t.issued_at)} 取号${t.priority ? " · 绿色通道" : ""}${t.tier === 0 ? " · 预约" : ""}`)))
+    el("span", {class: "meta"}, `${hhmm(t.issued_at)} 取号${t.priority ? " · 绿色通道" : ""}${t.tier === 0 ? " · 预约" : ""}`
+      + (t.due_at ? ` · ${hhmm(t.due_at)} 起叫号` : ""))))
     : el("li", {class: "empty"}, "暂无等候"));
   fill($("#held"), held.length ? held.map((t) => el("li", {},
     el("span", {class: "num"}, t.number),

@@ -143,7 +143,8 @@ OPS: dict[str, Op] = {
                       {"number": "A023", "ahead": 12, "wait_min": 25, "wait_max": 40, "window_area": "二楼A区",
                        "printed": True}),
     "check_in": Op("check in an appointment by the card on the reader or a scanned code",
-                   {"code": "AP-20261122-0042"}, {"number": "A024", "slot": "10:00-10:30", "printed": True}),
+                   {"code": "AP-20261122-0042"}, {"number": "A024", "slot": "10:00-10:30", "timing": "early",
+                                                  "note": "您的预约时段 10:00-10:30，时段开始后优先叫号", "printed": True}),
     "lookup_case": Op("a case's progress by the card on the reader or a case number",
                       {"case_number": "2026112200017"},
                       {"cases": [{"case_number": "2026112200017", "item": "不动产登记", "state": "审核中"}]}),
@@ -152,8 +153,10 @@ OPS: dict[str, Op] = {
                            "materials": [{"name": "不动产权证书", "note": "原件", "optional": False,
                                           "deferrable": False}], "notice": "承诺时限 3 个工作日"},
                           {"printed": True}),
-    "rate": Op("rate a finished service (一次一评) from the kiosk",
-               {"ticket": "A023", "level": 2, "reasons": ["等待时间长"]}, {"recorded": True}),
+    "rate": Op("rate a finished service (一次一评) from the kiosk, by its ticket or case number; waits up to 5 s"
+               " for the center: a refusal comes back as the center's error (AlreadyRated, NotRateable,"
+               " ReasonRequired, UnknownTicket, UnknownCase), no answer in time as `pending` (kept, sent later)",
+               {"ticket": "A023", "level": 2, "reasons": ["等待时间长"]}, {"recorded": True, "pending": False}),
     "call_helper": Op("ask for a floor helper (帮办): an alert in the control room", {"topic": "不会操作"},
                       {"queued": True}),
     "device_states": Op("every device's state", {}, {"devices": {"printer": {"state": "online"}}}),

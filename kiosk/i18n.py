@@ -122,6 +122,8 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "check_in_hint": ("请放置身份证，或扫描预约短信中的二维码", "Place your ID card, or scan the QR code from your booking"),
     "check_in_done": ("签到成功", "Checked in"),
     "check_in_slot": ("预约时段 {slot}", "Booked slot {slot}"),
+    "check_in_early": ("时段开始后优先叫号，请留意叫号屏", "You will be called first once your slot starts"),
+    "check_in_late": ("已过预约时段，在宽限时间内签到，仍优先叫号", "Your slot has passed; checked in within the grace time, still called first"),
     # guides
     "guides_title": ("办事指南", "Service guides"),
     "by_category": ("按业务类别", "By service"),

@@ -267,6 +267,8 @@ class TicketScreen(KioskScreen):
             lines.append(self.tr("ticket_wait", wait_min=result["wait_min"], wait_max=result["wait_max"]))
         if result.get("slot"):
             lines.append(self.tr("check_in_slot", slot=result["slot"]))
+            if result.get("timing") in ("early", "late"):  # early: called from the slot's start
+                lines.append(self.tr(f"check_in_{result['timing']}"))
         if result.get("window_area"):
             lines.append(self.tr("ticket_window", window_area=result["window_area"]))
         for line in lines:

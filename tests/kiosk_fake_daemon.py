@@ -227,7 +227,7 @@ class FakeDaemon:
         self._need_center()
         self._need_printer()
         self._need_identity(args)
-        return {"number": f"A{next(self.seq):03d}", "slot": "10:00-10:30", "printed": True}
+        return {"number": f"A{next(self.seq):03d}", "slot": "10:00-10:30", "timing": "early", "printed": True}
 
     def op_lookup_case(self, args: dict[str, Any]) -> dict[str, Any]:
         self._need_center()

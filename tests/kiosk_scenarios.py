@@ -119,6 +119,7 @@ def check_in(d: Driver) -> Step:
     yield from d.screen("ticket")
     d.check(d.daemon.ops("check_in")[-1] == {"use_card": False, "code": "AP-20261125-0042"}, "checked in by code")
     d.check(d.sees("10:00-10:30"), "the slot is shown")
+    d.check(d.sees(d.app.tr("check_in_early")), "an early check-in is told it is called from the slot's start")
     yield from d.shot("check-in-done")
     yield from d.tap("ticket_home")
     yield from d.screen("home")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ["bench.mqtt_rtt", "bench.devices", "bench.center_queue", "bench.center", "bench.daemon", "bench.kiosk"]
+MODULES = ["bench.mqtt_rtt", "bench.devices", "bench.center_queue", "bench.estimates", "bench.center", "bench.daemon",
+           "bench.kiosk"]
 
 
 def main(names: list[str]) -> None:

@@ -435,9 +435,10 @@ class QueueEngine:
         """The wait for someone taking a number of `category` now."""
         self._rules(category)
         now = self.clock.time()
+        day = self._day(now)
         with self.db.read() as conn:
-            ahead = tickets.waiting_by_category(conn, self._day(now)).get(category, (0, now))[0]
-            return self._estimate(conn, now, category, ahead, waits.capacity(conn).get(category, waits.NO_CAPACITY))
+            ahead = tickets.waiting_by_category(conn, day).get(category, (0, now))[0]
+            return self._hall(conn, now, [category]).estimate(category, ahead)
 
     def ticket_view(self, ticket_id: int) -> TicketView:
         """查: where a ticket stands — people ahead, the last number called, the wait."""
@@ -450,8 +451,7 @@ class QueueEngine:
                     not_before = max(now, t.sort_at)
                 ahead = conn.execute(ordering.ahead_of(t.category, t.day, t.tier, t.sort_at, t.id,
                                                        self.settings.fairness.first, not_before)).scalar_one()
-            capacity = waits.capacity(conn).get(t.category, waits.NO_CAPACITY)
-            estimate = self._estimate(conn, now, t.category, ahead, capacity, not_before - now)
+            estimate = self._hall(conn, now, [t.category]).estimate(t.category, ahead, not_before - now)
             last = waits.last_called(conn, t.category, self._midnight(now))
             return TicketView(tickets.to_ticket(t), ahead, last, estimate)
 
@@ -464,23 +464,20 @@ class QueueEngine:
             waiting = tickets.waiting_by_category(conn, day)
             closed = tickets.closed_by_category(conn, day)
             issued = dict(conn.execute(select(counters.c.series, counters.c.last).where(counters.c.day == day)).all())
-            capacity = waits.capacity(conn)
+            hall = self._hall(conn, now, self._categories)
             summary = []
             for code in sorted(self._categories):
                 n, oldest = waiting.get(code, (0, now))
-                opened = capacity.get(code, waits.NO_CAPACITY)
+                estimate = hall.estimate(code, n)
                 summary.append(CategorySummary(
                     code, issued.get(code, 0), n, now - oldest, waits.last_called(conn, code, self._midnight(now)),
-                    opened.windows, self._estimate(conn, now, code, n, opened), closed.get(code, 0),
+                    estimate.open_windows, estimate, closed.get(code, 0),
                 ))
             return summary
 
-    def _estimate(
-        self, conn: Connection, now: float, category: str, ahead: int, capacity: waits.Capacity,
-        at_least_s: float = 0.0,
-    ) -> Estimate:
-        st = waits.service_time(conn, category, self.local(now).hour, self.settings)
-        return waits.estimate(category, ahead, capacity, st, at_least_s)
+    def _hall(self, conn: Connection, now: float, categories: Iterable[str]) -> waits.Hall:
+        return waits.hall(conn, now, self._day(now), self.local(now).hour, self._midnight(now), categories,
+                          self.settings)
 
     # ------------------------------------------------------------------ appointments
 

@@ -128,8 +128,8 @@ class QueueSettings(ConfigModel):
     checkin_late_min: float = Field(0, ge=0, description="grace after the slot's end")
     slot_capacity: int = Field(10, ge=1, description="appointments per category and slot")
     default_service_min: float = Field(5, gt=0, description="service time assumed before any is learnt")
-    ewma_alpha: float = Field(0.3, gt=0, le=1)
-    learn_window: int = Field(30, ge=1, description="recent services the EWMA looks at")
+    learn_window: int = Field(30, ge=1, description="a category's last services (of earlier days) its estimates"
+                                                     " start from before its first service of the day")
     queue_alert_length: int = Field(30, ge=1)
     window_idle_alert_min: float = Field(3, ge=0)
     follow_up_working_days: int = Field(5, ge=1)

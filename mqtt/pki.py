@@ -226,6 +226,14 @@ SECURE_CONF = CONFIG_DIR / "mosquitto" / "onetrip-secure.conf"
 ACL_FILE = CONFIG_DIR / "mosquitto" / "acl"
 
 
+def hall_acl(hall: str) -> str:
+    """The shipped ACL pinned to one hall: every `onetrip/+/` becomes `onetrip/{hall}/`, so a
+    terminal's certificate grants nothing under another hall's topics on the same broker."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", hall):
+        raise PkiError(f"hall name {hall!r} cannot be a single MQTT topic level")
+    return ACL_FILE.read_text(encoding="utf-8").replace("onetrip/+/", f"onetrip/{hall}/")
+
+
 class SecureHall:
     """A broker directory for onetrip-secure.conf: `pki/` (CA, broker certificate, one
     certificate per identity, CRL) and the ACL; `settings(name)` connects as that identity."""
@@ -242,7 +250,7 @@ class SecureHall:
         for name in identities:
             if not cert_path(self.pki, name).exists():
                 issue(self.pki, name)
-        shutil.copyfile(ACL_FILE, self.dir / "acl")
+        (self.dir / "acl").write_text(hall_acl(hall), encoding="utf-8")
         self.broker = Broker(port=port, config=SECURE_CONF, workdir=self.dir)
 
     def settings(self, name: str, **overrides: object) -> MqttSettings:

@@ -164,6 +164,18 @@ def test_a_terminal_cannot_publish_as_another(peers) -> None:
     assert center.received_before(marker) == []
 
 
+def test_a_terminal_cannot_publish_into_another_hall(peers) -> None:
+    """One broker, two halls: kiosk-01 of hall `demo` is nobody in hall `otherhall`."""
+    center, a = peers("center"), peers(A)
+    other = Topics("otherhall")
+    assert center.subscribe("onetrip/#") == [GRANTED_QOS1]
+    assert [a.publish(topic) for topic in (other.event(A, "rating"), other.status(A), other.request(A, "take_number"))
+            ] == [False] * 3
+    marker = T.event(A, "marker")
+    assert a.publish(marker)
+    assert center.received_before(marker) == []
+
+
 def test_a_claimed_client_id_does_not_take_over_anothers_session(peers) -> None:
     b = peers(B)
     assert b.accepted and b.subscribe(T.own_control(B)) == [GRANTED_QOS1]

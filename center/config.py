@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import Field
 
 from center.queue_types import QueueSettings
+from center.staff import StaffSettings
 from core.calendar import CalendarSettings
 from core.config import ClockSettings, ConfigModel, LogSettings, MqttSettings
 
@@ -20,6 +21,9 @@ class WindowSettings(ConfigModel):
 class WebSettings(ConfigModel):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    appointment_keys_sha256: list[str] = Field(
+        [], description="SHA-256 (hex) of each appointment platform's API key for POST /api/appointments")
+    max_body_bytes: int = Field(65536, ge=1024, description="a request body larger than this is refused (413)")
 
 
 class VoiceSettings(ConfigModel):
@@ -40,6 +44,7 @@ class CenterConfig(ConfigModel):
     queue: QueueSettings = QueueSettings()
     calendar: CalendarSettings = CalendarSettings()  # public holidays, 调休, the hall's special days
     voice: VoiceSettings = VoiceSettings()
+    staff: StaffSettings = StaffSettings()  # accounts, passwords, sessions, audit retention
     log: LogSettings = LogSettings()
     clock: ClockSettings = ClockSettings()
     windows: dict[str, WindowSettings] = Field(min_length=1)

@@ -270,6 +270,49 @@ refused_events = Table(
     Index(None, "at"),
 )
 
+# Staff accounts (工号): roles, state, an argon2 hash and the previous ones (no reuse).
+staff = Table(
+    "staff", metadata,
+    Column("staff_no", String(32), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("roles", String(128), nullable=False),        # comma-separated center.staff.Role values
+    Column("state", String(16), nullable=False),         # active, locked, disabled
+    Column("password_hash", String(256), nullable=False),
+    Column("previous_hashes", Text, nullable=False),     # JSON list, newest first
+    Column("must_change", Boolean, nullable=False),      # an initial or reset password
+    Column("failures", Integer, nullable=False),         # failed sign-ins in a row
+    Column("changed_at", Double, nullable=False),
+    Column("created_at", Double, nullable=False),
+)
+
+# Server-side sign-in sessions: only the token's hash is kept.
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_no", String(32), ForeignKey("staff.staff_no"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("client", String(64)),
+    Column("created_at", Double, nullable=False),
+    Column("seen_at", Double, nullable=False),
+)
+
+# The audit trail: append-only, each row's hash covers the previous row's (center/audit.py).
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Double, nullable=False),
+    Column("staff_no", String(32)),
+    Column("roles", String(128)),
+    Column("window", String(32)),
+    Column("action", String(80), nullable=False),
+    Column("target", String(200)),
+    Column("result", String(200), nullable=False),
+    Column("client", String(64)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Index(None, "at"),
+)
+
 applied_events = Table(
     "applied_events", metadata,
     Column("event_id", String(KEY), primary_key=True),

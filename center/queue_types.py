@@ -171,7 +171,7 @@ class Ticket:
     recalls: int = 0
     appointment_id: int | None = None
     day: str = ""  # the local date of issue: numbers repeat from day to day, ids never
-    ref: str | None = field(default=None, repr=False)  # unguessable: how its kiosk names it
+    ref: str | None = field(default=None, repr=False, metadata={"private": True})  # how its kiosk names it
     terminal: str | None = None  # the kiosk that issued it
 
 

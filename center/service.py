@@ -11,7 +11,6 @@ import dataclasses
 import enum
 import logging
 import threading
-from dataclasses import asdict
 from typing import Any, Callable
 
 from center.alerts import AlertKind
@@ -37,8 +36,9 @@ log = logging.getLogger("center")
 
 def plain(value: Any) -> Any:
     """Engine results (dataclasses, enums) as JSON-ready data for MQTT and the web."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: plain(v) for k, v in asdict(value).items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # private fields stay inside
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not f.metadata.get("private")}
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

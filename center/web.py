@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import queue
@@ -37,7 +39,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from center import metrics, reports, screens
 from center.queue_errors import InvalidTransition, NotIssuingNow, QueueError, UnknownWindow
 from center.ratings import FollowUpAction
+from center.auth import (
+    PUBLIC, CsrfRejected, Forbidden, Guard, NotSignedIn, PasswordChangeRequired, TooManyAttempts, client_of, staff,
+)
 from center.service import CenterService, WindowDesk, plain
+from center.staff import (
+    AccountDisabled, AccountLocked, BadCredentials, PasswordRejected, Role, Session, StaffDirectory, StaffError,
+)
+from center.web_safety import BadBody, BodyTooLarge, SecurityHeaders, read_body
+from center.web_staff import StaffWeb
 from center.telemetry import TelemetryHistory
 from center.voice import Voice, VoiceError
 from core.errors import OneTripError, RequestTimeout
@@ -46,7 +56,9 @@ log = logging.getLogger("center.web")
 
 STATIC = Path(__file__).with_name("static")
 PAGES = {"/": "index.html", "/display": "display.html", "/console": "console.html", "/control": "control.html",
-         "/reports": "reports.html"}
+         "/reports": "reports.html", "/login": "login.html", "/audit": "audit.html"}
+DISPLAY_EVENTS = frozenset({"call", "queue", "windows", "day_close"})
+LOOPBACK = ("127.0.0.1", "::1")
 KEEPALIVE_S = 10.0   # a comment line on a quiet stream, so proxies keep it open
 WAKE_S = 1.0
 COMMANDS = ("test_page", "restart_driver", "rebirth")
@@ -81,7 +93,7 @@ ACTIONS = {
 
 def error_body(exc: Exception) -> dict[str, str]:
     name = type(exc).__name__
-    message = MESSAGES.get(name, "操作未完成")
+    message = str(exc) if isinstance(exc, (StaffError, BadBody, BodyTooLarge)) else MESSAGES.get(name, "操作未完成")
     if isinstance(exc, NotIssuingNow) and exc.notice:
         message = exc.notice
     if isinstance(exc, InvalidTransition):
@@ -89,8 +101,15 @@ def error_body(exc: Exception) -> dict[str, str]:
     return {"error": name, "message": message, "detail": str(exc)}
 
 
+STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (RequestTimeout, 504), (UnknownWindow, 404), (NotSignedIn, 401), (BadCredentials, 401), (AccountLocked, 401),
+    (AccountDisabled, 401), (Forbidden, 403), (CsrfRejected, 403), (PasswordChangeRequired, 403),
+    (TooManyAttempts, 429), (BodyTooLarge, 413), (BadBody, 400), (PasswordRejected, 400), (StaffError, 400),
+)
+
+
 async def _refused(request: Request, exc: Exception) -> JSONResponse:
-    status = 504 if isinstance(exc, RequestTimeout) else 404 if isinstance(exc, UnknownWindow) else 409
+    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 409)
     return JSONResponse(error_body(exc), status)
 
 
@@ -137,13 +156,7 @@ def _json(data: Any, status: int = 200) -> JSONResponse:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw:
-        return {}
-    data = json.loads(raw)
-    if not isinstance(data, dict):
-        raise ValueError("a JSON object is expected")  # noqa: TRY004  (a bad request, answered 400)
-    return data
+    return await read_body(request, request.app.state.web.s.config.web.max_body_bytes)
 
 
 def _text(body: dict[str, Any], key: str) -> str:
@@ -153,23 +166,23 @@ def _text(body: dict[str, Any], key: str) -> str:
     return value
 
 
-# Console actions: (desk, window, body, current ticket id or None) → result
-DeskAction = Callable[[WindowDesk, str, dict[str, Any], Callable[[], int]], Any]
+# Console actions: (desk, window, body, current ticket id or None, the signed-in 工号) → result
+DeskAction = Callable[[WindowDesk, str, dict[str, Any], Callable[[], int], str], Any]
 DESK_ACTIONS: dict[str, DeskAction] = {
-    "sign_in": lambda d, w, b, t: d.sign_in(w, _text(b, "staff")),
-    "sign_out": lambda d, w, b, t: d.sign_out(w),
-    "call": lambda d, w, b, t: d.call_next(w),
-    "recall": lambda d, w, b, t: d.recall(w),
-    "start": lambda d, w, b, t: d.start(w),
-    "finish": lambda d, w, b, t: d.finish(w, create_case=bool(b.get("create_case")),
+    "sign_in": lambda d, w, b, t, who: d.sign_in(w, who),
+    "sign_out": lambda d, w, b, t, who: d.sign_out(w),
+    "call": lambda d, w, b, t, who: d.call_next(w),
+    "recall": lambda d, w, b, t, who: d.recall(w),
+    "start": lambda d, w, b, t, who: d.start(w),
+    "finish": lambda d, w, b, t, who: d.finish(w, create_case=bool(b.get("create_case")),
                                           item_code=b.get("item_code") or None),
-    "no_show": lambda d, w, b, t: d.no_show(w),
-    "hold": lambda d, w, b, t: d.hold(w),
-    "call_back": lambda d, w, b, t: d.call_back(w, int(_text(b, "ticket_id"))),
-    "transfer": lambda d, w, b, t: d.transfer(int(b.get("ticket_id") or t()), _text(b, "category")),
-    "pause": lambda d, w, b, t: d.pause(w, _text(b, "reason")),
-    "resume": lambda d, w, b, t: d.resume(w),
-    "rating": lambda d, w, b, t: d.prompt_rating(w),
+    "no_show": lambda d, w, b, t, who: d.no_show(w),
+    "hold": lambda d, w, b, t, who: d.hold(w),
+    "call_back": lambda d, w, b, t, who: d.call_back(w, int(_text(b, "ticket_id"))),
+    "transfer": lambda d, w, b, t, who: d.transfer(int(b.get("ticket_id") or t()), _text(b, "category")),
+    "pause": lambda d, w, b, t, who: d.pause(w, _text(b, "reason")),
+    "resume": lambda d, w, b, t, who: d.resume(w),
+    "rating": lambda d, w, b, t, who: d.prompt_rating(w),
 }
 
 
@@ -177,8 +190,9 @@ class CenterWeb:
     """The handlers, with what they share: the service, the voice, telemetry and timings."""
 
     def __init__(self, service: CenterService, voice: Voice | None, history: TelemetryHistory,
-                 telemetry_period: float) -> None:
+                 telemetry_period: float, guard: Guard) -> None:
         self.s = service
+        self.guard = guard
         self.voice = voice
         self.history = history
         self.telemetry_period = telemetry_period
@@ -267,7 +281,11 @@ class CenterWeb:
                             headers={"Cache-Control": "no-cache"})
 
     async def events(self, request: Request) -> StreamingResponse:
+        """Server-sent hall events. Without a staff session (the hall display) only what a
+        public screen shows: calls, queue summaries, window states, the day close."""
         hub = self.s.hub
+        session = await anyio.to_thread.run_sync(self.guard.session, request)
+        kinds = None if session is not None else DISPLAY_EVENTS
 
         async def stream() -> AsyncIterator[str]:
             q = hub.subscribe()  # here, so a stream never started never stays subscribed
@@ -286,6 +304,8 @@ class CenterWeb:
                             yield ": keepalive\n\n"
                         continue
                     quiet = 0.0
+                    if kinds is not None and msg["kind"] not in kinds:
+                        continue
                     data = json.dumps(msg["data"], ensure_ascii=False)
                     yield f"id: {msg['id']}\nevent: {msg['kind']}\ndata: {data}\n\n"
             finally:
@@ -329,6 +349,8 @@ class CenterWeb:
         body = await _body(request)
         if code not in self.s.config.windows:
             raise UnknownWindow(code)
+        session = request.state.session
+        self._at_own_window(session, code, action)
 
         def current_ticket() -> int:
             ticket_id = next(w.ticket_id for w in self.s.engine.window_states() if w.code == code)
@@ -337,14 +359,32 @@ class CenterWeb:
             return ticket_id
 
         def run() -> dict[str, Any]:
-            result = DESK_ACTIONS[action](self.s.desk, code, body, current_ticket)
+            result = DESK_ACTIONS[action](self.s.desk, code, body, current_ticket, session.staff_no)
             return {"ok": True, "action": action, "result": plain(result), **self._window(code)}
 
         return _json(await anyio.to_thread.run_sync(run))
 
+    def _at_own_window(self, session: Session, window: str, action: str) -> None:
+        """A clerk acts only at the window they signed in to (and signs in as themselves); a
+        hall manager may act at any window."""
+        if session.has(Role.MANAGER):
+            return
+        if action == "sign_in":
+            return  # as the session's own 工号; the engine refuses a window already signed in
+        staff_at = next(w.staff for w in self.s.engine.window_states() if w.code == window)
+        if staff_at != session.staff_no:
+            raise Forbidden(f"您未在 {window} 号窗口签到，不能在该窗口操作")
+
     # ---- appointments ---------------------------------------------------------------------------
     async def book_appointment(self, request: Request) -> JSONResponse:
-        """Book a slot for the appointment platform (预约): only the citizen's keyed hash travels."""
+        """Book a slot for the appointment platform (预约): only the citizen's keyed hash travels.
+        The platform authenticates with its API key (`Authorization: Bearer …`), whose SHA-256
+        is in `[web] appointment_keys_sha256`."""
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(digest, k)
+                                                 for k in self.s.config.web.appointment_keys_sha256):
+            raise NotSignedIn()
         body = await _body(request)
         slot_start, slot_end = (datetime.fromisoformat(_text(body, k)) for k in ("slot_start", "slot_end"))
         appointment = await anyio.to_thread.run_sync(lambda: self.s.engine.book_appointment(
@@ -376,7 +416,7 @@ class CenterWeb:
 
     async def ack_alert(self, request: Request) -> JSONResponse:
         body = await _body(request)
-        alert = self.s.engine.ack_alert(_text(body, "kind"), _text(body, "key"), _text(body, "by"))
+        alert = self.s.engine.ack_alert(_text(body, "kind"), _text(body, "key"), request.state.session.staff_no)
         if alert is None:
             raise HTTPException(404, "no such alert")
         self.s.hub.publish("alert", plain(alert))
@@ -386,7 +426,7 @@ class CenterWeb:
         body = await _body(request)
         action = FollowUpAction(request.path_params["action"])
         follow_up = self.s.engine.follow_up_step(int(request.path_params["follow_up_id"]), action,
-                                                 _text(body, "by"), body.get("note") or None)
+                                                 request.state.session.staff_no, body.get("note") or None)
         return _json(follow_up)
 
     async def command(self, request: Request) -> JSONResponse:
@@ -424,6 +464,11 @@ class CenterWeb:
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     def metrics(self, request: Request) -> Response:
+        """Prometheus scrapes from the center's own host; anyone else needs a maintainer's session."""
+        if client_of(request) not in LOOPBACK:
+            session = self.guard.session(request)
+            if session is None or not session.has(Role.MAINTAINER):
+                raise Forbidden("指标仅限本机或运维人员查看")
         return Response(metrics.render(self.s, self.latency, self.sse_clients), media_type=metrics.CONTENT_TYPE)
 
 
@@ -434,30 +479,45 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
     `voice` defaults to the config's voice settings (None when voice is disabled)."""
     if voice is None and service.config.voice.enabled:
         voice = Voice(service.config.voice)
-    web = CenterWeb(service, voice, history or TelemetryHistory(), telemetry_period)
+    guard = Guard(StaffDirectory(service.db, service.clock, service.config.staff), service.clock)
+    web = CenterWeb(service, voice, history or TelemetryHistory(), telemetry_period, guard)
+    people = StaffWeb(guard, service.config.web.max_body_bytes)
+    desk, managers = staff(Role.CLERK, Role.MANAGER), staff(Role.MANAGER)
+    watch, reporting = staff(Role.MANAGER, Role.MAINTAINER), staff(Role.MANAGER, Role.AUDITOR, audited=True)
+    auditors, admins = staff(Role.AUDITOR, audited=True), staff(Role.ADMIN)
+    r = guard.route
     routes = [
-        *(Route(path, web.page) for path in PAGES),
-        Route("/events", web.events),
-        Route("/api/hall", web.hall),
-        Route("/api/display", web.display),
-        Route("/api/windows", web.windows),
-        Route("/api/windows/{window}", web.window),
-        Route("/api/windows/{window}/{action}", web.window_action, methods=["POST"]),
-        Route("/api/appointments", web.book_appointment, methods=["POST"]),
-        Route("/api/control", web.control),
-        Route("/api/telemetry/{terminal}", web.telemetry),
-        Route("/api/alerts/ack", web.ack_alert, methods=["POST"]),
-        Route("/api/follow-ups/{follow_up_id:int}/{action}", web.follow_up_step, methods=["POST"]),
-        Route("/api/terminals/{terminal}/commands/{name}", web.command, methods=["POST"]),
-        Route("/api/reports", web.report),
-        Route("/reports.csv", web.report_csv),
-        Route("/voice/{announcement_id:int}.wav", web.voice_wav),
-        Route("/metrics", web.metrics),
+        *(r(path, web.page, PUBLIC) for path in PAGES),
+        r("/events", web.events, PUBLIC),  # filtered: a public screen gets only the display's events
+        r("/api/hall", web.hall, PUBLIC),
+        r("/api/display", web.display, PUBLIC),
+        r("/voice/{announcement_id:int}.wav", web.voice_wav, PUBLIC),
+        r("/api/session", people.whoami, PUBLIC),
+        r("/api/session", people.sign_in, PUBLIC, ["POST"]),
+        r("/api/session/sign_out", people.sign_out, PUBLIC, ["POST"]),
+        r("/api/session/password", people.change_password, PUBLIC, ["POST"]),
+        r("/api/appointments", web.book_appointment, PUBLIC, ["POST"]),  # the platform's API key
+        r("/metrics", web.metrics, PUBLIC),  # loopback, or a maintainer's session
+        r("/api/windows", web.windows, desk),
+        r("/api/windows/{window}", web.window, desk),
+        r("/api/windows/{window}/{action}", web.window_action, desk, ["POST"]),
+        r("/api/control", web.control, watch),
+        r("/api/telemetry/{terminal}", web.telemetry, watch),
+        r("/api/alerts/ack", web.ack_alert, managers, ["POST"]),
+        r("/api/follow-ups/{follow_up_id:int}/{action}", web.follow_up_step, managers, ["POST"]),
+        r("/api/terminals/{terminal}/commands/{name}", web.command, staff(Role.MAINTAINER), ["POST"]),
+        r("/api/reports", web.report, reporting),
+        r("/reports.csv", web.report_csv, reporting),
+        r("/api/audit", people.audit_rows, auditors),
+        r("/audit.csv", people.audit_csv, auditors),
+        r("/api/staff", people.accounts, admins),
+        r("/api/staff", people.add_account, admins, ["POST"]),
+        r("/api/staff/{staff_no}/{action}", people.account_action, admins, ["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     handlers: dict[Any, Any] = {OneTripError: _refused, ValueError: _bad_request,
                                 HTTPException: _http_error, Exception: _internal}
-    app = Starlette(routes=routes, middleware=[Middleware(Timing, histogram=web.latency)],
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(Timing, histogram=web.latency)],
                     exception_handlers=handlers, lifespan=web.lifespan)
     app.state.web = web
     return app

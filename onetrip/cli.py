@@ -16,6 +16,8 @@ PARTS = {
     "kiosk": ("kiosk.main", "run the Kivy touchscreen app (speaks only the daemon's local API)"),
     "sim": ("drivers.sim.main", "run device simulators (ID reader, printer, window bus, scanner)"),
     "demo": ("onetrip.demo", "run the whole hall on this machine with simulated devices"),
+    "staff": ("center.staff_cli", "staff accounts of the center: add, passwd, lock, unlock, disable, list"),
+    "audit": ("center.audit_cli", "the center's audit trail: verify its hash chain, export it as CSV"),
 }
 
 

@@ -13,6 +13,7 @@ from center.queue_types import TicketState
 from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
+from onetrip.staff_accounts import sign_in
 from tests.queue_helpers import TZ
 
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (fixtures, kept in this module)
@@ -31,8 +32,9 @@ def client(service: CenterService) -> Iterator[TestClient]:
 
 def test_the_console_across_midnight(client: TestClient, service: CenterService, clock: FakeClock) -> None:
     clock.set(TUESDAY_1630)
+    sign_in(client, "m001")  # the hall manager, who may act at every window
     for window in ("1", "3"):
-        assert client.post(f"/api/windows/{window}/sign_in", json={"staff": f"s00{window}"}).status_code == 200
+        assert client.post(f"/api/windows/{window}/sign_in", ).status_code == 200
     service.req_take_number("kiosk-01", {"category": "A"})
     service.req_take_number("kiosk-01", {"category": "B"})
     assert client.post("/api/windows/1/call").json()["ticket"]["number"] == "A001"
@@ -42,6 +44,8 @@ def test_the_console_across_midnight(client: TestClient, service: CenterService,
 
     clock.set(datetime(2026, 11, 25, 0, 0, 1, tzinfo=TZ))
     service.housekeeping()  # the loop does the same every half second
+    assert client.get("/api/windows/1").status_code == 401  # hours idle: the session has ended
+    sign_in(client, "m001")
     for window in ("1", "3"):
         view = client.get(f"/api/windows/{window}")
         assert view.status_code == 200, view.text
@@ -49,7 +53,8 @@ def test_the_console_across_midnight(client: TestClient, service: CenterService,
     assert service.engine.ticket(b001["id"]).state is S.DAY_CLOSED
 
     clock.set(datetime(2026, 11, 25, 8, 30, tzinfo=TZ))
-    client.post("/api/windows/3/sign_in", json={"staff": "s003"})
+    sign_in(client, "m001")  # a new day, a new sign-in
+    client.post("/api/windows/3/sign_in")
     today = service.req_take_number("kiosk-01", {"category": "B"})
     assert today["number"] == "B001" and int(today["ticket_id"]) != b001["id"]
     called = client.post("/api/windows/3/call").json()

@@ -16,6 +16,7 @@ from center.service import CenterService
 from center.web import STATIC, create_app
 from core.clock import FakeClock
 from mqtt.contract import ErrorInfo, Event
+from onetrip.staff_accounts import sign_in
 from tests.conftest import wait_until
 from tests.web_helpers import DAY, Kiosk, rate, serve
 
@@ -26,8 +27,26 @@ PAGES = {"/": "OneTrip", "/display": "叫号大屏", "/console": "窗口叫号",
 
 @pytest.fixture
 def client(service: CenterService) -> Iterator[TestClient]:
+    """Signed in as the hall manager (m001), who may act at any window and in the control room."""
     with TestClient(create_app(service, telemetry_period=0.05)) as c:
+        sign_in(c, "m001")
         yield c
+
+
+@pytest.fixture
+def clerk(client: TestClient) -> TestClient:
+    """Window 3's clerk (s003), signed in on a client of their own."""
+    desk = TestClient(client.app)
+    sign_in(desk, "s003")
+    return desk
+
+
+@pytest.fixture
+def maintainer(client: TestClient) -> TestClient:
+    """The maintainer (w001): terminals, their commands, /metrics from off the center's host."""
+    ops = TestClient(client.app)
+    sign_in(ops, "w001")
+    return ops
 
 
 def post(client: TestClient, path: str, body: dict | None = None, status: int = 200) -> dict:
@@ -51,11 +70,12 @@ def test_pages_are_utf8_html_with_local_assets_only(client: TestClient) -> None:
         assert "https://" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
 
 
-def test_console_runs_a_visit_and_refusals_are_plain_messages(client: TestClient, service: CenterService) -> None:
-    closed = post(client, "/api/windows/3/call", status=409)
-    assert closed["error"] == "InvalidTransition" and closed["message"] == "当前状态为「未签到」，不能呼叫下一位"
-    assert post(client, "/api/windows/3/sign_in", {"staff": " "}, status=400)["error"] == "BadRequest"
-    assert post(client, "/api/windows/3/sign_in", {"staff": "s003"})["window"]["state"] == "idle"
+def test_console_runs_a_visit_and_refusals_are_plain_messages(clerk: TestClient, service: CenterService) -> None:
+    client = clerk
+    closed = post(client, "/api/windows/3/call", status=403)
+    assert closed["error"] == "Forbidden" and closed["message"] == "您未在 3 号窗口签到，不能在该窗口操作"
+    signed = post(client, "/api/windows/3/sign_in", {"staff": "s999"})  # a body cannot name someone else
+    assert signed["window"]["state"] == "idle" and signed["window"]["staff"] == "s003"
     assert post(client, "/api/windows/3/call", status=409)["message"] == "当前没有等候的号"
 
     issued = service.req_take_number("kiosk-01", {"category": "B"})
@@ -72,8 +92,9 @@ def test_console_runs_a_visit_and_refusals_are_plain_messages(client: TestClient
     assert post(client, "/api/windows/3/recall", status=409)["message"] == "当前状态为「空闲」，不能重呼"
 
 
-def test_hold_call_back_transfer_and_pause(client: TestClient, service: CenterService) -> None:
-    post(client, "/api/windows/3/sign_in", {"staff": "s003"})
+def test_hold_call_back_transfer_and_pause(clerk: TestClient, service: CenterService) -> None:
+    client = clerk
+    post(client, "/api/windows/3/sign_in")
     service.req_take_number("kiosk-01", {"category": "C"})
     service.req_take_number("kiosk-01", {"category": "B"})
     post(client, "/api/windows/3/call")
@@ -96,7 +117,7 @@ def test_unknown_windows_actions_and_bad_bodies(client: TestClient) -> None:
     assert client.get("/api/windows/99").json()["message"] == "没有这个窗口"
     assert post(client, "/api/windows/3/dance", status=404)["error"] == "HTTPError"
     response = client.post("/api/windows/3/sign_in", content=b"{not json", headers={"content-type": "application/json"})
-    assert response.status_code == 400 and response.json()["error"] == "BadRequest"
+    assert response.status_code == 400 and response.json()["error"] == "BadBody"
 
 
 def test_control_room_acknowledges_alerts_and_steps_follow_ups(client: TestClient, service: CenterService,
@@ -118,23 +139,23 @@ def test_control_room_acknowledges_alerts_and_steps_follow_ups(client: TestClien
     assert (kept["terminal"], kept["kind"], kept["error"]) == ("kiosk-01", "rating", "UnknownTicket")
     assert kept["payload"] == {"ticket": "B009", "level": 5, "citizen_key": "***"}  # masked before it was kept
     alert = next(a for a in control["alerts"] if a["kind"] == "bad_rating")
-    assert post(client, "/api/alerts/ack", {"kind": alert["kind"], "key": alert["key"]}, status=400)
     acked = post(client, "/api/alerts/ack", {"kind": alert["kind"], "key": alert["key"], "by": "duty-1"})
-    assert acked["acked_by"] == "duty-1"
+    assert acked["acked_by"] == "m001"  # the signed-in manager, whatever a body claims
 
     url = f"/api/follow-ups/{follow_up['id']}"
-    refused = post(client, f"{url}/close", {"by": "duty-1"}, status=409)
+    refused = post(client, f"{url}/close", {}, status=409)
     assert refused["message"] == "当前状态为「待整改」，不能关闭"
-    assert post(client, f"{url}/return_visit", {"by": "duty-1", "note": "已电话回访"})["steps"][-1]["note"] == "已电话回访"
-    assert post(client, f"{url}/rectify", {"by": "duty-1"})["state"] == "rectified"
-    assert post(client, f"{url}/close", {"by": "duty-1"})["state"] == "closed"
-    assert post(client, f"{url}/fly", {"by": "duty-1"}, status=400)["error"] == "BadRequest"
+    assert post(client, f"{url}/return_visit", {"note": "已电话回访"})["steps"][-1]["note"] == "已电话回访"
+    assert post(client, f"{url}/rectify", {})["state"] == "rectified"
+    assert post(client, f"{url}/close", {})["state"] == "closed"
+    assert post(client, f"{url}/fly", {}, status=400)["error"] == "BadRequest"
     assert client.get("/api/control").json()["follow_ups"] == []
     assert not [a for a in service.engine.list_alerts() if a.kind == "bad_rating"]
 
 
-def test_terminals_telemetry_history_and_remote_commands(client: TestClient, service: CenterService,
+def test_terminals_telemetry_history_and_remote_commands(maintainer: TestClient, service: CenterService,
                                                          mqtt_settings, tmp_path: Path, clock: FakeClock) -> None:
+    client = maintainer
     kiosk = Kiosk(mqtt_settings, tmp_path / "kiosk", clock).start()
     try:
         wait_until(lambda: len(service.link.terminals.get("kiosk-01").devices) == 2
@@ -209,12 +230,13 @@ def test_reports_percentiles_satisfaction_and_csv(client: TestClient, service: C
 SAMPLE = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? -?(\d+(\.\d+)?(e[+-]?\d+)?|\+Inf)$')
 
 
-def test_metrics_are_prometheus_text(client: TestClient, service: CenterService) -> None:
-    post(client, "/api/windows/3/sign_in", {"staff": "s003"})
+def test_metrics_are_prometheus_text(client: TestClient, clerk: TestClient, maintainer: TestClient,
+                                     service: CenterService) -> None:
+    post(clerk, "/api/windows/3/sign_in")
     service.req_take_number("kiosk-01", {"category": "B"})
     service.req_take_number("kiosk-01", {"category": "B"})
     post(client, "/api/windows/3/call")
-    response = client.get("/metrics")
+    response = maintainer.get("/metrics")
     assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
     lines = response.text.splitlines()
     for line in lines:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -15,6 +16,7 @@ from center.service import CenterService
 from center.web import create_app
 from mqtt.contract import ErrorInfo, Event
 from core.clock import FakeClock
+from onetrip.staff_accounts import DEMO_PASSWORD
 from tests.conftest import wait_until
 from tests.web_helpers import CHROMIUM_ARGS, DAY, Kiosk, WebServer, rate, serve
 
@@ -51,11 +53,21 @@ def page_errors() -> Iterator[list[str]]:
 def open_page(browser: Browser, page_errors: list[str]) -> Iterator:
     pages: list[Page] = []
 
-    def opener(url: str, width: int = 1600, height: int = 1000) -> Page:
+    def opener(url: str, width: int = 1600, height: int = 1000, staff: str | None = None) -> Page:
+        """A page of its own (own cookies); with `staff`, signed in through the sign-in page first."""
         page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
         page.on("pageerror", lambda exc: page_errors.append(f"{url}: {exc}"))
-        page.goto(url)
         pages.append(page)
+        if staff is not None:
+            parts = urlsplit(url)
+            here = parts.path + (f"?{parts.query}" if parts.query else "")
+            page.goto(f"{parts.scheme}://{parts.netloc}/login?next={quote(here, safe='')}")
+            page.fill("#staff-no", staff)
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("#sign-in button")
+            page.wait_for_url(url)
+            return page
+        page.goto(url)
         return page
 
     yield opener
@@ -71,10 +83,10 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
     expect(display.locator("#categories .cat")).to_have_count(len(service.catalog.categories))
     expect(display.locator("#hall")).to_have_text("示范市市民中心")
 
-    console = open_page(f"{server.url}/console?window=3")
+    console = open_page(f"{server.url}/console?window=3", staff="s003")
     expect(console.locator("#sign-in")).to_be_visible()
     expect(console.locator("#desk")).to_be_hidden()
-    console.fill("#staff-id", "s003")
+    expect(console.locator("#sign-in-who")).to_contain_text("s003")
     console.click("#sign-in-form button")
     expect(console.locator("#desk")).to_be_visible()
     expect(console.locator("#staff")).to_have_text("工号 s003")
@@ -111,27 +123,26 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
 
     service.refuse("kiosk-09", "rating", Event(event_id="e-bad-level", seq=3, ts=0, data={"window": "3", "level": 7}),
                    ErrorInfo(type="InvalidArgs", message="参数有误：评价等级（level）不符合要求"))  # as the link keeps it
-    control = open_page(f"{server.url}/control", 1600, 1200)
+    control = open_page(f"{server.url}/control", 1600, 1200, staff="m001")
+    expect(control.locator("#who")).to_contain_text("值班长（m001）")
     expect(control.locator("#refused li").first).to_contain_text("kiosk-09 · 内容格式有误")
     expect(control.locator("#refused li").first).to_contain_text("评价等级（level）不符合要求")
     expect(control.locator("#rating-summary")).to_have_text("2 条，满意率 50.0%")
     expect(control.locator("#windows .tile").nth(2)).to_contain_text("s003")
     follow_up = control.locator("#follow-ups li.follow-up")
     expect(follow_up).to_contain_text("办理时间太长")
-    control.fill("#operator", "duty-7")
-    control.locator("#operator").dispatch_event("change")
     follow_up.locator("input").fill("已电话回访，致歉")
     follow_up.locator('button[data-action="return_visit"]').click()
     expect(control.locator("#message")).to_contain_text("已回访：已记录")
     [opened] = service.engine.open_follow_ups()
-    assert [(s.kind, s.by, s.note) for s in opened.steps][-1] == ("return_visit", "duty-7", "已电话回访，致歉")
+    assert [(s.kind, s.by, s.note) for s in opened.steps][-1] == ("return_visit", "m001", "已电话回访，致歉")
     alert = control.locator('#alerts li[data-kind="bad_rating"]')
     alert.locator("button").click()
-    expect(alert).to_contain_text("duty-7 已确认")
-    assert any(a.kind == "bad_rating" and a.acked_by == "duty-7" for a in service.engine.list_alerts())
+    expect(alert).to_contain_text("m001 已确认")
+    assert any(a.kind == "bad_rating" and a.acked_by == "m001" for a in service.engine.list_alerts())
     control.screenshot(path=str(shots / "control.png"), full_page=True)
 
-    reports = open_page(f"{server.url}/reports?by=window&day={DAY}", 1600, 1000)
+    reports = open_page(f"{server.url}/reports?by=window&day={DAY}", 1600, 1000, staff="m001")
     row = reports.locator("#table tbody tr", has_text="3号窗口")
     expect(row.locator("td")).to_have_text(["3号窗口", "2", "2", "0", "0", re.compile(r"[\d.]+"), re.compile(r"[\d.]+"),
                                             re.compile(r"[\d.]+"), re.compile(r"[\d.]+"), "2", "50.0%"])
@@ -150,12 +161,11 @@ def test_control_room_shows_devices_and_sends_commands(
     try:
         kiosk.telemetry(3, settle=lambda i: wait_until(
             lambda: len(history.terminal("kiosk-01").get("system", {}).get("ts", [])) == i + 1))
-        control = open_page(f"{server.url}/control", 1600, 1200)
+        control = open_page(f"{server.url}/control", 1600, 1200, staff="w001")
         terminal = control.locator('#terminals .terminal[data-terminal="kiosk-01"]')
         expect(terminal).to_contain_text("在线")
         expect(terminal.locator('tr[data-device="idcard"]')).to_contain_text("降级")
         expect(terminal.locator('tr[data-device="printer"] .spark path')).to_have_count(3)
-        control.fill("#operator", "duty-7")
         terminal.locator('button[data-command="test_page"]').click()
         expect(control.locator("#message")).to_contain_text("测试打印：终端已执行")
         terminal.locator('tr[data-device="idcard"] button[data-command="restart_driver"]').click()

@@ -12,6 +12,7 @@ import httpx
 from center.service import CenterService
 from center.voice import CHIME_GAP_S, CHIME_TONES
 from center.web import create_app
+from onetrip.staff_accounts import sign_in
 from tests.conftest import wait_until
 from tests.web_helpers import WebServer
 
@@ -35,7 +36,8 @@ def test_call_reaches_the_event_stream_and_its_voice_is_served(service: CenterSe
     server = WebServer(create_app(service)).start()
     try:
         with httpx.Client(base_url=server.url, timeout=10) as http:
-            assert http.post("/api/windows/3/sign_in", json={"staff": "s003"}).status_code == 200
+            sign_in(http, "s003")
+            assert http.post("/api/windows/3/sign_in").status_code == 200
             with http.stream("GET", "/events") as stream:
                 assert stream.headers["content-type"] == "text/event-stream; charset=utf-8"
                 wait_until(lambda: service.hub.subscribers == 1)

@@ -12,6 +12,7 @@ function el(tag, attrs = {}, ...children) {
     if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else if (key === "class") node.className = value;
     else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "style") node.style.cssText = value;  // through the CSSOM: the CSP allows no style attributes
     else node.setAttribute(key, value === true ? "" : value);
   }
   for (const child of children.flat()) {
@@ -36,10 +37,32 @@ class ApiError extends Error {
   }
 }
 
-// GET when no body is given, POST with a JSON body otherwise; refusals become ApiError.
+// The signed-in person (工号, name, roles, CSRF token), fetched once; null when nobody is.
+let staffSession = null;
+async function whoAmI() {
+  if (staffSession === null) {
+    const response = await fetch("/api/session", {credentials: "same-origin"});
+    staffSession = response.ok ? await response.json() : false;
+  }
+  return staffSession || null;
+}
+
+// Staff screens send a person who is not (or no longer) signed in to the sign-in page, and
+// one whose password must change to the change form; they come back here afterwards.
+function toSignIn(change) {
+  const next = encodeURIComponent(location.pathname + location.search);
+  location.assign(`/login?next=${next}${change ? "&change=1" : ""}`);
+}
+
+// GET when no body is given, POST with a JSON body (and the session's CSRF token) otherwise;
+// refusals become ApiError.
 async function api(path, body) {
-  const options = body === undefined ? {} :
-    {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
+  let options = {credentials: "same-origin"};
+  if (body !== undefined) {
+    const me = await whoAmI();
+    options = {...options, method: "POST", body: JSON.stringify(body),
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": me ? me.csrf : ""}};
+  }
   let response;
   try {
     response = await fetch(path, options);
@@ -47,9 +70,26 @@ async function api(path, body) {
     throw new ApiError({error: "Network", message: "无法连接服务器", detail: String(err)}, 0);
   }
   const data = await response.json().catch(() => ({message: `服务器返回 ${response.status}`}));
+  if (response.status === 401 && data.error === "NotSignedIn") toSignIn(false);
+  if (response.status === 403 && data.error === "PasswordChangeRequired") toSignIn(true);
   if (!response.ok) throw new ApiError(data, response.status);
   return data;
 }
+
+// The header's "signed in as" with a sign-out button, on every staff screen that has #who.
+async function showWho() {
+  const node = $("#who");
+  if (!node) return;
+  const me = await whoAmI();
+  if (!me) { toSignIn(false); return; }
+  fill(node, el("span", {class: "who-name"}, `${me.name}（${me.staff_no}）· ${me.role_names.join("、")}`),
+    el("button", {class: "small", id: "staff-sign-out", onclick: async () => {
+      await api("/api/session/sign_out", {}).catch(() => null);
+      staffSession = null;
+      location.assign("/login");
+    }}, "退出"));
+}
+document.addEventListener("DOMContentLoaded", showWho);
 
 // Live hall events (server-sent events); `onopen` runs after every (re)connect so a screen
 // can reload its state, since events missed while disconnected are not replayed.

@@ -48,7 +48,10 @@ function render(data) {
   $("#sign-out").hidden = !["idle", "paused"].includes(w.state);
   $("#sign-in").hidden = w.state !== "closed";
   $("#desk").hidden = w.state === "closed";
-  if (w.state === "closed") { $("#staff-id").focus(); return; }
+  if (w.state === "closed") {
+    whoAmI().then((me) => { if (me) $("#sign-in-who").textContent = `签到人：${me.name}（工号 ${me.staff_no}）`; });
+    return;
+  }
   renderTicket(data.ticket, w);
   renderButtons(w.state);
   renderOptions(data.ticket);
@@ -141,7 +144,7 @@ function setup() {
   }
   $("#sign-in-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    act("sign_in", {staff: $("#staff-id").value}, $("#sign-in-message"));
+    act("sign_in", {}, $("#sign-in-message"));  // as the signed-in person: the center takes it from the session
   });
   $("#sign-out").addEventListener("click", () => act("sign_out"));
   document.addEventListener("keydown", (event) => {

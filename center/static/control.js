@@ -27,19 +27,6 @@ const ERROR_NAMES = {InvalidArgs: "内容格式有误", AlreadyRated: "重复评
   ReasonRequired: "差评缺原因", UnknownTicket: "无此号", UnknownCase: "无此办件", NotYourTicket: "非本机所出的号",
   UnknownWindow: "无此窗口", UnknownEventKind: "未知事件", InternalError: "系统内部错误"};
 
-const operatorInput = $("#operator");
-operatorInput.value = localStorage.getItem("onetrip.operator") || "";
-operatorInput.addEventListener("change", () => localStorage.setItem("onetrip.operator", operatorInput.value.trim()));
-
-function operator() {
-  const who = operatorInput.value.trim();
-  if (!who) {
-    operatorInput.focus();
-    throw new ApiError({message: "请先在右上角填写值班员工号"}, 0);
-  }
-  return who;
-}
-
 async function run(request, done) {
   try {
     await request();
@@ -77,7 +64,7 @@ function renderAlerts(alerts) {
       a.acked_at ? el("div", {class: "when"}, `${a.acked_by} 已确认 ${hhmm(a.acked_at)}`) : null),
     el("span", {class: "when"}, hhmm(a.raised_at)),
     a.acked_at ? null : el("button", {class: "small", onclick: () => run(
-      () => api("/api/alerts/ack", {kind: a.kind, key: a.key, by: operator()}), "告警已确认")}, "确认")))
+      () => api("/api/alerts/ack", {kind: a.kind, key: a.key}), "告警已确认")}, "确认")))
     : el("li", {class: "empty"}, "无告警"));
 }
 
@@ -122,7 +109,7 @@ function renderFollowUps(followUps) {
     const note = el("input", {type: "text", placeholder: "处理说明"});
     const actions = (FOLLOW_UP_ACTIONS[f.state] || []).map(([action, label]) => el("button", {class: "small",
       dataset: {action}, onclick: () => run(() => api(`/api/follow-ups/${f.id}/${action}`,
-        {by: operator(), note: note.value}), `${label}：已记录`)}, label));
+        {note: note.value}), `${label}：已记录`)}, label));
     return el("li", {class: "follow-up", dataset: {followUp: f.id}},
       el("div", {class: "body"},
         el("div", {}, el("span", {class: "stars"}, stars(r.level || 1)), ` ${r.ticket_number} · ${r.window} 号窗口`,

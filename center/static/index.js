@@ -1,0 +1,7 @@
+// The start page: every screen, and the windows once a staff member is signed in.
+"use strict";
+
+startClock($("#clock"));
+whoAmI().then((me) => me && api("/api/windows").then((data) => fill($("#windows"), data.windows.map((w) =>
+  el("a", {href: `/console?window=${encodeURIComponent(w.code)}`}, `${w.name} · ${WINDOW_STATES[w.state]}`)))))
+  .catch(() => null);

@@ -103,6 +103,7 @@ def run_day(hall: Hall, visitors: int = 240, *, close: dtime = dtime(12, 0), see
 def _open_day(hall: Hall, api: CenterApi, consoles: dict[str, SimConsole], daylog: DayLog, close: dtime) -> Day:
     """The day's clock follows the center's (the hall time everyone sees), from its `/api/hall`."""
     api.wait_ready()
+    api.sign_in("m001")  # the hall manager: the control room and the reports
     info = api.get("/api/hall")
     tz = ZoneInfo(info["tz"])
     clock = ScaledClock(float(info["now"]), hall.speed)
@@ -195,7 +196,7 @@ def _book(day: Day, booked: list[tuple[Visitor, datetime]]) -> list[Visitor]:
         key = (DEFAULT_CITIZENS[v.card].citizen_key(secret) if v.card is not None
                else citizen_key(f"APPT{i:04d}", secret))  # someone else who booked online
         try:
-            appointment = day.api.post("/api/appointments", {
+            appointment = day.api.book({
                 "category": v.category, "item_code": v.item_code, "citizen_key": key, "channel": "web",
                 "slot_start": slot.isoformat(), "slot_end": (slot + timedelta(minutes=SLOT_MIN)).isoformat()})
         except Exception as exc:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from core.clock import ScaledClock
+from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY, clerk_client, sign_in
 
 log = logging.getLogger("onetrip.day")
 
@@ -69,10 +70,17 @@ class CenterError(Exception):
 
 
 class CenterApi:
-    """The center's JSON API, as the counter console and the control room call it."""
+    """The center's JSON API, as the counter console and the control room call it: signed in
+    as the hall manager (`sign_in`), each window's actions by that window's own clerk."""
 
     def __init__(self, base: str, timeout: float = 10.0) -> None:
+        self.base, self.timeout = base, timeout
         self.http = httpx.Client(base_url=base, timeout=timeout)
+        self._clerks: dict[str, httpx.Client] = {}
+        self._lock = threading.Lock()
+
+    def sign_in(self, staff_no: str) -> None:
+        sign_in(self.http, staff_no)
 
     def wait_ready(self, timeout: float = 20.0) -> None:
         """The web server starts after the center joins the broker: wait for it, bounded."""
@@ -93,7 +101,16 @@ class CenterApi:
         return self._answer(self.http.post(path, json=body or {}))
 
     def window(self, window: str, action: str, **body: Any) -> dict[str, Any]:
-        return self.post(f"/api/windows/{window}/{action}", body)
+        with self._lock:
+            if window not in self._clerks:
+                self._clerks[window] = clerk_client(self.base, window, self.timeout)
+            clerk = self._clerks[window]
+        return self._answer(clerk.post(f"/api/windows/{window}/{action}", json=body))
+
+    def book(self, body: dict[str, Any]) -> Any:
+        """As the appointment platform does: with its API key."""
+        return self._answer(self.http.post("/api/appointments", json=body,
+                                           headers={"Authorization": f"Bearer {DEMO_APPOINTMENT_KEY}"}))
 
     def text(self, path: str, **params: Any) -> str:
         response = self.http.get(path, params=params)
@@ -109,6 +126,8 @@ class CenterApi:
 
     def close(self) -> None:
         self.http.close()
+        for clerk in self._clerks.values():
+            clerk.close()
 
 
 @dataclass(frozen=True)

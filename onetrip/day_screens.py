@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from onetrip.day_hall import DayLog
+from onetrip.staff_accounts import DEMO_PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -56,7 +57,11 @@ class Screens(threading.Thread):
             try:
                 page = browser.new_page(locale="zh-CN", viewport={"width": 1920, "height": 1080})
                 page.on("pageerror", lambda exc: self.log.fail("a web screen's script", str(exc)))
-                page.goto(self.base + "/display")
+                page.goto(self.base + "/login?next=/display")  # the hall manager: every screen
+                page.fill("#staff-no", "m001")
+                page.fill("#password", DEMO_PASSWORD)
+                page.click("#sign-in button")
+                page.wait_for_url(self.base + "/display")
                 self.ready.set()
                 self.peak.wait()
                 for name, (path, size, selector) in PEAK.items():

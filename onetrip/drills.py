@@ -18,13 +18,13 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 
-import httpx
 
 from onetrip import audit
 from onetrip.apiclient import ApiClient
 from onetrip.hall import BUS_WINDOWS, Hall, Terminal
 from onetrip.load import Load, LoadSettings, sim_command
 from onetrip.rig import write_toml
+from onetrip.staff_accounts import clerk_client, staff_client
 
 Recovery = dict[str, float | None]
 
@@ -198,10 +198,11 @@ def outbox_full(hall: Hall, bound: int = 2) -> DrillResult:
     bus = next(t for t in hall.terminals.values() if t.printer_port is None)
     kiosk = next(t for t in hall.terminals.values() if t.printer_port is not None)
     assert audit.settle(hall)
-    web = httpx.Client(base_url=hall.web, timeout=10)
+    web = staff_client(hall.web, "m001")  # the hall manager watches the control room
     for window in BUS_WINDOWS:
         if web.get(f"/api/windows/{window}").json()["window"]["state"] == "closed":
-            web.post(f"/api/windows/{window}/sign_in", json={"staff": f"staff-{window}"}).raise_for_status()
+            with clerk_client(hall.web, window) as clerk:
+                clerk.post(f"/api/windows/{window}/sign_in").raise_for_status()
     setup = Load(hall)
     client = ApiClient(kiosk.socket)
     for category in ("A", "A", "C", "D"):  # one waiting ticket for each bus window

@@ -16,10 +16,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.calendar import shipped_calendar
+from center.db import open_database
+from core.clock import SYSTEM_CLOCK
 from core.paths import CONFIG_DIR
 from mqtt.broker import Broker
 from mqtt.pki import SecureHall
 from onetrip.rig import Proc, free_port, sim_config, terminal_config, wait_for, write_toml
+from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY_SHA256, seed, sign_in_lines
 
 BUS_WINDOWS = {1: 1, 2: 2, 3: 3, 4: 4}
 
@@ -88,7 +91,20 @@ class Hall:
         data["web"]["port"] = self.web_port
         data["voice"]["clips_dir"] = str(self.work / "voice")
         data["clock"] = self.clock_settings()
+        data["web"]["appointment_keys_sha256"] = [DEMO_APPOINTMENT_KEY_SHA256]
+        # sessions idle out after 15 minutes as people feel them, whatever the hall clock's speed
+        data["staff"] = {"session_idle_min": min(10080.0, 15.0 * max(1.0, self.speed))}
         return write_toml(self.work / "hall.toml", data)
+
+    def seed_staff(self) -> None:
+        """The demo's staff accounts, in the center's database before the center starts."""
+        state = self.work / "center"
+        state.mkdir(parents=True, exist_ok=True)
+        db = open_database(f"sqlite:///{state / 'center.sqlite'}")
+        try:
+            seed(db, SYSTEM_CLOCK)
+        finally:
+            db.dispose()
 
     def _terminal(self, name: str, *, kiosk: bool) -> Terminal:
         printer_port = free_port() if kiosk else None
@@ -120,6 +136,7 @@ class Hall:
         else:
             self.broker = Broker(port=self.broker_port, workdir=self.work / "broker").start()
         center_config = self.center_config()
+        self.seed_staff()
         for name in names:
             self.terminals[name] = self._terminal(name, kiosk=name.startswith("kiosk"))
         self.center = Proc("center", ["center", "--config", str(center_config)], self.logs)
@@ -173,6 +190,8 @@ class Hall:
                  *(f"counter {w}      {self.web}/console?window={w}" for w in (1, 2, 3, 4, 5, 6)),
                  f"control room   {self.web}/control",
                  f"reports        {self.web}/reports",
+                 f"audit trail    {self.web}/audit",
+                 *sign_in_lines(self.web),
                  f"broker         {'mqtts' if self.secure else 'mqtt'}://127.0.0.1:{self.broker_port}"
                  + (f" (CA and certificates in {self.pki.pki})" if self.pki else ""),
                  f"logs           {self.logs}"]

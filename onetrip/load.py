@@ -30,6 +30,7 @@ import httpx
 
 from onetrip.apiclient import ApiClient
 from onetrip.hall import BUS_WINDOWS, Hall, Terminal
+from onetrip.staff_accounts import clerk_client
 
 BUS_POOLS = {1: "A", 2: "A", 3: "C", 4: "DG"}     # bus window → the category pool it calls
 WEB_POOLS = {"5": "EF"}                            # web window → pool (window 6 stays closed)
@@ -138,10 +139,10 @@ class Load:
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        with httpx.Client(base_url=self.hall.web, timeout=10) as web:
-            for window in [str(w) for w in BUS_WINDOWS] + list(WEB_POOLS):
+        for window in [str(w) for w in BUS_WINDOWS] + list(WEB_POOLS):
+            with clerk_client(self.hall.web, window) as web:  # each window's own clerk signs in there
                 if web.get(f"/api/windows/{window}").json()["window"]["state"] == "closed":
-                    web.post(f"/api/windows/{window}/sign_in", json={"staff": f"staff-{window}"}).raise_for_status()
+                    web.post(f"/api/windows/{window}/sign_in").raise_for_status()
         rng = random.Random(self.settings.seed)
         workers = [(self._citizens, (k, random.Random(rng.random()))) for k in self.kiosks]
         workers += [(self._bus_window, (w, random.Random(rng.random()))) for w in BUS_POOLS]
@@ -253,7 +254,7 @@ class Load:
     def _web_window(self, window: str, rng: random.Random) -> None:
         """Acts on the window's state as the console shows it, so a lost reply is harmless."""
         s = self.settings
-        with httpx.Client(base_url=self.hall.web, timeout=10) as web:
+        with clerk_client(self.hall.web, window) as web:
             while not self._stop.wait(s.service_time * rng.uniform(0.3, 0.7)):
                 try:
                     state = web.get(f"/api/windows/{window}").json()["window"]

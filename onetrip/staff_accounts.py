@@ -3,13 +3,18 @@ administrator, all with one known password (printed by `make demo`). A real hall
 own with `onetrip staff add` and changes every initial password at first sign-in."""
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+
+import httpx
 
 from center.db import Database
 from center.staff import Role, StaffDirectory
 from core.clock import Clock
 
 DEMO_PASSWORD = "OneTrip-demo-2026"
+DEMO_APPOINTMENT_KEY = "demo-appointment-platform-key"  # the demo's appointment platform (Bearer)
+DEMO_APPOINTMENT_KEY_SHA256 = hashlib.sha256(DEMO_APPOINTMENT_KEY.encode()).hexdigest()
 CLERKS = {str(w): f"s00{w}" for w in range(1, 7)}  # window → its clerk's 工号
 DEMO_STAFF: list[tuple[str, str, set[Role]]] = [
     *((no, f"{w}号窗口人员", {Role.CLERK}) for w, no in CLERKS.items()),
@@ -29,6 +34,18 @@ def sign_in_lines(base: str) -> list[str]:
     return [f"staff sign-in  {base}/login  password {DEMO_PASSWORD} for every demo account:",
             "               " + ", ".join(f"{no} ({'/'.join(sorted(r.value for r in roles))})"
                                           for no, _, roles in DEMO_STAFF)]
+
+
+def staff_client(base: str, staff_no: str, timeout: float = 10.0) -> httpx.Client:
+    """An httpx client of the center's web, signed in as `staff_no`."""
+    http = httpx.Client(base_url=base, timeout=timeout)
+    sign_in(http, staff_no)
+    return http
+
+
+def clerk_client(base: str, window: str | int, timeout: float = 10.0) -> httpx.Client:
+    """Signed in as the demo clerk of `window`, who may act at that window only."""
+    return staff_client(base, CLERKS[str(window)], timeout)
 
 
 def sign_in(http: Any, staff_no: str, password: str = DEMO_PASSWORD) -> dict[str, Any]:

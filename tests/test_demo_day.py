@@ -14,7 +14,6 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from PIL import Image, ImageChops
 
@@ -24,6 +23,7 @@ from onetrip.day_chart import WaitPoint, wait_chart
 from onetrip.day_hall import SimConsole
 from onetrip.day_plan import arrival_times, card_weights, plan_visitors
 from onetrip.hall import Hall
+from onetrip.staff_accounts import staff_client
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -40,7 +40,9 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hall, Path]]
 
 
 def get(hall: Hall, path: str, **params: str) -> dict:
-    return httpx.get(hall.web + path, params=params, timeout=10).json()
+    """As the hall manager sees it (signed in)."""
+    with staff_client(hall.web, "m001") as http:
+        return http.get(path, params=params).json()
 
 
 # ---- the day on a real hall ---------------------------------------------------------------------

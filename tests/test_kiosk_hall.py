@@ -56,6 +56,7 @@ def kiosk(hall: Hall) -> Iterator[tuple[str, HallControl]]:
 def center(hall: Hall) -> Iterator[CenterApi]:
     api = CenterApi(hall.web)
     api.wait_ready()
+    api.sign_in("m001")
     yield api
     api.close()
 

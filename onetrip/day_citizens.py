@@ -23,6 +23,7 @@ from onetrip.day_plan import Visitor
 
 CARD_READ_TIMEOUT_S = 5.0
 REROUTE_WALK_S = 45.0  # hall seconds to walk to the other kiosk
+PRINTER_REFUSALS = ("PrinterNotReady", "PrintNotConfirmed")  # what a printer that ran out mid-job answers
 
 
 class KioskLine:
@@ -152,7 +153,7 @@ class Kiosk(threading.Thread):
         notice = "即来即办：材料齐全当场办结" if days == 0 else f"承诺时限 {days} 个工作日" if days else ""
         reply = self._call("print_checklist", service=item["name"], qr=f"https://hall.example/guide/{item['code']}",
                            materials=item.get("materials", []), notice=notice)
-        if not reply["ok"] and reply["error"].get("type") == "PrinterNotReady":
+        if not reply["ok"] and reply["error"].get("type") in PRINTER_REFUSALS:
             # the paper-out drill may take the paper between the ticket and its checklist: the
             # kiosk says so on screen and the ticket already lists the materials — not a failure
             self.day.log.count("checklists not printed (printer out)")

@@ -78,23 +78,28 @@ def staff(*roles: Role, audited: bool = False, action: str = "") -> Access:
 
 
 class SignInLimiter:
-    """At most `per_min` sign-in attempts a minute per client address (a sliding window)."""
+    """At most `per_min` failed sign-ins a minute per client address (a sliding window): a
+    guesser is slowed down, while a counter PC whose clerks sign in all day is not."""
 
     def __init__(self, per_min: int) -> None:
         self.per_min = per_min
-        self._tries: dict[str, deque[float]] = defaultdict(deque)
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
+    def _recent(self, client: str, now: float) -> deque[float]:
+        failures = self._failures[client]
+        while failures and now - failures[0] > 60:
+            failures.popleft()
+        return failures
+
     def allow(self, client: str) -> bool:
-        now = time.monotonic()
         with self._lock:
-            tries = self._tries[client]
-            while tries and now - tries[0] > 60:
-                tries.popleft()
-            if len(tries) >= self.per_min:
-                return False
-            tries.append(now)
-            return True
+            return len(self._recent(client, time.monotonic())) < self.per_min
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._recent(client, now).append(now)
 
 
 def client_of(request: Request) -> str:

@@ -53,7 +53,7 @@ class StaffSettings(ConfigModel):
     max_failures: int = Field(5, ge=3, le=20, description="failed sign-ins in a row that lock the account")
     session_idle_min: float = Field(15, gt=0, le=10080, description="a session unused this long (hall time) is"
                                                                      " signed out")
-    sign_in_attempts_per_min: int = Field(10, ge=1, description="per client address")
+    sign_in_attempts_per_min: int = Field(10, ge=1, description="failed sign-ins a minute per client address")
     audit_keep_days: int = Field(180, ge=180, description="the audit trail is kept at least this long")
 
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from center import audit
-from center.auth import ANY_STAFF, COOKIE, Guard, TooManyAttempts, client_of
+from center.auth import ANY_STAFF, COOKIE, Guard, NotSignedIn, TooManyAttempts, client_of
 from center.staff import AccountState, Role, Session, StaffDirectory, StaffError
 from center.web_safety import read_body
 
@@ -50,6 +50,7 @@ class StaffWeb:
         try:
             token, session = await run_in_threadpool(self.staff.sign_in, staff_no, _text(body, "password"), client)
         except StaffError as exc:
+            self.guard.limiter.failed(client)
             await run_in_threadpool(self.guard.record, request, None, "sign_in", f"refused: {type(exc).__name__}",
                                     staff_no)
             raise
@@ -60,8 +61,11 @@ class StaffWeb:
         return response
 
     async def whoami(self, request: Request) -> Response:
-        """GET /api/session: who is signed in (and the CSRF token), or 401."""
-        session = await self.guard.check(request, ANY_STAFF, changing_password=True)
+        """GET /api/session: who is signed in (and the CSRF token), or 401 — a question every
+        page asks, so an anonymous one is not an attempt worth an audit row."""
+        session = await run_in_threadpool(self.guard.session, request)
+        if session is None:
+            raise NotSignedIn()
         return JSONResponse(me(session))
 
     async def sign_out(self, request: Request) -> Response:

@@ -201,7 +201,7 @@ def outbox_full(hall: Hall, bound: int = 2) -> DrillResult:
     web = staff_client(hall.web, "m001")  # the hall manager watches the control room
     for window in BUS_WINDOWS:
         if web.get(f"/api/windows/{window}").json()["window"]["state"] == "closed":
-            with clerk_client(hall.web, window) as clerk:
+            with closing(clerk_client(hall.web, window)) as clerk:
                 clerk.post(f"/api/windows/{window}/sign_in").raise_for_status()
     setup = Load(hall)
     client = ApiClient(kiosk.socket)

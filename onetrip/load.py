@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 from collections import Counter, deque
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,7 @@ class Load:
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         for window in [str(w) for w in BUS_WINDOWS] + list(WEB_POOLS):
-            with clerk_client(self.hall.web, window) as web:  # each window's own clerk signs in there
+            with closing(clerk_client(self.hall.web, window)) as web:  # each window's own clerk signs in there
                 if web.get(f"/api/windows/{window}").json()["window"]["state"] == "closed":
                     web.post(f"/api/windows/{window}/sign_in").raise_for_status()
         rng = random.Random(self.settings.seed)
@@ -254,7 +255,7 @@ class Load:
     def _web_window(self, window: str, rng: random.Random) -> None:
         """Acts on the window's state as the console shows it, so a lost reply is harmless."""
         s = self.settings
-        with clerk_client(self.hall.web, window) as web:
+        with closing(clerk_client(self.hall.web, window)) as web:
             while not self._stop.wait(s.service_time * rng.uniform(0.3, 0.7)):
                 try:
                     state = web.get(f"/api/windows/{window}").json()["window"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,7 +42,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hall, Path]]
 
 def get(hall: Hall, path: str, **params: str) -> dict:
     """As the hall manager sees it (signed in)."""
-    with staff_client(hall.web, "m001") as http:
+    with closing(staff_client(hall.web, "m001")) as http:
         return http.get(path, params=params).json()
 
 

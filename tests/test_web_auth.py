@@ -157,11 +157,15 @@ def test_a_session_idles_out_and_sign_out_ends_it(app, clock: FakeClock, service
     assert again.get("/api/control").status_code == 401
 
 
-def test_sign_in_attempts_are_limited_per_address(anon: TestClient, service: CenterService) -> None:
+def test_failed_sign_ins_are_limited_per_address(anon: TestClient, service: CenterService) -> None:
+    for staff_no in ("s001", "s002", "s003") * 4:  # a counter PC where clerks sign in all day: never slowed
+        assert anon.post("/api/session", json={"staff_no": staff_no, "password": DEMO_PASSWORD}).status_code == 200
     limit = service.config.staff.sign_in_attempts_per_min
-    answers = [anon.post("/api/session", json={"staff_no": "w001", "password": "wrong-password-9"}).status_code
-               for _ in range(limit + 1)]
+    answers = [anon.post("/api/session", json={"staff_no": f"x{i:03d}", "password": "wrong-password-9"}).status_code
+               for i in range(limit + 1)]  # a guesser trying 工号 after 工号
     assert answers[-1] == 429 and 429 not in answers[:-1]
+    blocked = anon.post("/api/session", json={"staff_no": "s001", "password": DEMO_PASSWORD})
+    assert blocked.status_code == 429 and blocked.json()["message"] == "登录尝试过于频繁，请一分钟后再试"
 
 
 def test_the_audit_trail_is_chained_and_a_tampered_row_is_found(app, service: CenterService, tmp_path: Path) -> None:

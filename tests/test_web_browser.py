@@ -11,7 +11,10 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import update
 
+from center import audit
+from center.db import audit_log
 from center.service import CenterService
 from center.web import create_app
 from mqtt.contract import ErrorInfo, Event
@@ -194,3 +197,44 @@ def test_display_voices_calls_one_after_another(server: WebServer, open_page, se
     expect(display.locator("body")).to_have_attribute("data-voice-last", str(second.announcement_id), timeout=20_000)
     assert [u.rsplit("/", 1)[1] for u in requested[:2]] == [f"{first.announcement_id}.wav",
                                                             f"{second.announcement_id}.wav"]
+
+
+def test_staff_sign_in_lockout_own_window_csrf_expiry_and_the_audit_page(
+        server: WebServer, open_page, service: CenterService, clock: FakeClock, tmp_path: Path) -> None:
+    login = open_page(f"{server.url}/login")
+    for attempt in range(service.config.staff.max_failures):
+        login.fill("#staff-no", "s005")
+        login.fill("#password", f"wrong-password-{attempt}")
+        login.click("#sign-in button")
+        expect(login.locator("#message")).to_contain_text(
+            "已锁定" if attempt == service.config.staff.max_failures - 1 else "工号或密码错误")
+    login.screenshot(path=str(tmp_path / "locked.png"))
+
+    console = open_page(f"{server.url}/console?window=1", staff="s001")  # a clerk at their own window
+    console.click("#sign-in-form button")
+    expect(console.locator("#staff")).to_have_text("工号 s001")
+    service.desk.sign_in("2", "s002")  # window 2 is s002's: s001 may look, not act
+    service.req_take_number("kiosk-01", {"category": "A"})
+    console.goto(f"{server.url}/console?window=2")
+    expect(console.locator("#staff")).to_have_text("工号 s002")
+    console.keyboard.press("F1")
+    expect(console.locator("#message")).to_contain_text("您未在 2 号窗口签到，不能在该窗口操作")
+    # a write without the session's CSRF token (what a page of another site would send) is refused
+    status = console.evaluate("""async () => (await fetch('/api/windows/1/call', {method: 'POST',
+        headers: {'Content-Type': 'application/json'}, body: '{}'})).status""")
+    assert status == 403
+    assert service.engine.window_states()[0].state.value == "idle"
+
+    clock.advance(service.config.staff.session_idle_min * 60 + 1)  # the clerk walked away
+    console.goto(f"{server.url}/console?window=1")
+    console.wait_for_url(re.compile(r"/login\?next="))
+
+    trail = open_page(f"{server.url}/audit", staff="a001")
+    expect(trail.locator("#chain")).to_contain_text("完整")
+    expect(trail.locator("#rows tr", has_text="refused: CsrfRejected")).to_have_count(1)
+    first = audit.latest(service.db, 1000)[-1]
+    with service.db.engine.begin() as conn:
+        conn.execute(update(audit_log).where(audit_log.c.id == first.id).values(staff_no="nobody"))
+    trail.reload()
+    expect(trail.locator("#chain")).to_contain_text(f"已被篡改：第 {first.id} 条起校验失败")
+    trail.screenshot(path=str(tmp_path / "audit.png"), full_page=True)

@@ -12,8 +12,10 @@ import enum
 import logging
 import threading
 from dataclasses import asdict
+from datetime import date, timedelta
 from typing import Any, Callable
 
+from center import cases as case_flow
 from center.alerts import AlertKind
 from center.appointments import Timing
 from center.config import CenterConfig
@@ -21,7 +23,7 @@ from center.db import open_database
 from center.hub import Hub
 from center.queue import QueueEngine
 from center.queue_errors import QueueError, UnknownItem, UnknownWindow
-from center.queue_types import Call, CategoryRules, DayClose
+from center.queue_types import Call, Case, CategoryRules, DayClose
 from center.catalog_load import load_catalog
 from core.calendar import load_calendar
 from core.catalog import Catalog
@@ -258,7 +260,33 @@ class CenterService:
             cases = [self.engine.case(a.case_number)]
         else:
             cases = self.engine.cases_of(str(a.citizen_key))
-        return {"cases": [plain(c) for c in cases]}
+        return {"cases": [self.case_answer(c) for c in cases]}
+
+    def promised_by(self, code: str | None, received: date) -> date | None:
+        """承诺办结 date of an item (or a life event: its slowest item), counted on the hall
+        calendar's working days unless the item counts calendar days; None: no such item."""
+        item = self._item(code)
+        if item is None:
+            return None
+        items = [item] if hasattr(item, "promised_days") else [self.catalog.item(c) for c in item.items]
+        days = max(i.promised_days for i in items)
+        if all(i.calendar_days for i in items):
+            return received + timedelta(days)
+        return self.calendar.add_working_days(received, days)
+
+    def case_answer(self, case: Case) -> dict[str, Any]:
+        """What a citizen asking after a case (查) is told: which case and item, where it
+        stands (the code, and the hall's word for it), when it was received, by when it is
+        promised, and where the result is collected."""
+        item = self._item(case.item_code)
+        category = self.catalog.category(case.category)
+        received = self.engine.local(case.created_at).date()
+        promised = self.promised_by(case.item_code, received)
+        return {"case_number": case.case_no, "item_code": case.item_code,
+                "item": item.name if item else category.name, "state": case.state,
+                "state_name": case_flow.LABELS.get(case.state, case.state), "received": received.isoformat(),
+                "promised_by": promised.isoformat() if promised else None,
+                "collect_at": getattr(item, "window", "") or category.window_area}
 
     # ---- events from terminals (the EventApplier the link calls) ----------------------------------
     def apply(self, terminal: str, kind: str, event: Event) -> bool:

@@ -12,7 +12,7 @@ import ctypes.util
 import logging
 import time as _time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable
 
 from kivy.app import App
@@ -386,6 +386,11 @@ class KioskApp(App):
         if self.citizen.citizen_key:
             return {"use_card": True}
         return {"use_card": False, "code": self.citizen.code}
+
+    def date_text(self, iso: str) -> str:
+        """A date the center sent (2026-12-09) as the citizen's language writes it."""
+        on = date.fromisoformat(iso)
+        return self.tr("date", year=on.year, month=on.month, day=on.day)
 
     def when_text(self, moment: datetime) -> str:
         days = (moment.date() - self.now().date()).days

@@ -20,9 +20,15 @@ from typing import Any
 from core.localapi import NEED_DATA, OPS, VERSION, LineCodec, LocalApiError, event, parse_request, reply_error, reply_ok
 
 PIN = "2468"
-CASES = {"2026112200017": {"case_number": "2026112200017", "item": "不动产转移登记", "state": "审核中"}}
-CARD_CASES = [{"case_number": "2026111800003", "item": "社会保障卡申领", "state": "已办结，待领取"},
-              {"case_number": "2026112000121", "item": "居住证申领", "state": "受理中"}]
+# what the center's `case_answer` sends (center/service.py)
+CASES = {"2026112200017": {"case_number": "2026112200017", "item_code": "A01", "item": "不动产转移登记（二手房买卖）",
+                           "state": "reviewing", "state_name": "审核", "received": "2026-11-22",
+                           "promised_by": "2026-11-27", "collect_at": "二楼 A 区 1–12 号窗口"}}
+CARD_CASES = [{"case_number": "2026111800003", "item_code": "B03", "item": "社会保障卡申领", "state": "ready",
+               "state_name": "可领取", "received": "2026-11-18", "promised_by": "2026-11-25",
+               "collect_at": "一楼 B 区 13–20 号窗口"},
+              {"case_number": "2026112000121", "item_code": None, "item": "居住证申领", "state": "accepted",
+               "state_name": "受理", "received": "2026-11-20", "promised_by": None, "collect_at": ""}]
 FINISHED = {"A001", "B002"}  # tickets whose service ended: may be rated once
 
 
@@ -235,7 +241,9 @@ class FakeDaemon:
             self._need_identity(args)
             return {"cases": CARD_CASES}
         case = CASES.get(str(args.get("case_number")))
-        return {"cases": [case] if case else []}
+        if case is None:  # as the center answers an unknown number
+            raise Refused("UnknownCase", f"no case {args.get('case_number')!r}")
+        return {"cases": [case]}
 
     def op_print_checklist(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("service") or not all(m.get("name") for m in args.get("materials", [])):

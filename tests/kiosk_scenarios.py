@@ -126,17 +126,34 @@ def check_in(d: Driver) -> Step:
 
 
 def progress(d: Driver) -> Step:
+    """查: a typed case number shows the case in words; an unknown one is said and can be corrected."""
     yield from d.tap("tile_progress")
     yield from d.screen("progress")
-    for key in "2026112200017":
+    for key in "2026112200099":
+        yield from d.tap(f"key_{key}")
+    yield from d.tap("lookup")
+    yield from d.until(lambda: d.find("cases_none") is not None, "the unknown number said")
+    d.check(d.app.sm.current == "progress" and d.sees("2026112200099"), "the unknown number is named, on this screen")
+    d.check(d.text_of("case_number") == "2026112200099", "the typed number is kept to correct it")
+    for _ in range(2):
+        yield from d.tap("key_delete")
+    for key in "17":
         yield from d.tap(f"key_{key}")
     yield from d.tap("lookup")
     yield from d.until(lambda: d.find("case_0") is not None, "a case")
-    d.check(d.sees("审核中"), "the case state")
+    zh = d.app.tr.language == "zh"
+    for shown in (("2026112200017", "不动产转移登记（二手房买卖）", "审核中", "2026年11月22日", "2026年11月27日",
+                   "二楼 A 区 1–12 号窗口") if zh else
+                  ("2026112200017", "不动产转移登记（二手房买卖）", "Under review", "2026-11-22", "2026-11-27",
+                   "二楼 A 区 1–12 号窗口")):
+        d.check(d.sees(shown), f"the case shows {shown!r}")
+    d.check(not d.sees("reviewing"), "the state in words, not the code")
     yield from d.shot("progress")
     d.daemon.place_card("王*")
     yield from d.until(lambda: d.find("case_1") is not None, "the card's cases")
     d.check(d.daemon.ops("lookup_case")[-1] == {"use_card": True}, "looked up by card")
+    d.check(d.sees(d.app.tr("case_state_ready")) and d.sees("一楼 B 区 13–20 号窗口"), "ready, and where to collect it")
+    yield from d.shot("progress-card")
     yield from d.tap("home")
     yield from d.screen("home")
 
@@ -505,6 +522,7 @@ def hall_paper(d: Driver) -> Step:
 SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "visits": visits,
     "tour": tour,
+    "progress": progress,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

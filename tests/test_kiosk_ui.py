@@ -58,3 +58,12 @@ def test_idle_countdown_then_everything_about_the_citizen_is_forgotten(display: 
 def test_failure_screens_appear_and_recover(display: str, tmp_path: Path) -> None:
     report = run(display, "failures", tmp_path, orientation="landscape", language="en")
     assert report["requests"].count("hello") == 2  # reconnected by itself
+
+
+# ---- issue 15: what a citizen meets -------------------------------------------------------------
+
+def test_finding_1_case_progress_shows_number_item_and_state_in_words(display: str, tmp_path: Path) -> None:
+    """查: case number, item, state in words, received and promised dates, where to collect; an
+    unknown number is said on the same screen, where it can be corrected."""
+    run(display, "progress", tmp_path)
+    run(display, "progress", tmp_path, language="en", orientation="landscape", elder=True)

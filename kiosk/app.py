@@ -364,15 +364,17 @@ class KioskApp(App):
         return self.numbers_blocked() if self.connected else None
 
     def start_take_number(self, category: str | None = None, item: str | None = None,
-                          event: str | None = None) -> None:
-        """Take a number, unless this kiosk cannot issue one now: then say why and when."""
+                          event: str | None = None, answers: dict[str, str] | None = None) -> None:
+        """Take a number, unless this kiosk cannot issue one now: then say why and when.
+        A life event's `answers` go with the request, so the ticket lists what the screen did."""
         blocked = self.numbers_blocked()
         if blocked:
             self.go("notice", title=self.tr("no_numbers_here"), lines=[blocked], tone="error")
         elif self.is_closed(category):
             self.show_closed(category)
         else:
-            self.go("identify", purpose="take_number", category=category, item=item, event=event)
+            self.go("identify", purpose="take_number", category=category, item=item, event=event,
+                    answers=dict(answers or {}))
 
     def print_notice(self, checklist: Checklist, screen: Any) -> None:
         """Print a one-time complete notice; the screen shows whether it came out."""

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from core.calendar import ClosedWhy
-from core.catalog import Catalog, Checklist
+from core.catalog import Catalog, Checklist, paper_materials
 from core.catalog_model import Item
 from kiosk.i18n import Translator
 
@@ -48,9 +48,7 @@ def fees_text(item: Item, tr: Translator) -> list[str]:
 
 def print_args(checklist: Checklist, catalog: Catalog, guide_url: str) -> dict[str, Any]:
     """The `print_checklist` request: the kiosk composes the notice, the daemon prints it."""
-    materials = [{"name": m.name, "optional": m.optional, "deferrable": m.deferrable,
-                  "note": "；".join((PRINTED("material_counts", originals=m.originals, copies=m.copies), *m.notes))}
-                 for m in checklist.materials]
+    materials = paper_materials(checklist)
     lines = [f"{item.name}：{limits_text(item, PRINTED)}" for item in checklist.items]
     if len(checklist.items) == 1:
         item = checklist.items[0]

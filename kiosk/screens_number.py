@@ -25,8 +25,8 @@ class IdentifyScreen(KioskScreen):
     screen_name = "identify"
 
     def fresh(self) -> dict[str, Any]:
-        return {"purpose": "take_number", "category": None, "item": None, "event": None, "error": False,
-                "busy": False}
+        return {"purpose": "take_number", "category": None, "item": None, "event": None, "answers": {},
+                "error": False, "busy": False}
 
     def body(self) -> Widget:
         check_in = self.state["purpose"] == "check_in"
@@ -92,7 +92,8 @@ class IdentifyScreen(KioskScreen):
         if self.state["busy"]:
             return
         if self.state["purpose"] == "take_number":
-            self.app.go("category", category=self.state["category"], item=self.state["item"], event=self.state["event"])
+            self.app.go("category", category=self.state["category"], item=self.state["item"], event=self.state["event"],
+                        answers=self.state["answers"])
             return
         self.state["busy"] = True
         self.render()
@@ -105,7 +106,8 @@ class CategoryScreen(KioskScreen):
     screen_name = "category"
 
     def fresh(self) -> dict[str, Any]:
-        return {"category": None, "item": None, "event": None, "priority": None, "page": 0, "busy": False}
+        return {"category": None, "item": None, "event": None, "answers": {}, "priority": None, "page": 0,
+                "busy": False}
 
     def body(self) -> Widget:
         box = BoxLayout(orientation="vertical", spacing=STYLE.px(16))
@@ -229,7 +231,7 @@ class CategoryScreen(KioskScreen):
         args = {"category": self.state["category"], "item_code": self.state["item"], "priority": priority,
                 **self.app.identity_args()}
         if self.state["event"]:
-            args["event_code"] = self.state["event"]
+            args.update(event_code=self.state["event"], answers=self.state["answers"])
         self.state["busy"] = True
         self.render()
 

@@ -107,6 +107,7 @@ def life_event(d: Driver) -> Step:
     yield from d.screen("ticket")
     args = d.daemon.ops("take_number")[-1]
     d.check(args["category"] == event["category"] and args["event_code"] == event["code"], f"event ticket {args}")
+    d.check(args["answers"] == dict(expected.answers), f"the answers travel with the request: {args}")
     yield from d.tap("ticket_home")
     yield from d.screen("home")
 
@@ -523,6 +524,7 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "visits": visits,
     "tour": tour,
     "progress": progress,
+    "life_event": life_event,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from center.service import CenterService
+from kiosk.guides import print_args
+from mqtt.payloads import InvalidArgs
 from tests.center_fixtures import hall_clock, service  # noqa: F401  (fixtures)
 
 CARD = "c" * 32  # a citizen key as the daemon sends it (keyed hash)
@@ -38,3 +42,26 @@ def test_finding_1_promised_dates_count_the_hall_calendars_working_days(service:
     assert days(date(2026, 9, 24), 1) == date(2026, 9, 28)  # over 中秋 and its weekend
     assert days(date(2026, 9, 30), 1) == date(2026, 10, 8)  # over 国庆
     assert days(date(2026, 10, 9), 1) == date(2026, 10, 10)  # a make-up Saturday counts
+
+
+def test_finding_2_the_life_event_ticket_lists_what_the_screen_and_the_notice_listed(service: CenterService) -> None:
+    """新生儿出生, 父母未婚, 生育津贴, 代办: the citizen's answers travel with take_number, and the
+    ticket, the screen's list and the printed notice come from one composer (Catalog.merge)."""
+    answers = {"married": "no", "maternity": "yes", "agent": "yes"}
+    ticket = service.req_take_number("kiosk-01", {"category": "G", "item_code": "YJS02", "answers": answers})
+    screen = service.catalog.merge("YJS02", answers)  # what the kiosk's screen lists
+    notice = print_args(screen, service.catalog, "https://example.gov.cn/{code}")
+    names = [m["name"] for m in ticket["materials"]]
+    assert names == [m.name for m in screen.materials] == [m["name"] for m in notice["materials"]]
+    assert ticket["materials"] == notice["materials"]
+    assert {"非婚生育情况说明", "授权委托书", "受托人居民身份证"} <= set(names) and "结婚证" not in names
+    default = service.req_take_number("kiosk-01", {"category": "G", "item_code": "YJS02"})
+    assert "结婚证" in [m["name"] for m in default["materials"]], "no answers: the defaults"
+
+
+def test_finding_2_an_answer_the_event_does_not_have_is_refused_before_a_number_is_issued(
+        service: CenterService) -> None:
+    before = service.engine.queue_summary()
+    with pytest.raises(InvalidArgs):
+        service.req_take_number("kiosk-01", {"category": "G", "item_code": "YJS02", "answers": {"married": "maybe"}})
+    assert service.engine.queue_summary() == before

@@ -67,3 +67,9 @@ def test_finding_1_case_progress_shows_number_item_and_state_in_words(display: s
     unknown number is said on the same screen, where it can be corrected."""
     run(display, "progress", tmp_path)
     run(display, "progress", tmp_path, language="en", orientation="landscape", elder=True)
+
+
+def test_finding_2_the_life_event_answers_travel_with_take_number(display: str, tmp_path: Path) -> None:
+    """The answers given on screen go with the request (the center merges the ticket's list for
+    them: tests/test_kiosk_center.py)."""
+    run(display, "life_event", tmp_path)

@@ -164,7 +164,7 @@ class KioskOps:
         except FutureTimeout:  # kept in the outbox and sent when the center answers again
             return {"recorded": True, "pending": True}
         if refused is not None:  # 已评价, 未办结…: the citizen is told why, in the center's own terms
-            raise RequestFailed(refused.type, refused.message)
+            raise RequestFailed(refused.type, refused.message, refused.values)
         return {"recorded": True, "pending": False}
 
     def op_call_helper(self, args: dict[str, Any]) -> dict[str, Any]:

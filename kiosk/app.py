@@ -234,7 +234,14 @@ class KioskApp(App):
         self.client.submit(op, args, ok, error, timeout or self.settings.request_timeout)
 
     def error_text(self, exc: LocalApiCallError) -> str:
+        """The kiosk's own sentence for an error type; `err_<Type>_detail` when the error came
+        with the values it names (the come-back time of a too-early booking…)."""
         key = f"err_{exc.type}" if f"err_{exc.type}" in STRINGS else "err_RequestFailed"
+        if f"{key}_detail" in STRINGS:
+            try:
+                return self.tr(f"{key}_detail", **exc.values)
+            except KeyError:  # an older center that sent no values: the plain sentence
+                pass
         return self.tr(key, nearest=self.settings.nearest_kiosk)
 
     def show_error(self, exc: LocalApiCallError, category: str | None = None) -> None:

@@ -29,6 +29,7 @@ CARD_CASES = [{"case_number": "2026111800003", "item_code": "B03", "item": "社�
                "collect_at": "一楼 B 区 13–20 号窗口"},
               {"case_number": "2026112000121", "item_code": None, "item": "居住证申领", "state": "accepted",
                "state_name": "受理", "received": "2026-11-20", "promised_by": None, "collect_at": ""}]
+EARLY_CODE, NO_BOOKING_CODE = "AP-20261125-0099", "AP-20261125-0404"  # a 12:00 booking; none at all
 FINISHED = {"A001", "B002"}  # tickets whose service ended: may be rated once
 
 
@@ -43,9 +44,10 @@ def demo_snapshot() -> str:
 
 
 class Refused(Exception):
-    def __init__(self, type_: str, message: str) -> None:
+    def __init__(self, type_: str, message: str, values: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.type = type_
+        self.values = values
 
 
 class FakeDaemon:
@@ -188,7 +190,7 @@ class FakeDaemon:
         try:
             return reply_ok(request.id, getattr(self, f"op_{request.op}")(request.args))
         except Refused as exc:
-            return reply_error(request.id, exc.type, str(exc))
+            return reply_error(request.id, exc.type, str(exc), exc.values)
 
     # -- the ops ---------------------------------------------------------------------------
 
@@ -233,6 +235,11 @@ class FakeDaemon:
         self._need_center()
         self._need_printer()
         self._need_identity(args)
+        if args.get("code") == EARLY_CODE:  # as the center refuses a booking more than 30 min ahead
+            raise Refused("TooEarly", "too early for your appointment: please check in from 11:30",
+                          {"come_back_at": "11:30"})
+        if args.get("code") == NO_BOOKING_CODE:
+            raise Refused("NoAppointment", "no appointment found for today")
         return {"number": f"A{next(self.seq):03d}", "slot": "10:00-10:30", "timing": "early", "printed": True}
 
     def op_lookup_case(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -126,6 +126,22 @@ def check_in(d: Driver) -> Step:
     yield from d.screen("home")
 
 
+def check_in_refused(d: Driver) -> Step:
+    """Too early: the come-back time, in the screen's language; no booking: said, with what to do."""
+    from tests.kiosk_fake_daemon import EARLY_CODE, NO_BOOKING_CODE
+
+    for code, key, values in ((EARLY_CODE, "err_TooEarly_detail", {"come_back_at": "11:30"}),
+                              (NO_BOOKING_CODE, "err_NoAppointment", {})):
+        yield from d.tap("tile_check_in")
+        yield from d.screen("identify")
+        d.daemon.scan(code)
+        yield from d.screen("notice")
+        d.check(d.text_of("notice_title") == d.app.tr(key, **values), f"{code}: {d.text_of('notice_title')!r}")
+        yield from d.shot("check-in-too-early" if values else "check-in-no-booking")
+        yield from d.tap("notice_home")
+        yield from d.screen("home")
+
+
 def progress(d: Driver) -> Step:
     """查: a typed case number shows the case in words; an unknown one is said and can be corrected."""
     yield from d.tap("tile_progress")
@@ -525,6 +541,7 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "tour": tour,
     "progress": progress,
     "life_event": life_event,
+    "check_in_refused": check_in_refused,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

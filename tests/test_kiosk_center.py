@@ -3,16 +3,32 @@ kiosk's screens and paper need, composed once at the center (a real CenterServic
 broker, the hall clock at Monday 23 Nov 2026 10:00)."""
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from center.service import CenterService
 from kiosk.guides import print_args
 from mqtt.payloads import InvalidArgs
+from mqtt.terminal import RequestFailed, TerminalLink
+from tests.conftest import wait_until
 from tests.center_fixtures import hall_clock, service  # noqa: F401  (fixtures)
 
 CARD = "c" * 32  # a citizen key as the daemon sends it (keyed hash)
+
+
+@pytest.fixture
+def kiosk_link(service: CenterService, mqtt_settings, tmp_path: Path) -> Iterator[TerminalLink]:
+    link = TerminalLink(mqtt_settings, "kiosk-01", tmp_path / "kiosk-01")
+    link.start()
+    try:
+        wait_until(lambda: link.center_reachable)
+        yield link
+    finally:
+        link.stop()
 
 
 def serve(service: CenterService, window: str = "1", category: str = "A", **finish) -> dict:
@@ -65,3 +81,15 @@ def test_finding_2_an_answer_the_event_does_not_have_is_refused_before_a_number_
     with pytest.raises(InvalidArgs):
         service.req_take_number("kiosk-01", {"category": "G", "item_code": "YJS02", "answers": {"married": "maybe"}})
     assert service.engine.queue_summary() == before
+
+
+def test_finding_3_a_too_early_check_in_reaches_the_terminal_with_its_come_back_time(
+        service: CenterService, kiosk_link: TerminalLink) -> None:
+    noon = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    booking = service.engine.book_appointment("A", CARD, noon, noon.replace(minute=30))
+    with pytest.raises(RequestFailed) as early:
+        kiosk_link.request("check_in", {"code": booking.code})
+    assert early.value.type == "TooEarly" and early.value.values == {"come_back_at": "11:30"}
+    with pytest.raises(RequestFailed) as none:
+        kiosk_link.request("check_in", {"code": "AP-NOSUCH-0001"})
+    assert none.value.type == "NoAppointment"

@@ -73,3 +73,9 @@ def test_finding_2_the_life_event_answers_travel_with_take_number(display: str, 
     """The answers given on screen go with the request (the center merges the ticket's list for
     them: tests/test_kiosk_center.py)."""
     run(display, "life_event", tmp_path)
+
+
+def test_finding_3_a_too_early_check_in_is_told_when_to_come_back(display: str, tmp_path: Path) -> None:
+    """The center's TooEarly carries the come-back time; no booking is said as such, not 请重试."""
+    run(display, "check_in_refused", tmp_path)
+    run(display, "check_in_refused", tmp_path, language="en")

@@ -52,6 +52,7 @@ class FakeQueue:
         n = next(self._n)
         ticket = {"ticket_id": f"t{n:06d}", "ticket_ref": f"ref{n:019d}", "number": f"{args['category']}{n:03d}", "category": args["category"],
                   "category_name": "不动产登记", "ahead": n - 1, "wait_min": 5, "wait_max": 10,
+                  "window_area": "二楼 A 区 1–12 号窗口",
                   "materials": [{"name": "不动产权证书", "note": "原件"}], "args": args}
         self.issued.append(ticket)
         return ticket
@@ -148,6 +149,7 @@ def test_take_number_prints_the_ticket_and_tells_the_center(kiosk, center) -> No
     assert center.queue.issued[0]["args"]["citizen_key"] == key  # the keyed hash, never the number
     wait_until(lambda: len(printer.tickets) == 1)
     assert "A001" in printer.tickets[0].text and printer.tickets[0].png.exists()
+    assert "请到 二楼 A 区 1–12 号窗口 等候叫号" in printer.tickets[0].text  # issue 15, finding 9: where to wait
     wait_until(lambda: [e[1] for e in center.applier.events("kiosk-01")] == ["ticket_printed"])
 
 

@@ -79,3 +79,11 @@ def test_finding_3_a_too_early_check_in_is_told_when_to_come_back(display: str, 
     """The center's TooEarly carries the come-back time; no booking is said as such, not 请重试."""
     run(display, "check_in_refused", tmp_path)
     run(display, "check_in_refused", tmp_path, language="en")
+
+
+def test_finding_10_screen_rows_keep_the_line_breaking_rules(display: str, tmp_path: Path) -> None:
+    """Every label on every screenshot is checked (tests/kiosk_driver.py `_badly_broken_row`):
+    no row begins with 、）… or ends with （, no number leaves its unit; the life events' tiles
+    broke "、预包装…" onto a row of its own."""
+    run(display, "life_event", tmp_path, elder=True)
+    run(display, "progress", tmp_path, orientation="landscape")

@@ -103,6 +103,7 @@ class KioskApp(App):
         self.center_reachable = True
         self.maintenance = False
         self.devices: dict[str, dict[str, Any]] = {}
+        self.card_on_reader = False  # a card lies on the reader (card_read, until card_removed)
         self.queue: list[dict[str, Any]] = []
         self.guides: Catalog | None = None  # the last good snapshot: guides work without the center
         self.hall_name = settings.hall_name
@@ -198,6 +199,11 @@ class KioskApp(App):
         self.go("home" if self.connected else "out_of_service")
         release_memory()
 
+    @property
+    def at_defaults(self) -> bool:
+        """The kiosk as the next citizen should meet it: the hall's language, standard text."""
+        return self.tr.language == self.settings.language and not STYLE.elder
+
     def recover(self, exc: BaseException) -> None:
         """A bug surfaced in the UI: tell the citizen calmly and start over."""
         if self._recovering:
@@ -275,6 +281,7 @@ class KioskApp(App):
         self.hall_name = str(state.get("hall_name") or self.hall_name)
         if state.get("card"):
             self.citizen = Citizen.from_card(state["card"])
+            self.card_on_reader = True
         if self.guides is None or state.get("catalog_hash") != self.guides.hash:
             self._fetch_catalog()
         self._fetch_queue()
@@ -290,8 +297,12 @@ class KioskApp(App):
         self.forget(full=True)
 
     def _on_event(self, name: str, data: dict[str, Any]) -> None:
-        if name == "card_read":
+        if name == "card_removed":
+            self.card_on_reader = False
+            self.screen.on_card_removed()
+        elif name == "card_read":
             self.citizen = Citizen.from_card(data)
+            self.card_on_reader = True
             self.last_touch = _time.monotonic()  # a card on the reader is activity too
             self.screen.on_card(data)
         elif name == "card_error":
@@ -427,8 +438,8 @@ class KioskApp(App):
     def _tick(self) -> None:
         self.screen.tick()
         idle = _time.monotonic() - self.last_touch
-        if self.sm.current in NO_IDLE:
-            if idle >= self.settings.idle_seconds and self.citizen.identified:
+        if self.sm.current in NO_IDLE:  # no countdown here: nothing but the defaults to restore
+            if idle >= self.settings.idle_seconds and (self.citizen.identified or not self.at_defaults):
                 self.forget(full=True)
             return
         left = self.settings.idle_seconds + self.settings.countdown_seconds - idle

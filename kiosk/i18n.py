@@ -91,6 +91,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "card_reader": ("读卡区", "Card reader"),
     "card_error": ("读卡失败，请取下身份证后重新放置", "The card could not be read: lift it and place it again"),
     "card_timeout": ("未检测到证件，已返回", "No card was placed"),
+    "take_card": ("请取走您的身份证", "Please take your ID card"),
     "greeting": ("{name}，您好", "Hello, {name}"),
     "greeting_code": ("已识别二维码", "QR code recognised"),
     "elderly_note": ("已为您开通绿色通道（长者）", "Priority lane (senior) applied"),

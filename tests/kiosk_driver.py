@@ -51,6 +51,7 @@ class DaemonControl(Protocol):
 
     def place_card(self, name: str = "张*", elderly: bool = False) -> None: ...
     def card_error(self) -> None: ...
+    def remove_card(self) -> None: ...
     def scan(self, code: str) -> None: ...
     def set_printer(self, state: str, reason: str = "") -> None: ...
     def set_center(self, reachable: bool) -> None: ...
@@ -124,6 +125,17 @@ class Driver:
         if widget is None:
             raise ScenarioFailed(f"no widget {kiosk_id!r} on screen {self.app.sm.current}")
         return said(widget)
+
+    def inside_body(self, kiosk_id: str) -> bool:
+        """The widget's text is drawn whole below the header and inside the window."""
+        from kivy.core.window import Window
+        widget = self.find(kiosk_id)
+        header = next(w for w in self.widgets() if type(w).__name__ == "HallName").parent.parent
+        x, y = widget.to_window(*widget.pos)
+        tw, th = widget.texture_size
+        top = y + widget.height / 2 + th / 2  # texts are drawn centred in their widget
+        return (x >= 0 and y + widget.height / 2 - th / 2 >= 0 and x + widget.width <= Window.width
+                and top <= header.to_window(*header.pos)[1] and tw <= widget.width + 2)
 
     def check(self, condition: Any, message: str) -> None:
         if not condition:

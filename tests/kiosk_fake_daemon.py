@@ -127,6 +127,10 @@ class FakeDaemon:
                      "elderly": elderly, "expired": False, "citizen_key": "k-" + name.encode().hex()[:16]}
         self.push("card_read", self.card)
 
+    def remove_card(self) -> None:
+        """The citizen lifts the card (the daemon still remembers it until forgotten)."""
+        self.push("card_removed", {})
+
     def card_error(self) -> None:
         self.push("card_error", {"reason": "no_answer"})
 

@@ -142,6 +142,54 @@ def check_in_refused(d: Driver) -> Step:
         yield from d.screen("home")
 
 
+def take_your_card(d: Driver) -> Step:
+    """The ticket screen says 请取走身份证 while the card lies on the reader, and stops once lifted."""
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.daemon.place_card("张*")
+    yield from d.screen("category")
+    yield from d.tap("category_B")
+    yield from d.tap("take")
+    yield from d.screen("ticket")
+    d.check(d.find("take_card") is not None and d.text_of("take_card") == d.app.tr("take_card"), "the card reminder")
+    d.check(d.inside_body("ticket_number") and d.inside_body("take_card"), "the number and the reminder fully shown")
+    yield from d.shot("ticket-take-card")
+    d.daemon.remove_card()
+    yield from d.until(lambda: d.find("take_card") is None, "the reminder gone with the card")
+    yield from d.tap("ticket_home")
+    yield from d.screen("home")
+
+
+def back_to_defaults(d: Driver) -> Step:
+    """Run with --idle 3. English and large text left on home: home returns to Chinese standard
+    mode by itself; no header control sits on one screen where another one was on the next."""
+    from kiosk.widgets import STYLE, Big
+
+    yield from d.tap("toggle_language")
+    yield from d.tap("toggle_elder")
+    d.check(d.app.tr.language == "en" and STYLE.elder, "English, large text")
+    yield from d.until(lambda: d.app.tr.language == d.app.settings.language and not STYLE.elder,
+                       "home back to the defaults", timeout=20)
+    yield from d.screen("home")
+    d.check(d.find("toggle_language").text == "English", "the home screen in Chinese again")
+
+    def places() -> dict[str, tuple[float, float, float, float]]:
+        return {w.kiosk_id: (*w.to_window(*w.pos), *w.size) for w in d.widgets() if isinstance(w, Big) and w.kiosk_id}
+    home = places()
+    yield from d.tap("tile_guides")
+    yield from d.screen("guides")
+    inner = places()
+    for kid in ("toggle_language", "toggle_elder"):
+        d.check(home[kid] == inner[kid], f"{kid} keeps its place")
+
+    def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+    crowded = [kid for kid, place in home.items() if overlap(place, inner["home"])]
+    d.check(not crowded, f"on home, {crowded} sit where 首页 is on the next screen")
+    yield from d.tap("home")
+    yield from d.screen("home")
+
+
 def progress(d: Driver) -> Step:
     """查: a typed case number shows the case in words; an unknown one is said and can be corrected."""
     yield from d.tap("tile_progress")
@@ -542,6 +590,8 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "progress": progress,
     "life_event": life_event,
     "check_in_refused": check_in_refused,
+    "take_your_card": take_your_card,
+    "back_to_defaults": back_to_defaults,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

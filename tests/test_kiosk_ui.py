@@ -87,3 +87,19 @@ def test_finding_10_screen_rows_keep_the_line_breaking_rules(display: str, tmp_p
     broke "、预包装…" onto a row of its own."""
     run(display, "life_event", tmp_path, elder=True)
     run(display, "progress", tmp_path, orientation="landscape")
+
+
+def test_finding_6_home_returns_to_chinese_standard_mode_and_controls_keep_their_places(
+        display: str, tmp_path: Path) -> None:
+    run(display, "back_to_defaults", tmp_path, extra=["--idle", "3"])
+    run(display, "back_to_defaults", tmp_path, orientation="landscape", extra=["--idle", "3"])
+
+
+def test_finding_7_the_ticket_screen_reminds_to_take_the_card(display: str, tmp_path: Path) -> None:
+    run(display, "take_your_card", tmp_path)
+
+
+def test_finding_5_the_ticket_number_is_whole_below_the_header_in_landscape(display: str, tmp_path: Path) -> None:
+    """The number (and the card reminder) drawn whole, never under the header: landscape elder
+    mode hid all but the bottom of "A002"."""
+    run(display, "take_your_card", tmp_path, orientation="landscape", elder=True)

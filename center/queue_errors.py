@@ -7,7 +7,10 @@ from core.errors import OneTripError
 
 
 class QueueError(OneTripError):
-    """The queue refused an operation; nothing was changed."""
+    """The queue refused an operation; nothing was changed. `values` are what a screen needs to
+    word the refusal in its own language (a time, a number); they travel with the error."""
+
+    values: dict[str, str] = {}
 
 
 class UnknownCategory(QueueError):
@@ -82,12 +85,14 @@ class TooEarly(QueueError):
     def __init__(self, come_back_at: datetime) -> None:
         super().__init__(f"too early for your appointment: please check in from {come_back_at:%H:%M}")
         self.come_back_at = come_back_at
+        self.values = {"come_back_at": f"{come_back_at:%H:%M}"}
 
 
 class AppointmentMissed(QueueError):
     def __init__(self, slot_end: datetime) -> None:
         super().__init__(f"your appointment slot ended at {slot_end:%H:%M}: please take a normal number")
         self.slot_end = slot_end
+        self.values = {"slot_end": f"{slot_end:%H:%M}"}
 
 
 class UnknownCase(QueueError):

@@ -11,8 +11,10 @@ import dataclasses
 import enum
 import logging
 import threading
+from datetime import date, timedelta
 from typing import Any, Callable
 
+from center import cases as case_flow
 from center.alerts import AlertKind
 from center.appointments import Timing
 from center.config import CenterConfig
@@ -20,10 +22,10 @@ from center.db import open_database
 from center.hub import Hub
 from center.queue import QueueEngine
 from center.queue_errors import QueueError, UnknownItem, UnknownWindow
-from center.queue_types import Call, CategoryRules, DayClose
+from center.queue_types import Call, Case, CategoryRules, DayClose
 from center.catalog_load import load_catalog
 from core.calendar import load_calendar
-from core.catalog import Catalog
+from core.catalog import Catalog, paper_materials
 from core.clock import Clock
 from core.errors import OneTripError
 from mqtt.center import CenterLink, TerminalView
@@ -199,7 +201,7 @@ class CenterService:
                 log.exception("announcer failed")
 
     # ---- requests from kiosks -------------------------------------------------------------------
-    def _ticket_answer(self, ticket: Any) -> dict[str, Any]:
+    def _ticket_answer(self, ticket: Any, answers: dict[str, str] | None = None) -> dict[str, Any]:
         view = self.engine.ticket_view(ticket.id)
         category = self.catalog.category(ticket.category)
         item = self._item(ticket.item_code)
@@ -211,7 +213,7 @@ class CenterService:
                 "wait_min": est.low_min, "wait_max": est.high_min,  # None: no open window serves it yet
                 "window_area": getattr(item, "window", "") or category.window_area, "priority": ticket.priority,
                 "priority_name": self.config.queue.priority_groups.get(ticket.priority or "", ""),
-                "materials": self._materials(ticket.item_code) if item else [],
+                "materials": self._materials(ticket.item_code, answers or {}) if item else [],
                 "qr": f"onetrip:ticket:{ticket.number}:{ticket.id}"}
 
     def _item(self, code: str | None) -> Any:
@@ -223,13 +225,17 @@ class CenterService:
                 continue
         return None
 
-    def _materials(self, code: str) -> list[dict[str, Any]]:
-        """The complete list to print on the ticket: an item's, or a life event's merged one."""
-        try:
-            return [m.model_dump() for m in self.catalog.item(code).materials]
-        except KeyError:
-            return [{"name": m.name, "note": "；".join(m.notes), "optional": m.optional, "deferrable": m.deferrable}
-                    for m in self.catalog.merge(code).materials]
+    def _materials(self, code: str, answers: dict[str, str]) -> list[dict[str, Any]]:
+        """The complete list to print on the ticket: an item's, or a life event's merged for the
+        citizen's answers: the same composer as the kiosk's screen and notice."""
+        if code in {e.code for e in self.catalog.life_events}:
+            try:
+                checklist = self.catalog.merge(code, answers)
+            except ValueError as exc:  # an answer the event does not have
+                raise payloads.InvalidArgs(f"参数有误：情形选择（answers）不符合要求：{exc}") from None
+        else:
+            checklist = self.catalog.notice(code)
+        return paper_materials(checklist)
 
     def known_item(self, code: str | None) -> str | None:
         """`code` if the catalog has it (an item or a life event), else UnknownItem."""
@@ -239,10 +245,12 @@ class CenterService:
 
     def req_take_number(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
         a = parse(payloads.TakeNumber, args)
+        if a.answers and a.item_code:
+            self._materials(a.item_code, a.answers)  # answers the event does not have: refused before issuing
         ticket = self.engine.issue_ticket(a.category, a.channel, citizen_key=a.citizen_key, priority=a.priority,
                                           item_code=self.known_item(a.item_code), terminal=terminal)
         self.queue_changed()
-        return self._ticket_answer(ticket)
+        return self._ticket_answer(ticket, a.answers)
 
     def req_check_in(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
         a = parse(payloads.CheckIn, args)
@@ -258,7 +266,33 @@ class CenterService:
             cases = [self.engine.case(a.case_number)]
         else:
             cases = self.engine.cases_of(str(a.citizen_key))
-        return {"cases": [plain(c) for c in cases]}
+        return {"cases": [self.case_answer(c) for c in cases]}
+
+    def promised_by(self, code: str | None, received: date) -> date | None:
+        """承诺办结 date of an item (or a life event: its slowest item), counted on the hall
+        calendar's working days unless the item counts calendar days; None: no such item."""
+        item = self._item(code)
+        if item is None:
+            return None
+        items = [item] if hasattr(item, "promised_days") else [self.catalog.item(c) for c in item.items]
+        days = max(i.promised_days for i in items)
+        if all(i.calendar_days for i in items):
+            return received + timedelta(days)
+        return self.calendar.add_working_days(received, days)
+
+    def case_answer(self, case: Case) -> dict[str, Any]:
+        """What a citizen asking after a case (查) is told: which case and item, where it
+        stands (the code, and the hall's word for it), when it was received, by when it is
+        promised, and where the result is collected."""
+        item = self._item(case.item_code)
+        category = self.catalog.category(case.category)
+        received = self.engine.local(case.created_at).date()
+        promised = self.promised_by(case.item_code, received)
+        return {"case_number": case.case_no, "item_code": case.item_code,
+                "item": item.name if item else category.name, "state": case.state,
+                "state_name": case_flow.LABELS.get(case.state, case.state), "received": received.isoformat(),
+                "promised_by": promised.isoformat() if promised else None,
+                "collect_at": getattr(item, "window", "") or category.window_area}
 
     # ---- events from terminals (the EventApplier the link calls) ----------------------------------
     def apply(self, terminal: str, kind: str, event: Event) -> bool:

@@ -197,6 +197,15 @@ class HallCalendar:
         kind = DayKind.WEEKEND if on.weekday() >= 5 else DayKind.WORKDAY
         return DayInfo(on, kind, "", None, on.weekday())
 
+    def add_working_days(self, start: date, days: int) -> date:
+        """The day `days` working days after `start` (a 承诺时限 counts from the day after
+        acceptance); 0 is `start` itself (即办)."""
+        on = start
+        while days > 0:
+            on += timedelta(1)
+            days -= self.day(on).working
+        return on
+
     def periods(self, on: date, weekly: Weekly) -> Periods:
         """The issuing periods of a category with these weekly hours on this date."""
         info = self.day(on)

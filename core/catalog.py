@@ -66,6 +66,18 @@ class Checklist:
         }
 
 
+def counts_zh(originals: int, copies: int) -> str:
+    """原件 1 份，复印件 2 份 (a count of none is left out): how paper and screen count a material."""
+    return "，".join(f"{word} {n} 份" for word, n in (("原件", originals), ("复印件", copies)) if n)
+
+
+def paper_materials(checklist: Checklist) -> list[dict[str, Any]]:
+    """The material list as every piece of paper prints it (ticket and 一次告知单 alike):
+    name, counts and notes, and the 部分情形/容缺 marks; one composer, so they never differ."""
+    return [{"name": m.name, "note": "；".join(filter(None, (counts_zh(m.originals, m.copies), *m.notes))),
+             "optional": m.optional, "deferrable": m.deferrable} for m in checklist.materials]
+
+
 def _merge(name: str, needs: Sequence[tuple[Material, str]]) -> NeededMaterial:
     """Same document asked by several items: the largest counts, required if any requires it."""
     required = [m for m, _ in needs if not m.optional]

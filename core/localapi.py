@@ -101,8 +101,13 @@ def reply_ok(request_id: int | str, result: dict[str, Any] | None = None) -> dic
     return {"id": request_id, "ok": True, "result": result or {}}
 
 
-def reply_error(request_id: int | str | None, type_: str, message: str) -> dict[str, Any]:
-    return {"id": request_id, "ok": False, "error": {"type": type_, "message": message}}
+def reply_error(request_id: int | str | None, type_: str, message: str,
+                values: dict[str, str] | None = None) -> dict[str, Any]:
+    """`values`: what the kiosk needs to word the error itself (a come-back time, a number held)."""
+    error: dict[str, Any] = {"type": type_, "message": message}
+    if values:
+        error["values"] = dict(values)
+    return {"id": request_id, "ok": False, "error": error}
 
 
 def event(name: str, data: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -121,9 +121,11 @@ class KioskOps:
         key = self._citizen_key(args)
         citizen = self.t.citizens.current if key else None
         priority = args.get("priority") or ("elderly" if citizen and citizen.elderly else None)
-        return self._issue_and_print("take_number", {
-            "category": category, "item_code": args.get("item_code") or args.get("event_code"), "priority": priority,
-            "citizen_key": key, "channel": "kiosk"})
+        request = {"category": category, "item_code": args.get("item_code") or args.get("event_code"),
+                   "priority": priority, "citizen_key": key, "channel": "kiosk"}
+        if args.get("answers"):  # a life event's answers: the ticket lists what the screen listed
+            request["answers"] = dict(args["answers"])
+        return self._issue_and_print("take_number", request)
 
     def op_check_in(self, args: dict[str, Any]) -> dict[str, Any]:
         code, key = args.get("code"), self._citizen_key(args)
@@ -162,7 +164,7 @@ class KioskOps:
         except FutureTimeout:  # kept in the outbox and sent when the center answers again
             return {"recorded": True, "pending": True}
         if refused is not None:  # 已评价, 未办结…: the citizen is told why, in the center's own terms
-            raise RequestFailed(refused.type, refused.message)
+            raise RequestFailed(refused.type, refused.message, refused.values)
         return {"recorded": True, "pending": False}
 
     def op_call_helper(self, args: dict[str, Any]) -> dict[str, Any]:

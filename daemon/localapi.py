@@ -127,7 +127,7 @@ class LocalApiServer:
             # the center's refusal keeps its own type (NotIssuingNow, TooEarly…): the kiosk words
             # each one, instead of one "please try again" for all (docs/localapi.md, error types)
             type_ = exc.type if isinstance(exc, RequestFailed) else type(exc).__name__
-            session.send(reply_error(request_id, type_, str(exc)))
+            session.send(reply_error(request_id, type_, str(exc), getattr(exc, "values", None)))
         except Exception as exc:
             self.stats["errors"] += 1
             log.exception("local API op failed", extra={"op": obj.get("op")})

@@ -22,7 +22,7 @@ def materials(items: list[dict[str, Any]]) -> tuple[Material, ...]:
 
 
 def ticket_notice(t: dict[str, Any]) -> str:
-    """What the window must know at a glance: 绿色通道 or the appointment's slot."""
+    """What the window must know at a glance: 绿色通道 or the appointment's slot, a line each."""
     lines = []
     if t.get("slot"):
         lines.append(f"预约时段 {t['slot']}，请按时办理")
@@ -30,7 +30,7 @@ def ticket_notice(t: dict[str, Any]) -> str:
         lines.append(f"绿色通道（{t.get('priority_name') or t['priority']}）优先办理，请在窗口出示相关证件")
     if t.get("notice"):
         lines.append(str(t["notice"]))
-    return "；".join(lines)
+    return "\n".join(lines)
 
 
 class TicketPrinter:
@@ -65,7 +65,8 @@ class TicketPrinter:
                         people_ahead=int(t.get("ahead", 0)),
                         wait_minutes=None if t.get("wait_min") is None else (int(t["wait_min"]), int(t["wait_max"])),
                         issued_at=self._now(), qr=t.get("qr") or f"onetrip:ticket:{t['number']}",
-                        materials=materials(t.get("materials", [])), notice=ticket_notice(t))
+                        materials=materials(t.get("materials", [])), notice=ticket_notice(t),
+                        window_area=str(t.get("window_area") or ""))
         return self._print(job_id, ticket)
 
     def print_checklist(self, job_id: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -21,10 +21,8 @@ import json
 import os
 import pickle
 import platform
-import re
 import tempfile
 import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -35,6 +33,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from core.paths import state_dir
+from core.typeset import clean, wrap
 from drivers.escpos_codec import CHINESE_ON
 
 FONT_REGULAR = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -98,6 +97,21 @@ def _material_blocks(materials: tuple[Material, ...], heading: str) -> list[Bloc
     return blocks
 
 
+BULLET = "· "
+
+
+def _notice_blocks(notice: str) -> list[Block]:
+    """Each line of a notice on its own (时限, 收费, 窗口, every 温馨提示); a "· " line hangs
+    under its bullet, and a line ending in "：" is a heading."""
+    blocks: list[Block] = []
+    for line in filter(None, (x.strip() for x in notice.split("\n"))):
+        if line.startswith(BULLET.strip()):
+            blocks.append(Line(line[1:].strip(), prefix=BULLET))
+        else:
+            blocks.append(Line(line, bold=line.endswith("：")))
+    return blocks
+
+
 @dataclass(frozen=True)
 class Ticket:
     """A queue ticket: the number, the wait, and everything to bring (最多跑一次)."""
@@ -111,6 +125,7 @@ class Ticket:
     qr: str
     materials: tuple[Material, ...] = ()
     notice: str = ""
+    window_area: str = ""  # where to wait for the call (一楼 B 区 13–20 号窗口)
 
     def layout(self) -> list[Block]:
         wait = (f"预计等候 {self.wait_minutes[0]}～{self.wait_minutes[1]} 分钟" if self.wait_minutes
@@ -125,13 +140,14 @@ class Ticket:
             Line(self.number, size=3, bold=True, align="center"),
             Line(ahead, align="center"),
             Line(wait, align="center"),
-            Rule(),
         ]
+        if self.window_area:
+            blocks.append(Line(f"请到 {self.window_area} 等候叫号", bold=True, align="center"))
+        blocks.append(Rule())
         if self.materials:
             blocks += _material_blocks(self.materials, "请备齐以下材料：")
             blocks.append(Rule())
-        if self.notice:
-            blocks.append(Line(self.notice))
+        blocks += _notice_blocks(self.notice)
         blocks += [QrBlock(self.qr), Line("扫码查看排队进度，办结后可评价", align="center"),
                    Line(f"取号时间 {self.issued_at:%Y-%m-%d %H:%M}", align="center")]
         return blocks
@@ -157,9 +173,8 @@ class Checklist:
             Rule(),
             *_material_blocks(self.materials, "需提交的材料："),
             Rule(),
+            *_notice_blocks(self.notice),
         ]
-        if self.notice:
-            blocks.append(Line(self.notice))
         if self.qr:
             blocks += [QrBlock(self.qr), Line("扫码查看办事指南", align="center")]
         blocks.append(Line(f"打印时间 {self.issued_at:%Y-%m-%d %H:%M}", align="center"))
@@ -175,47 +190,12 @@ def sample_ticket(**changes: object) -> Ticket:
                    Material("不动产登记申请书", "现场填写"),
                    Material("户口簿", "原件及复印件", deferrable=True),
                    Material("婚姻关系证明", optional=True)),
-        notice="请留意大厅屏幕和语音叫号，过号需重新取号。")
+        notice="请留意大厅屏幕和语音叫号，过号需重新取号。", window_area="二楼 A 区 1–12 号窗口")
     fields.update(changes)
     return Ticket(**fields)  # type: ignore[arg-type]
 
 
-# ---- wrapping, shared by both renderings ---------------------------------------------------
-_NO_LINE_START = set("，。、；：？！）】》」』”’,.;:?!)]%～")
-# Latin words and short bracketed marks such as （可容缺） stay whole; anything else breaks anywhere
-_TOKEN = re.compile(r"[A-Za-z0-9_./:%@+#=&?-]+|（[^（）]{1,5}）|.", re.S)
-
-
-def clean(text: str) -> str:
-    """Printable text only: a control byte in a service name must never reach the printer."""
-    return "".join(ch for ch in text.replace("\t", " ") if unicodedata.category(ch) not in ("Cc", "Cs"))
-
-
-def wrap(text: str, width: float, measure: Callable[[str], float], prefix: str = "") -> list[str]:
-    """Greedy wrap keeping Latin words whole and closing punctuation off a row's start (避头).
-
-    Continuation rows are indented by the width of `prefix`, so a numbered item hangs.
-    """
-    indent = " " * round(measure(prefix) / measure(" ")) if prefix else ""
-    rows: list[list[str]] = [[prefix]]
-    used = measure(prefix)
-    for token in _TOKEN.findall(clean(text)):
-        pieces = [token] if measure(token) <= width - measure(indent) else list(token)
-        for piece in pieces:
-            size = measure(piece)
-            if used + size > width and len(rows[-1]) > 1:
-                if piece == " ":
-                    rows.append([indent])
-                    used = measure(indent)
-                    continue
-                carry = [rows[-1].pop()] if piece in _NO_LINE_START and len(rows[-1]) > 2 else []
-                rows.append([indent, *carry])
-                used = measure(indent) + sum(measure(t) for t in carry)
-            rows[-1].append(piece)
-            used += size
-    return ["".join(r).rstrip() for r in rows]
-
-
+# ---- wrapping: core.typeset's rules, shared by both renderings and the kiosk's screen ----------
 def cells(text: str) -> int:
     """Width in half-width cells on the printer: one per single byte, two per CJK character."""
     return sum(1 if len(ch.encode("gb18030", "replace")) == 1 else 2 for ch in text)

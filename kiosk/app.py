@@ -12,7 +12,7 @@ import ctypes.util
 import logging
 import time as _time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable
 
 from kivy.app import App
@@ -103,6 +103,7 @@ class KioskApp(App):
         self.center_reachable = True
         self.maintenance = False
         self.devices: dict[str, dict[str, Any]] = {}
+        self.card_on_reader = False  # a card lies on the reader (card_read, until card_removed)
         self.queue: list[dict[str, Any]] = []
         self.guides: Catalog | None = None  # the last good snapshot: guides work without the center
         self.hall_name = settings.hall_name
@@ -198,6 +199,11 @@ class KioskApp(App):
         self.go("home" if self.connected else "out_of_service")
         release_memory()
 
+    @property
+    def at_defaults(self) -> bool:
+        """The kiosk as the next citizen should meet it: the hall's language, standard text."""
+        return self.tr.language == self.settings.language and not STYLE.elder
+
     def recover(self, exc: BaseException) -> None:
         """A bug surfaced in the UI: tell the citizen calmly and start over."""
         if self._recovering:
@@ -234,7 +240,14 @@ class KioskApp(App):
         self.client.submit(op, args, ok, error, timeout or self.settings.request_timeout)
 
     def error_text(self, exc: LocalApiCallError) -> str:
+        """The kiosk's own sentence for an error type; `err_<Type>_detail` when the error came
+        with the values it names (the come-back time of a too-early booking…)."""
         key = f"err_{exc.type}" if f"err_{exc.type}" in STRINGS else "err_RequestFailed"
+        if f"{key}_detail" in STRINGS:
+            try:
+                return self.tr(f"{key}_detail", **exc.values)
+            except KeyError:  # an older center that sent no values: the plain sentence
+                pass
         return self.tr(key, nearest=self.settings.nearest_kiosk)
 
     def show_error(self, exc: LocalApiCallError, category: str | None = None) -> None:
@@ -268,6 +281,7 @@ class KioskApp(App):
         self.hall_name = str(state.get("hall_name") or self.hall_name)
         if state.get("card"):
             self.citizen = Citizen.from_card(state["card"])
+            self.card_on_reader = True
         if self.guides is None or state.get("catalog_hash") != self.guides.hash:
             self._fetch_catalog()
         self._fetch_queue()
@@ -283,8 +297,12 @@ class KioskApp(App):
         self.forget(full=True)
 
     def _on_event(self, name: str, data: dict[str, Any]) -> None:
-        if name == "card_read":
+        if name == "card_removed":
+            self.card_on_reader = False
+            self.screen.on_card_removed()
+        elif name == "card_read":
             self.citizen = Citizen.from_card(data)
+            self.card_on_reader = True
             self.last_touch = _time.monotonic()  # a card on the reader is activity too
             self.screen.on_card(data)
         elif name == "card_error":
@@ -364,15 +382,17 @@ class KioskApp(App):
         return self.numbers_blocked() if self.connected else None
 
     def start_take_number(self, category: str | None = None, item: str | None = None,
-                          event: str | None = None) -> None:
-        """Take a number, unless this kiosk cannot issue one now: then say why and when."""
+                          event: str | None = None, answers: dict[str, str] | None = None) -> None:
+        """Take a number, unless this kiosk cannot issue one now: then say why and when.
+        A life event's `answers` go with the request, so the ticket lists what the screen did."""
         blocked = self.numbers_blocked()
         if blocked:
             self.go("notice", title=self.tr("no_numbers_here"), lines=[blocked], tone="error")
         elif self.is_closed(category):
             self.show_closed(category)
         else:
-            self.go("identify", purpose="take_number", category=category, item=item, event=event)
+            self.go("identify", purpose="take_number", category=category, item=item, event=event,
+                    answers=dict(answers or {}))
 
     def print_notice(self, checklist: Checklist, screen: Any) -> None:
         """Print a one-time complete notice; the screen shows whether it came out."""
@@ -386,6 +406,11 @@ class KioskApp(App):
         if self.citizen.citizen_key:
             return {"use_card": True}
         return {"use_card": False, "code": self.citizen.code}
+
+    def date_text(self, iso: str) -> str:
+        """A date the center sent (2026-12-09) as the citizen's language writes it."""
+        on = date.fromisoformat(iso)
+        return self.tr("date", year=on.year, month=on.month, day=on.day)
 
     def when_text(self, moment: datetime) -> str:
         days = (moment.date() - self.now().date()).days
@@ -413,8 +438,8 @@ class KioskApp(App):
     def _tick(self) -> None:
         self.screen.tick()
         idle = _time.monotonic() - self.last_touch
-        if self.sm.current in NO_IDLE:
-            if idle >= self.settings.idle_seconds and self.citizen.identified:
+        if self.sm.current in NO_IDLE:  # no countdown here: nothing but the defaults to restore
+            if idle >= self.settings.idle_seconds and (self.citizen.identified or not self.at_defaults):
                 self.forget(full=True)
             return
         left = self.settings.idle_seconds + self.settings.countdown_seconds - idle

@@ -33,10 +33,11 @@ class LocalApiCallError(OneTripError):
     """A request that did not succeed; `type` is one of the error types in docs/localapi.md or
     "Unreachable" (no daemon), so screens pick their message by meaning."""
 
-    def __init__(self, type_: str, message: str) -> None:
+    def __init__(self, type_: str, message: str, values: dict[str, str] | None = None) -> None:
         super().__init__(f"{type_}: {message}")
         self.type = type_
         self.message = message
+        self.values = dict(values or {})  # what the screen needs to word it (a come-back time…)
 
 
 class DaemonUnreachable(LocalApiCallError):
@@ -209,8 +210,10 @@ class LocalApiClient:
         else:
             self._counters["errors"] += 1
             error = message.get("error") or {}
+            values = error.get("values") if isinstance(error.get("values"), dict) else {}
             future.set_exception(LocalApiCallError(str(error.get("type", "InternalError")),
-                                                   str(error.get("message", ""))))
+                                                   str(error.get("message", "")),
+                                                   {str(k): str(v) for k, v in values.items()}))
 
     def _close(self) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from core.calendar import ClosedWhy
-from core.catalog import Catalog, Checklist
+from core.catalog import Catalog, Checklist, paper_materials
 from core.catalog_model import Item
 from kiosk.i18n import Translator
 
@@ -48,14 +48,16 @@ def fees_text(item: Item, tr: Translator) -> list[str]:
 
 def print_args(checklist: Checklist, catalog: Catalog, guide_url: str) -> dict[str, Any]:
     """The `print_checklist` request: the kiosk composes the notice, the daemon prints it."""
-    materials = [{"name": m.name, "optional": m.optional, "deferrable": m.deferrable,
-                  "note": "；".join((PRINTED("material_counts", originals=m.originals, copies=m.copies), *m.notes))}
-                 for m in checklist.materials]
-    lines = [f"{item.name}：{limits_text(item, PRINTED)}" for item in checklist.items]
+    limits, fees, where = PRINTED("limits"), PRINTED("fees"), PRINTED("where")
     if len(checklist.items) == 1:
         item = checklist.items[0]
-        lines = [limits_text(item, PRINTED), *fees_text(item, PRINTED), f"{PRINTED('where')}：{item.window}"]
+        lines = [f"{limits}：{limits_text(item, PRINTED)}", *(f"{fees}：{f}" for f in fees_text(item, PRINTED)),
+                 f"{where}：{item.window}"]
     else:
-        lines.append(f"{PRINTED('where')}：{catalog.category(checklist.category).window_area}")
-    return {"service": checklist.name, "qr": guide_url.format(code=checklist.code), "materials": materials,
-            "notice": "\n".join(lines)}
+        lines = [f"{limits}：", *(f"· {item.name}：{limits_text(item, PRINTED)}" for item in checklist.items),
+                 f"{where}：{catalog.category(checklist.category).window_area}"]
+    notes = list(dict.fromkeys(n for item in checklist.items for n in item.notes))
+    if notes:
+        lines += [f"{PRINTED('notes')}：", *(f"· {n}" for n in notes)]
+    return {"service": checklist.name, "qr": guide_url.format(code=checklist.code),
+            "materials": paper_materials(checklist), "notice": "\n".join(lines)}

@@ -106,9 +106,12 @@ class KioskScreen(Screen):
                                  ("language", self.app.toggle_language, "toggle_language")):
             bar.add_widget(Big(self.tr(key), action, kid, bg=DEEP, level="small", scaled=False, size_hint_x=None,
                                width=STYLE.px(210)))
-        if self.home_button:
-            bar.add_widget(Big(self.tr("home"), self.app.go_home, "home", bg=WHITE, fg=DEEP, level="body",
-                               scaled=False, size_hint_x=None, width=STYLE.px(170)))
+        # the home button's place stays empty where there is none (home): a tap meant for 首页 as
+        # the screen returns home must not land on another control (the language toggle)
+        home = Big(self.tr("home"), self.app.go_home, "home", bg=WHITE, fg=DEEP, level="body", scaled=False,
+                   size_hint_x=None, width=STYLE.px(170)) if self.home_button else \
+            Widget(size_hint_x=None, width=STYLE.px(170))
+        bar.add_widget(home)
         return bar
 
     def _banner(self, text: str) -> Widget:
@@ -127,6 +130,9 @@ class KioskScreen(Screen):
         pass
 
     def on_card_error(self, data: dict[str, Any]) -> None:
+        pass
+
+    def on_card_removed(self) -> None:
         pass
 
     def on_code(self, data: dict[str, Any]) -> None:

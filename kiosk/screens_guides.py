@@ -41,8 +41,9 @@ def materials_lines(checklist: Checklist, tr: Translator) -> list[Widget]:
         marks = (tr("optional") if m.optional else "") + (tr("deferrable") if m.deferrable else "")
         lines.append(Text(f"{n}. {m.name} {marks}", "body", bold=True, fit=True,
                           color=AMBER if m.optional or m.deferrable else DEEP, kiosk_id=f"material_{n}"))
-        detail = tr("material_counts", originals=m.originals, copies=m.copies)
-        lines.append(Text("    " + "；".join((detail, *m.notes)), "small", color=MUTED, fit=True))
+        counts = [tr(key, n=n) for key, n in (("material_originals", m.originals), ("material_copies", m.copies)) if n]
+        detail = ("，" if tr.language == "zh" else ", ").join(counts)
+        lines.append(Text("    " + "；".join(filter(None, (detail, *m.notes))), "small", color=MUTED, fit=True))
     return lines
 
 

@@ -96,7 +96,7 @@ class HomeScreen(KioskScreen):
         super().tick()
         clock = getattr(self, "_time", None)
         if clock is not None and clock.parent is not None:
-            clock.text = self._time_text()
+            clock.said = self._time_text()
         label = getattr(self, "_attract", None)
         if label is None or label.parent is None:
             return
@@ -106,5 +106,5 @@ class HomeScreen(KioskScreen):
         self.state["attract"] = (self.state["attract"] + 1) % len(ATTRACT)
         text = self.tr(ATTRACT[self.state["attract"]])
         fade = Animation(opacity=0, duration=0.6)
-        fade.bind(on_complete=lambda *_: (setattr(label, "text", text), Animation(opacity=1, duration=0.6).start(label)))
+        fade.bind(on_complete=lambda *_: (setattr(label, "said", text), Animation(opacity=1, duration=0.6).start(label)))
         fade.start(label)

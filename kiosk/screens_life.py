@@ -95,7 +95,8 @@ class LifeEventScreen(KioskScreen):
         box.add_widget(print_result(self.state["printed"], self.tr))
         actions = BoxLayout(size_hint_y=None, height=STYLE.tall(150), spacing=STYLE.px(14))
         actions.add_widget(Big(self.tr("print_notice"), lambda: self.app.print_notice(checklist, self), "print_notice", bg=BLUE))
-        take = Big(self.tr("life_take"), lambda: self.app.start_take_number(category=event.category, event=event.code),
+        take = Big(self.tr("life_take"), lambda: self.app.start_take_number(category=event.category, event=event.code,
+                                                                             answers=checklist.answers),
                    "life_take", bg=GREEN, level="body")
         take.disabled = bool(self.app.numbers_blocked()) or self.app.is_closed(event.category)
         actions.add_widget(take)

@@ -25,8 +25,8 @@ class IdentifyScreen(KioskScreen):
     screen_name = "identify"
 
     def fresh(self) -> dict[str, Any]:
-        return {"purpose": "take_number", "category": None, "item": None, "event": None, "error": False,
-                "busy": False}
+        return {"purpose": "take_number", "category": None, "item": None, "event": None, "answers": {},
+                "error": False, "busy": False}
 
     def body(self) -> Widget:
         check_in = self.state["purpose"] == "check_in"
@@ -92,7 +92,8 @@ class IdentifyScreen(KioskScreen):
         if self.state["busy"]:
             return
         if self.state["purpose"] == "take_number":
-            self.app.go("category", category=self.state["category"], item=self.state["item"], event=self.state["event"])
+            self.app.go("category", category=self.state["category"], item=self.state["item"], event=self.state["event"],
+                        answers=self.state["answers"])
             return
         self.state["busy"] = True
         self.render()
@@ -105,7 +106,8 @@ class CategoryScreen(KioskScreen):
     screen_name = "category"
 
     def fresh(self) -> dict[str, Any]:
-        return {"category": None, "item": None, "event": None, "priority": None, "page": 0, "busy": False}
+        return {"category": None, "item": None, "event": None, "answers": {}, "priority": None, "page": 0,
+                "busy": False}
 
     def body(self) -> Widget:
         box = BoxLayout(orientation="vertical", spacing=STYLE.px(16))
@@ -229,7 +231,7 @@ class CategoryScreen(KioskScreen):
         args = {"category": self.state["category"], "item_code": self.state["item"], "priority": priority,
                 **self.app.identity_args()}
         if self.state["event"]:
-            args["event_code"] = self.state["event"]
+            args.update(event_code=self.state["event"], answers=self.state["answers"])
         self.state["busy"] = True
         self.render()
 
@@ -249,15 +251,26 @@ class TicketScreen(KioskScreen):
         return {"kind": "ticket", "result": {}, "priority": None}
 
     def body(self) -> Widget:
+        """The number on its own (left in landscape, where a column cannot hold it all, top in
+        portrait), and what to do next beside or under it: the number is never pushed out."""
         result = self.state["result"]
-        box = Panel(orientation="vertical", padding=STYLE.px(40), spacing=STYLE.px(16))
+        frame = BoxLayout(orientation="vertical" if STYLE.portrait else "horizontal", spacing=STYLE.px(16))
+        number = Panel(orientation="vertical", padding=STYLE.px(40), spacing=STYLE.px(16), fit=STYLE.portrait,
+                       size_hint_x=1 if STYLE.portrait else 0.42)
+        if not STYLE.portrait:
+            number.add_widget(Widget())  # centred in its column
         title = "check_in_done" if self.state["kind"] == "check_in" else "ticket_title"
-        box.add_widget(Text(self.tr(title), "title", halign="center", color=DEEP, bold=True, fit=True))
-        box.add_widget(Text(str(result.get("number", "")), "huge", halign="center", color=BLUE, bold=True, fit=True,
-                            kiosk_id="ticket_number"))
+        number.add_widget(Text(self.tr(title), "title", halign="center", color=DEEP, bold=True, fit=True))
+        number.add_widget(Text(str(result.get("number", "")), "huge", halign="center", color=BLUE, bold=True,
+                               fit=True, kiosk_id="ticket_number"))
         if self.state["priority"]:
-            box.add_widget(Text(self.tr("ticket_priority"), "large", halign="center", color=GREEN, bold=True,
-                                fit=True, kiosk_id="ticket_priority"))
+            number.add_widget(Text(self.tr("ticket_priority"), "large", halign="center", color=GREEN, bold=True,
+                                   fit=True, kiosk_id="ticket_priority"))
+        if not STYLE.portrait:
+            number.add_widget(Widget())
+        frame.add_widget(number)
+        box = Panel(orientation="vertical", padding=STYLE.px(40), spacing=STYLE.px(16))
+        frame.add_widget(box)
         lines = []
         if "ahead" in result:
             lines.append(self.tr("ticket_ahead", ahead=result["ahead"]))
@@ -276,7 +289,13 @@ class TicketScreen(KioskScreen):
         printed = bool(result.get("printed"))
         box.add_widget(Text(self.tr("printed" if printed else "print_failed"), "large", halign="center",
                             color=GREEN if printed else AMBER, fit=True, kiosk_id="ticket_printed"))
+        if self.app.card_on_reader:  # the most forgotten thing at a kiosk
+            box.add_widget(Text(self.tr("take_card"), "title", halign="center", color=RED, bold=True, fit=True,
+                                kiosk_id="take_card"))
         box.add_widget(Widget())
         box.add_widget(Big(self.tr("home"), self.app.go_home, "ticket_home", size_hint_y=None, height=STYLE.tall(140)))
         self.later(self.app.settings.result_seconds, self.app.go_home)
-        return box
+        return frame
+
+    def on_card_removed(self) -> None:
+        self.render()

@@ -10,8 +10,8 @@ from kivy.uix.widget import Widget
 from kiosk.client import LocalApiCallError
 from kiosk.i18n import STRINGS
 from kiosk.screen import KioskScreen
-from kiosk.widgets import (BLUE, DEEP, GREEN, MUTED, RED, STYLE, Big, Face, Keypad, Panel, Text, choice, paged,
-                           pager_bar)
+from kiosk.screens_guides import scrolling
+from kiosk.widgets import BLUE, DEEP, GREEN, MUTED, RED, SKY, STYLE, Big, Face, Keypad, Panel, Text, choice
 
 LEVELS = (5, 4, 3, 2, 1)
 BAD = 2  # levels at or below are 差评 and need a reason
@@ -33,7 +33,7 @@ class ProgressScreen(KioskScreen):
     screen_name = "progress"
 
     def fresh(self) -> dict[str, Any]:
-        return {"number": "", "cases": None, "busy": False, "page": 0}
+        return {"number": "", "asked": "", "cases": None, "busy": False}
 
     def body(self) -> Widget:
         box = entry_box()
@@ -57,36 +57,57 @@ class ProgressScreen(KioskScreen):
         panel = Panel(orientation="vertical")
         cases = self.state["cases"]
         if not cases:
-            panel.add_widget(Text(self.tr("cases_none"), "large", color=RED, halign="center", kiosk_id="cases_none"))
+            text = self.tr("case_unknown", number=self.state["asked"]) if self.state["asked"] else self.tr("cases_none")
+            panel.add_widget(Text(text, "large", color=RED, halign="center", fit=True, kiosk_id="cases_none"))
+            panel.add_widget(Widget())
             return panel
-        shown, page, pages = paged(cases, self.state["page"], STYLE.page_size(4))
-        for n, case in enumerate(shown):
-            panel.add_widget(Text(self.tr("case_line", case_number=case.get("case_number", ""),
-                                          item=case.get("item", ""), state=case.get("state", "")),
-                                  "large", color=DEEP, kiosk_id=f"case_{n}"))
-        panel.add_widget(pager_bar(page, pages, self._turn, self.tr))
+        panel.add_widget(scrolling(*(self._case(n, case) for n, case in enumerate(cases))))
         return panel
+
+    def _case(self, n: int, case: dict[str, Any]) -> Widget:
+        """One case in words: which, what, where it stands, since and until when, where to collect."""
+        tr = self.tr
+        state = str(case.get("state", ""))
+        words = tr(f"case_state_{state}") if f"case_state_{state}" in STRINGS else str(case.get("state_name") or state)
+        lines = [(tr("case_number_line", case_number=case.get("case_number", "")), "large", DEEP, True),
+                 (tr("case_item", item=case.get("item", "")), "body", DEEP, False),
+                 (tr("case_state", state=words), "large", GREEN if state in ("ready", "concluded") else BLUE, True)]
+        if case.get("received"):
+            lines.append((tr("case_received", date=self.app.date_text(case["received"])), "body", MUTED, False))
+        if case.get("promised_by"):
+            lines.append((tr("case_promised", date=self.app.date_text(case["promised_by"])), "body", DEEP, False))
+        if case.get("collect_at"):
+            lines.append((tr("case_collect", place=case["collect_at"]), "body", DEEP, False))
+        block = Panel(orientation="vertical", bg=SKY, fit=True, spacing=STYLE.px(4))
+        for i, (text, level, color, bold) in enumerate(lines):
+            block.add_widget(Text(text, level, color=color, bold=bold, fit=True,
+                                  kiosk_id=f"case_{n}" if i == 0 else f"case_{n}_{i}"))
+        return block
 
     def _typed(self, value: str) -> None:
         self.state["number"] = value
         self.render()
 
-    def _turn(self, page: int) -> None:
-        self.state["page"] = page
-        self.render()
-
     def _lookup(self, args: dict[str, Any] | None = None) -> None:
+        """By the typed number, or (`args`) by the card; an unknown number is said here, and
+        the citizen can correct it without starting over."""
+        asked = "" if args else self.state["number"]
         self.state["busy"] = True
         self.render()
 
         def found(result: dict[str, Any]) -> None:
-            self.state.update(cases=list(result.get("cases") or []), busy=False, page=0)
+            self.state.update(cases=[c for c in result.get("cases") or [] if isinstance(c, dict)], busy=False,
+                              asked=asked)
             self.render()
 
         def failed(exc: LocalApiCallError) -> None:
             self.state["busy"] = False
-            self.app.show_error(exc)
-        self.app.call("lookup_case", args or {"case_number": self.state["number"]}, found, failed)
+            if exc.type == "UnknownCase":
+                self.state.update(cases=[], asked=asked)
+                self.render()
+            else:
+                self.app.show_error(exc)
+        self.app.call("lookup_case", args or {"case_number": asked}, found, failed)
 
     def on_card(self, data: dict[str, Any]) -> None:
         self._lookup({"use_card": True})

@@ -74,7 +74,7 @@ class IdleOverlay(FloatLayout):
     def show(self, seconds: int) -> None:
         text = self.app.tr("idle_countdown", seconds=seconds)
         if self.shown and self._count is not None:
-            self._count.text = text
+            self._count.said = text
             return
         self._count = Text(text, "large", halign="center", fit=True, kiosk_id="idle_countdown")
         panel = Panel(orientation="vertical", size_hint_x=0.8, fit=True, pos_hint={"center_x": 0.5, "center_y": 0.5},

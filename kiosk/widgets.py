@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from kivy.app import App
+from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Ellipse, Line, RoundedRectangle
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -22,6 +25,8 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
+
+from core.typeset import wrap_paragraphs
 
 log = logging.getLogger("kiosk.ui")
 
@@ -90,22 +95,55 @@ def guarded(action: Callable[..., Any]) -> Callable[..., None]:
     return run
 
 
+@lru_cache(maxsize=32)
+def _measure(font_name: str, font_size: float, bold: bool) -> Callable[[str], float]:
+    """How wide a piece of text is drawn in this font (Kivy's own metrics, as it renders)."""
+    core = CoreLabel(font_name=font_name, font_size=font_size, bold=bold)
+    return lru_cache(maxsize=4096)(lambda piece: float(core.get_extents(piece)[0]))
+
+
+_STYLED_LINE = re.compile(r"((?:\[(?:b|size=\d+)\])*)([^\[\]]*)((?:\[/(?:b|size)\])*)")
+
+
+def broken(label: Label, said: str, width: float) -> str:
+    """`said` broken into rows of `width` by core.typeset's rules, in the label's font; a line
+    wholly in [b] or [size=…] markup is measured in that size and weight."""
+    rows: list[str] = []
+    for line in said.split("\n"):
+        styled = _STYLED_LINE.fullmatch(line) if label.markup else None
+        if label.markup and styled is None:
+            rows.append(line)  # mixed markup inside a line: Kivy wraps it
+            continue
+        opening, inner, closing = styled.groups() if styled else ("", line, "")
+        size = re.search(r"size=(\d+)", opening)
+        measure = _measure(label.font_name, float(size[1]) if size else label.font_size,
+                           label.bold or "[b]" in opening)
+        rows += [opening + row + closing for row in wrap_paragraphs(inner, width - 1, measure)]
+    return "\n".join(rows)
+
+
 class Text(Label):
-    """A label that wraps to its width; `fit=True` also grows to its text's height."""
+    """A label that wraps to its width by the hall's line-breaking rules (core.typeset, as the
+    printer does); `fit=True` also grows to its text's height. `said` is what it says (set
+    it to change the text); `text` is that, broken into rows."""
 
     kiosk_id = StringProperty("")
+    said = StringProperty("")
 
     def __init__(self, text: str = "", level: str = "body", color: RGBA = INK, halign: str = "left",
                  fit: bool = False, bold: bool = False, scaled: bool = True, **kwargs: Any) -> None:
         super().__init__(text=text, font_size=STYLE.font(level, scaled), color=color, halign=halign,
                          valign="middle", bold=bold, **kwargs)
-        self.bind(width=self._wrap)
+        self.bind(width=self._wrap, said=self._wrap)
+        self.said = text
         if fit:
             self.size_hint_y = None
             self.bind(texture_size=lambda *_: setattr(self, "height", self.texture_size[1] + STYLE.px(8)))
 
     def _wrap(self, *_: Any) -> None:
-        self.text_size = (max(self.width - STYLE.px(8), 1), None)
+        width = max(self.width - STYLE.px(8), 1)
+        self.text_size = (width, None)
+        self.text = broken(self, self.said, width)
 
 
 class Panel(BoxLayout):
@@ -132,6 +170,7 @@ class Big(Button):
     """A large rounded button; `on_tap` runs guarded on release."""
 
     kiosk_id = StringProperty("")
+    said = StringProperty("")  # what it says; `text` is that broken into rows (as `Text` does)
 
     def __init__(self, text: str, on_tap: Callable[[], None] | None = None, kiosk_id: str = "",
                  bg: RGBA = BLUE, fg: RGBA = WHITE, level: str = "large", scaled: bool = True,
@@ -145,7 +184,8 @@ class Big(Button):
             self._color = Color(*bg)
             self._rect = RoundedRectangle(radius=[STYLE.px(18)])
         self.bind(pos=self._sync, size=self._sync, state=self._shade, disabled=self._shade)
-        self.bind(width=lambda *_: setattr(self, "text_size", (max(self.width - STYLE.px(28), 1), None)))
+        self.bind(width=self._wrap, said=self._wrap)
+        self.said = text
         if on_tap is not None:
             self.bind(on_release=lambda *_: guarded(on_tap)())
         if min_height:  # grow with the text (long descriptions), never below min_height
@@ -155,6 +195,11 @@ class Big(Button):
 
     def _sync(self, *_: Any) -> None:
         self._rect.pos, self._rect.size = self.pos, self.size
+
+    def _wrap(self, *_: Any) -> None:
+        width = max(self.width - STYLE.px(28), 1)
+        self.text_size = (width, None)
+        self.text = broken(self, self.said, width)
 
     def _shade(self, *_: Any) -> None:
         r, g, b, a = self._bg

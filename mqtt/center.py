@@ -153,7 +153,8 @@ class CenterLink(Link):
             else:
                 response = Response(ok=True, result=handler(topic.terminal, request.args))
         except OneTripError as exc:
-            response = Response(ok=False, error=ErrorInfo(type=type(exc).__name__, message=str(exc)))
+            response = Response(ok=False, error=ErrorInfo(type=type(exc).__name__, message=str(exc),
+                                                          values=getattr(exc, "values", {})))
         except Exception as exc:
             log.exception("request failed", extra={"op": topic.name, "terminal": topic.terminal})
             response = Response(ok=False, error=ErrorInfo(type="InternalError", message=type(exc).__name__))

@@ -164,6 +164,7 @@ class Event(Payload):
 class ErrorInfo(Payload):
     type: str
     message: str
+    values: dict[str, str] = {}  # what the terminal's screen needs to word it (a come-back time…)
 
 
 class Ack(Payload):

@@ -8,7 +8,7 @@ so both sides share one shape per message.
 """
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -20,6 +20,7 @@ CASE_NUMBER = r"^\d{14}$"               # 20261204000001: the day and a sequence
 CITIZEN_KEY = r"^[0-9a-f]{32}$"         # core.privacy.citizen_key: a keyed hash, never an ID number
 CODE = r"^[A-Za-z0-9_.-]{1,64}$"        # catalog codes, appointment codes, window codes
 REF = r"^[A-Za-z0-9_-]{16,64}$"         # a ticket's unguessable reference
+SLUG = r"^[a-z0-9_]{1,32}$"             # a life event's question ids and option values
 RATING_CHANNELS = ("kiosk", "pad", "qr", "mobile", "web")
 KEYS = ("call", "recall", "no_show", "hold", "call_back", "pause", "evaluate", "digit", "other")
 
@@ -28,7 +29,7 @@ FIELD_NAMES = {
     "item_code": "事项编码", "code": "预约码", "case_number": "办件编号", "ticket": "排队号",
     "ticket_id": "票号", "ticket_ref": "票据凭证", "number": "排队号", "reason": "原因", "window": "窗口",
     "level": "评价等级", "reasons": "差评原因", "key": "按键", "digit": "数字", "location": "位置",
-    "topic": "帮办事项", "refused": "拒收次数",
+    "topic": "帮办事项", "refused": "拒收次数", "answers": "情形选择",
 }
 
 
@@ -46,6 +47,9 @@ class TakeNumber(Shape):
     citizen_key: str | None = Field(None, pattern=CITIZEN_KEY)
     priority: str | None = Field(None, pattern=CODE)  # checked against the hall's 绿色通道 list by the center
     item_code: str | None = Field(None, pattern=CODE)  # checked against the catalog by the center
+    # a life event's answers (question id → option value): its list is merged for them, as on the screen
+    answers: dict[Annotated[str, Field(pattern=SLUG)], Annotated[str, Field(pattern=SLUG)]] = Field(
+        {}, max_length=32)
 
 
 class CheckIn(Shape):

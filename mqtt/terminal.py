@@ -37,9 +37,10 @@ CommandHandler = Callable[[dict[str, Any]], dict[str, Any] | None]
 class RequestFailed(OneTripError):
     """The center answered a request with an error (`type` is its error class name)."""
 
-    def __init__(self, type_: str, message: str) -> None:
+    def __init__(self, type_: str, message: str, values: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.type = type_
+        self.values = dict(values or {})
 
 
 class SessionCounter:
@@ -216,7 +217,7 @@ class TerminalLink(Link):
             self._pending.pop(corr, None)
         if not response.ok:
             err = response.error or ErrorInfo(type="Unknown", message="")
-            raise RequestFailed(err.type, err.message)
+            raise RequestFailed(err.type, err.message, err.values)
         return response.result or {}
 
     def _on_response(self, topic: Topic, msg: paho.MQTTMessage) -> None:

@@ -41,11 +41,17 @@ class ScenarioFailed(AssertionError):
     pass
 
 
+def said(label: Any) -> str:
+    """What a label says: `said` for the kiosk's wrapped texts (kiosk.widgets.Text), else its text."""
+    return getattr(label, "said", None) or label.text
+
+
 class DaemonControl(Protocol):
     """What a scenario makes the kiosk's world do: the fake daemon, or a real hall's simulators."""
 
     def place_card(self, name: str = "张*", elderly: bool = False) -> None: ...
     def card_error(self) -> None: ...
+    def remove_card(self) -> None: ...
     def scan(self, code: str) -> None: ...
     def set_printer(self, state: str, reason: str = "") -> None: ...
     def set_center(self, reachable: bool) -> None: ...
@@ -107,8 +113,9 @@ class Driver:
         return None
 
     def texts(self) -> list[str]:
+        """What each label says (a wrapped label's text before it was broken into rows)."""
         from kivy.uix.label import Label
-        return [w.text for w in self.widgets() if isinstance(w, Label) and w.text]
+        return [said(w) for w in self.widgets() if isinstance(w, Label) and w.text]
 
     def sees(self, fragment: str) -> bool:
         return any(fragment in t for t in self.texts())
@@ -117,7 +124,18 @@ class Driver:
         widget = self.find(kiosk_id)
         if widget is None:
             raise ScenarioFailed(f"no widget {kiosk_id!r} on screen {self.app.sm.current}")
-        return widget.text
+        return said(widget)
+
+    def inside_body(self, kiosk_id: str) -> bool:
+        """The widget's text is drawn whole below the header and inside the window."""
+        from kivy.core.window import Window
+        widget = self.find(kiosk_id)
+        header = next(w for w in self.widgets() if type(w).__name__ == "HallName").parent.parent
+        x, y = widget.to_window(*widget.pos)
+        tw, th = widget.texture_size
+        top = y + widget.height / 2 + th / 2  # texts are drawn centred in their widget
+        return (x >= 0 and y + widget.height / 2 - th / 2 >= 0 and x + widget.width <= Window.width
+                and top <= header.to_window(*header.pos)[1] and tw <= widget.width + 2)
 
     def check(self, condition: Any, message: str) -> None:
         if not condition:
@@ -162,6 +180,8 @@ class Driver:
                 problem = "text larger than its widget"
             elif (broken := self._broken_word(widget)) is not None:
                 problem = f"word {broken!r} split across lines"
+            elif (row := self._badly_broken_row(widget)) is not None:
+                problem = f"row {row!r} breaks the line-breaking rules (core/typeset.py)"
             if problem:
                 self.overflows.append({"shot": f"{self.tag}-{name}", "text": widget.text[:60], "problem": problem,
                                        "texture": [round(tw), round(th)],
@@ -169,6 +189,23 @@ class Driver:
         for child in widget.children:
             self._check_tree(child, name, label_cls, scroll_cls, inside_scroll or isinstance(widget, scroll_cls))
 
+
+    @staticmethod
+    def _badly_broken_row(label: Any) -> str | None:
+        """A row as drawn that begins with closing punctuation (、）…) or, continued, ends
+        with an opening one (（「), or a number split from its unit: 避头尾, GB/T 15834."""
+        from core.typeset import NO_LINE_END, NO_LINE_START, UNITS
+        rows = ["".join(w.text for w in line.words).strip() for line in label._label._cached_lines]
+        rows = [MARKUP.sub("", r) for r in rows]
+        for n, row in enumerate(rows):
+            if not row:
+                continue
+            if n and row[0] in NO_LINE_START:
+                return row
+            if n + 1 < len(rows) and rows[n + 1] and (row[-1] in NO_LINE_END
+                                                      or (row[-1].isdigit() and rows[n + 1].startswith(UNITS))):
+                return row
+        return None
 
     @staticmethod
     def _broken_word(label: Any) -> str | None:

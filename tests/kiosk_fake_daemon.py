@@ -20,9 +20,16 @@ from typing import Any
 from core.localapi import NEED_DATA, OPS, VERSION, LineCodec, LocalApiError, event, parse_request, reply_error, reply_ok
 
 PIN = "2468"
-CASES = {"2026112200017": {"case_number": "2026112200017", "item": "不动产转移登记", "state": "审核中"}}
-CARD_CASES = [{"case_number": "2026111800003", "item": "社会保障卡申领", "state": "已办结，待领取"},
-              {"case_number": "2026112000121", "item": "居住证申领", "state": "受理中"}]
+# what the center's `case_answer` sends (center/service.py)
+CASES = {"2026112200017": {"case_number": "2026112200017", "item_code": "A01", "item": "不动产转移登记（二手房买卖）",
+                           "state": "reviewing", "state_name": "审核", "received": "2026-11-22",
+                           "promised_by": "2026-11-27", "collect_at": "二楼 A 区 1–12 号窗口"}}
+CARD_CASES = [{"case_number": "2026111800003", "item_code": "B03", "item": "社会保障卡申领", "state": "ready",
+               "state_name": "可领取", "received": "2026-11-18", "promised_by": "2026-11-25",
+               "collect_at": "一楼 B 区 13–20 号窗口"},
+              {"case_number": "2026112000121", "item_code": None, "item": "居住证申领", "state": "accepted",
+               "state_name": "受理", "received": "2026-11-20", "promised_by": None, "collect_at": ""}]
+EARLY_CODE, NO_BOOKING_CODE = "AP-20261125-0099", "AP-20261125-0404"  # a 12:00 booking; none at all
 FINISHED = {"A001", "B002"}  # tickets whose service ended: may be rated once
 
 
@@ -37,9 +44,10 @@ def demo_snapshot() -> str:
 
 
 class Refused(Exception):
-    def __init__(self, type_: str, message: str) -> None:
+    def __init__(self, type_: str, message: str, values: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.type = type_
+        self.values = values
 
 
 class FakeDaemon:
@@ -119,6 +127,10 @@ class FakeDaemon:
                      "elderly": elderly, "expired": False, "citizen_key": "k-" + name.encode().hex()[:16]}
         self.push("card_read", self.card)
 
+    def remove_card(self) -> None:
+        """The citizen lifts the card (the daemon still remembers it until forgotten)."""
+        self.push("card_removed", {})
+
     def card_error(self) -> None:
         self.push("card_error", {"reason": "no_answer"})
 
@@ -182,7 +194,7 @@ class FakeDaemon:
         try:
             return reply_ok(request.id, getattr(self, f"op_{request.op}")(request.args))
         except Refused as exc:
-            return reply_error(request.id, exc.type, str(exc))
+            return reply_error(request.id, exc.type, str(exc), exc.values)
 
     # -- the ops ---------------------------------------------------------------------------
 
@@ -227,6 +239,11 @@ class FakeDaemon:
         self._need_center()
         self._need_printer()
         self._need_identity(args)
+        if args.get("code") == EARLY_CODE:  # as the center refuses a booking more than 30 min ahead
+            raise Refused("TooEarly", "too early for your appointment: please check in from 11:30",
+                          {"come_back_at": "11:30"})
+        if args.get("code") == NO_BOOKING_CODE:
+            raise Refused("NoAppointment", "no appointment found for today")
         return {"number": f"A{next(self.seq):03d}", "slot": "10:00-10:30", "timing": "early", "printed": True}
 
     def op_lookup_case(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +252,9 @@ class FakeDaemon:
             self._need_identity(args)
             return {"cases": CARD_CASES}
         case = CASES.get(str(args.get("case_number")))
-        return {"cases": [case] if case else []}
+        if case is None:  # as the center answers an unknown number
+            raise Refused("UnknownCase", f"no case {args.get('case_number')!r}")
+        return {"cases": [case]}
 
     def op_print_checklist(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("service") or not all(m.get("name") for m in args.get("materials", [])):

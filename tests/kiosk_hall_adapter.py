@@ -68,6 +68,9 @@ class HallDaemon:
         self.tell(self.console, "card remove")
         self.tell(self.console, f"card insert {card}")
 
+    def remove_card(self) -> None:
+        self.tell(self.console, "card remove")
+
     def card_error(self) -> None:
         """A card that cannot be read: the reader fails every read (told once) until `place_card`."""
         self.tell(self.console, "card remove")

@@ -107,6 +107,7 @@ def life_event(d: Driver) -> Step:
     yield from d.screen("ticket")
     args = d.daemon.ops("take_number")[-1]
     d.check(args["category"] == event["category"] and args["event_code"] == event["code"], f"event ticket {args}")
+    d.check(args["answers"] == dict(expected.answers), f"the answers travel with the request: {args}")
     yield from d.tap("ticket_home")
     yield from d.screen("home")
 
@@ -125,18 +126,99 @@ def check_in(d: Driver) -> Step:
     yield from d.screen("home")
 
 
+def check_in_refused(d: Driver) -> Step:
+    """Too early: the come-back time, in the screen's language; no booking: said, with what to do."""
+    from tests.kiosk_fake_daemon import EARLY_CODE, NO_BOOKING_CODE
+
+    for code, key, values in ((EARLY_CODE, "err_TooEarly_detail", {"come_back_at": "11:30"}),
+                              (NO_BOOKING_CODE, "err_NoAppointment", {})):
+        yield from d.tap("tile_check_in")
+        yield from d.screen("identify")
+        d.daemon.scan(code)
+        yield from d.screen("notice")
+        d.check(d.text_of("notice_title") == d.app.tr(key, **values), f"{code}: {d.text_of('notice_title')!r}")
+        yield from d.shot("check-in-too-early" if values else "check-in-no-booking")
+        yield from d.tap("notice_home")
+        yield from d.screen("home")
+
+
+def take_your_card(d: Driver) -> Step:
+    """The ticket screen says 请取走身份证 while the card lies on the reader, and stops once lifted."""
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.daemon.place_card("张*")
+    yield from d.screen("category")
+    yield from d.tap("category_B")
+    yield from d.tap("take")
+    yield from d.screen("ticket")
+    d.check(d.find("take_card") is not None and d.text_of("take_card") == d.app.tr("take_card"), "the card reminder")
+    d.check(d.inside_body("ticket_number") and d.inside_body("take_card"), "the number and the reminder fully shown")
+    yield from d.shot("ticket-take-card")
+    d.daemon.remove_card()
+    yield from d.until(lambda: d.find("take_card") is None, "the reminder gone with the card")
+    yield from d.tap("ticket_home")
+    yield from d.screen("home")
+
+
+def back_to_defaults(d: Driver) -> Step:
+    """Run with --idle 3. English and large text left on home: home returns to Chinese standard
+    mode by itself; no header control sits on one screen where another one was on the next."""
+    from kiosk.widgets import STYLE, Big
+
+    yield from d.tap("toggle_language")
+    yield from d.tap("toggle_elder")
+    d.check(d.app.tr.language == "en" and STYLE.elder, "English, large text")
+    yield from d.until(lambda: d.app.tr.language == d.app.settings.language and not STYLE.elder,
+                       "home back to the defaults", timeout=20)
+    yield from d.screen("home")
+    d.check(d.find("toggle_language").text == "English", "the home screen in Chinese again")
+
+    def places() -> dict[str, tuple[float, float, float, float]]:
+        return {w.kiosk_id: (*w.to_window(*w.pos), *w.size) for w in d.widgets() if isinstance(w, Big) and w.kiosk_id}
+    home = places()
+    yield from d.tap("tile_guides")
+    yield from d.screen("guides")
+    inner = places()
+    for kid in ("toggle_language", "toggle_elder"):
+        d.check(home[kid] == inner[kid], f"{kid} keeps its place")
+
+    def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+    crowded = [kid for kid, place in home.items() if overlap(place, inner["home"])]
+    d.check(not crowded, f"on home, {crowded} sit where 首页 is on the next screen")
+    yield from d.tap("home")
+    yield from d.screen("home")
+
+
 def progress(d: Driver) -> Step:
+    """查: a typed case number shows the case in words; an unknown one is said and can be corrected."""
     yield from d.tap("tile_progress")
     yield from d.screen("progress")
-    for key in "2026112200017":
+    for key in "2026112200099":
+        yield from d.tap(f"key_{key}")
+    yield from d.tap("lookup")
+    yield from d.until(lambda: d.find("cases_none") is not None, "the unknown number said")
+    d.check(d.app.sm.current == "progress" and d.sees("2026112200099"), "the unknown number is named, on this screen")
+    d.check(d.text_of("case_number") == "2026112200099", "the typed number is kept to correct it")
+    for _ in range(2):
+        yield from d.tap("key_delete")
+    for key in "17":
         yield from d.tap(f"key_{key}")
     yield from d.tap("lookup")
     yield from d.until(lambda: d.find("case_0") is not None, "a case")
-    d.check(d.sees("审核中"), "the case state")
+    zh = d.app.tr.language == "zh"
+    for shown in (("2026112200017", "不动产转移登记（二手房买卖）", "审核中", "2026年11月22日", "2026年11月27日",
+                   "二楼 A 区 1–12 号窗口") if zh else
+                  ("2026112200017", "不动产转移登记（二手房买卖）", "Under review", "2026-11-22", "2026-11-27",
+                   "二楼 A 区 1–12 号窗口")):
+        d.check(d.sees(shown), f"the case shows {shown!r}")
+    d.check(not d.sees("reviewing"), "the state in words, not the code")
     yield from d.shot("progress")
     d.daemon.place_card("王*")
     yield from d.until(lambda: d.find("case_1") is not None, "the card's cases")
     d.check(d.daemon.ops("lookup_case")[-1] == {"use_card": True}, "looked up by card")
+    d.check(d.sees(d.app.tr("case_state_ready")) and d.sees("一楼 B 区 13–20 号窗口"), "ready, and where to collect it")
+    yield from d.shot("progress-card")
     yield from d.tap("home")
     yield from d.screen("home")
 
@@ -505,6 +587,11 @@ def hall_paper(d: Driver) -> Step:
 SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "visits": visits,
     "tour": tour,
+    "progress": progress,
+    "life_event": life_event,
+    "check_in_refused": check_in_refused,
+    "take_your_card": take_your_card,
+    "back_to_defaults": back_to_defaults,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

@@ -6,6 +6,7 @@ import itertools
 import socket
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from daemon.terminal import Terminal
 from drivers.bus_profile import CallerKey
 from drivers.sim.idcard import IdCardSim
 from drivers.sim.printer import PrinterSim
-from center.queue_errors import NotIssuingNow
+from center.queue_errors import NotIssuingNow, TooEarly
 from core.clock import local_datetime
 from drivers.sim.windowbus import WindowBusSim
 from mqtt.center import CenterLink
@@ -46,9 +47,12 @@ class FakeQueue:
     def take_number(self, terminal: str, args: dict) -> dict:
         if args["category"] == "H":  # a category on holiday: the center's own refusal, with its notice
             raise NotIssuingNow("H", None, HOLIDAY_NOTICE)
+        if args["category"] == "T":  # a refusal with values the kiosk words itself
+            raise TooEarly(datetime(2026, 11, 23, 11, 30))
         n = next(self._n)
         ticket = {"ticket_id": f"t{n:06d}", "ticket_ref": f"ref{n:019d}", "number": f"{args['category']}{n:03d}", "category": args["category"],
                   "category_name": "不动产登记", "ahead": n - 1, "wait_min": 5, "wait_max": 10,
+                  "window_area": "二楼 A 区 1–12 号窗口",
                   "materials": [{"name": "不动产权证书", "note": "原件"}], "args": args}
         self.issued.append(ticket)
         return ticket
@@ -145,6 +149,7 @@ def test_take_number_prints_the_ticket_and_tells_the_center(kiosk, center) -> No
     assert center.queue.issued[0]["args"]["citizen_key"] == key  # the keyed hash, never the number
     wait_until(lambda: len(printer.tickets) == 1)
     assert "A001" in printer.tickets[0].text and printer.tickets[0].png.exists()
+    assert "请到 二楼 A 区 1–12 号窗口 等候叫号" in printer.tickets[0].text  # issue 15, finding 9: where to wait
     wait_until(lambda: [e[1] for e in center.applier.events("kiosk-01")] == ["ticket_printed"])
 
 
@@ -183,6 +188,15 @@ def test_a_refusal_of_the_center_reaches_the_kiosk_with_its_own_type(kiosk) -> N
     reply = client.call("take_number", category="H")
     assert not reply["ok"] and reply["error"]["type"] == "NotIssuingNow", reply
     assert HOLIDAY_NOTICE in reply["error"]["message"] and not printer.tickets
+
+
+def test_finding_3_a_refusal_reaches_the_kiosk_with_the_values_it_names(kiosk) -> None:
+    """Issue 15: the come-back time of a too-early booking travels with the error, so the
+    kiosk can say it in the citizen's language."""
+    _, client, _, printer = kiosk
+    reply = client.call("take_number", category="T", use_card=False)
+    assert not reply["ok"] and reply["error"]["type"] == "TooEarly", reply
+    assert reply["error"]["values"] == {"come_back_at": "11:30"} and not printer.tickets
 
 
 def test_repeated_print_command_prints_once(kiosk, center, mqtt_settings) -> None:

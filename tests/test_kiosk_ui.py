@@ -58,3 +58,48 @@ def test_idle_countdown_then_everything_about_the_citizen_is_forgotten(display: 
 def test_failure_screens_appear_and_recover(display: str, tmp_path: Path) -> None:
     report = run(display, "failures", tmp_path, orientation="landscape", language="en")
     assert report["requests"].count("hello") == 2  # reconnected by itself
+
+
+# ---- issue 15: what a citizen meets -------------------------------------------------------------
+
+def test_finding_1_case_progress_shows_number_item_and_state_in_words(display: str, tmp_path: Path) -> None:
+    """查: case number, item, state in words, received and promised dates, where to collect; an
+    unknown number is said on the same screen, where it can be corrected."""
+    run(display, "progress", tmp_path)
+    run(display, "progress", tmp_path, language="en", orientation="landscape", elder=True)
+
+
+def test_finding_2_the_life_event_answers_travel_with_take_number(display: str, tmp_path: Path) -> None:
+    """The answers given on screen go with the request (the center merges the ticket's list for
+    them: tests/test_kiosk_center.py)."""
+    run(display, "life_event", tmp_path)
+
+
+def test_finding_3_a_too_early_check_in_is_told_when_to_come_back(display: str, tmp_path: Path) -> None:
+    """The center's TooEarly carries the come-back time; no booking is said as such, not 请重试."""
+    run(display, "check_in_refused", tmp_path)
+    run(display, "check_in_refused", tmp_path, language="en")
+
+
+def test_finding_10_screen_rows_keep_the_line_breaking_rules(display: str, tmp_path: Path) -> None:
+    """Every label on every screenshot is checked (tests/kiosk_driver.py `_badly_broken_row`):
+    no row begins with 、）… or ends with （, no number leaves its unit; the life events' tiles
+    broke "、预包装…" onto a row of its own."""
+    run(display, "life_event", tmp_path, elder=True)
+    run(display, "progress", tmp_path, orientation="landscape")
+
+
+def test_finding_6_home_returns_to_chinese_standard_mode_and_controls_keep_their_places(
+        display: str, tmp_path: Path) -> None:
+    run(display, "back_to_defaults", tmp_path, extra=["--idle", "3"])
+    run(display, "back_to_defaults", tmp_path, orientation="landscape", extra=["--idle", "3"])
+
+
+def test_finding_7_the_ticket_screen_reminds_to_take_the_card(display: str, tmp_path: Path) -> None:
+    run(display, "take_your_card", tmp_path)
+
+
+def test_finding_5_the_ticket_number_is_whole_below_the_header_in_landscape(display: str, tmp_path: Path) -> None:
+    """The number (and the card reminder) drawn whole, never under the header: landscape elder
+    mode hid all but the bottom of "A002"."""
+    run(display, "take_your_card", tmp_path, orientation="landscape", elder=True)

@@ -242,3 +242,61 @@ def test_daemons_building_the_capabilities_cache_at_once_all_print(tmp_path: Pat
     results = [d.communicate(timeout=60) for d in daemons]
     assert [d.returncode for d in daemons] == [0, 0, 0, 0], [err for _, err in results]
     assert [p.name for p in folder.iterdir()] == [cache_file(folder).name]
+
+
+# ---- issue 15: the paper a citizen takes home ---------------------------------------------------
+
+def test_finding_9_the_queue_ticket_prints_where_to_wait(width: int = 576) -> None:
+    ticket = sample_ticket(window_area="一楼 B 区 13–20 号窗口")
+    assert "请到 一楼 B 区 13–20 号窗口 等候叫号" in printed_lines(render_text(ticket, width))
+
+
+def test_finding_9_the_notice_prints_each_field_on_its_own_line_and_every_note() -> None:
+    """时限, 收费 and 窗口 each on a line of their own, and every 温馨提示 of the item."""
+    from center.catalog_load import load_catalog
+    from daemon.printing import materials
+    from kiosk.guides import print_args
+
+    catalog = load_catalog()
+    item = next(i for i in catalog.items if any("抵押权注销" in n for n in i.notes))
+    args = print_args(catalog.notice(item.code), catalog, "https://example.gov.cn/{code}")
+    notice = Checklist(hall="市民中心", service=args["service"], materials=materials(args["materials"]),
+                       issued_at=datetime(2026, 11, 23, 10, 0), notice=args["notice"])
+    rows = printed_lines(render_text(notice, 576))
+    starts = [r for r in rows if r.startswith(("办理时限：", "收费：", "办理窗口：", "温馨提示："))]
+    assert [s.split("：")[0] for s in starts] == ["办理时限", *["收费"] * len(item.fees), "办理窗口", "温馨提示"]
+    joined = "".join(r.strip() for r in rows)
+    for note in item.notes:
+        assert note.replace(" ", "") in joined.replace(" ", ""), note
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["不动产", "登记", "费", "：", "550 元/件", "、", "，", "。", "（", "）", "复印件", "0 份",
+                                 "1–12 号", "窗口", "承诺", "3 个工作日", "「", "」", "Appointment", " ", "·"]),
+                min_size=1, max_size=40),
+       st.integers(min_value=6, max_value=30))
+def test_finding_10_rows_keep_the_chinese_line_breaking_rules(parts: list[str], width: int) -> None:
+    """No row begins with closing punctuation or ends with an opening one (while the text
+    goes on), and a number never leaves its unit: core.typeset, for paper and screen alike."""
+    from core.typeset import NO_LINE_END, NO_LINE_START, tokens
+
+    text = "".join(parts)
+    rows = wrap(text, width, cells)
+    for n, row in enumerate(rows):
+        body = row.strip()
+        if n and body and len(tokens(rows[n - 1].strip())) > 1:  # a row that could carry a piece down
+            assert body[0] not in NO_LINE_START, rows
+        if n + 1 < len(rows) and body and len(tokens(body)) > 1:
+            assert body[-1] not in NO_LINE_END, rows
+    for unit in ("550 元/件", "0 份", "1–12 号", "3 个工作日"):
+        if cells(unit) <= width:  # each number-and-unit piece of the text is whole on one row
+            assert sum(tokens(r).count(unit) for r in rows) >= tokens(text).count(unit), (unit, rows)
+
+
+def test_finding_10_the_examples_of_the_issue_break_where_they_should() -> None:
+    assert wrap("不动产登记费：550 元/件", 20, cells) == ["不动产登记费：", "550 元/件"]
+    assert wrap("原件 1 份，复印件 0 份", 20, cells) == ["原件 1 份，复印件", "0 份"]
+    assert wrap("婚姻状况证明（部分情形）、户口簿", 24, cells) == ["婚姻状况证明", "（部分情形）、户口簿"]
+    assert wrap("请到（一楼）", 6, cells) == ["请到", "（一", "楼）"]
+    assert wrap("· 房屋设有抵押的", 10, cells) == ["· 房屋设", "有抵押的"]
+    assert wrap("房屋设有 ·抵押", 10, cells) == ["房屋设", "有·抵押"]  # a middle dot neither ends nor begins a row

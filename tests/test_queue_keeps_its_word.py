@@ -124,10 +124,10 @@ def test_finding_4_rating_by_case_number_rates_that_cases_service(service, termi
     ticket = serve(service, "1", create_case=True)
     (case,) = service.req_lookup_case("kiosk-01", {"case_number": _case_no(service, ticket)})["cases"]
     kiosk = terminal("kiosk-01")
-    assert answer(kiosk, "rating", {"ticket": None, "case_number": case["case_no"], "level": 5,
+    assert answer(kiosk, "rating", {"ticket": None, "case_number": case["case_number"], "level": 5,
                                     "channel": "kiosk"}) is None
     latest = _ratings(service)[0]
-    assert (latest["case_no"], latest["ticket_number"], latest["level"]) == (case["case_no"], ticket["number"], 5)
+    assert (latest["case_no"], latest["ticket_number"], latest["level"]) == (case["case_number"], ticket["number"], 5)
     unknown = answer(kiosk, "rating", {"case_number": "20000101000001", "level": 5, "channel": "kiosk"})
     assert unknown is not None and unknown.type == "UnknownCase"
 

@@ -578,6 +578,11 @@ class QueueEngine:
 
         return self._run("rate", event_id, fn, Rating, durable=True)
 
+    def ticket_rating(self, ticket_id: int) -> Rating | None:
+        """The rating a ticket's service got, from any channel (the phone page shows it)."""
+        with self.db.read() as conn:
+            return ratings.of_ticket(conn, ticket_id)
+
     def follow_up(self, follow_up_id: int) -> FollowUp:
         with self.db.read() as conn:
             return ratings.load(conn, follow_up_id)

@@ -1,0 +1,239 @@
+"""The citizen's phone routes over a real CenterService (real Mosquitto, temp SQLite, the demo
+hall on a Monday 10:00 clock): the QR code of a printed ticket read back by a real decoder
+opens the ticket page; forged and expired tokens are refused; 扫码评价 with one rating per
+service across channels; the per-address rate limit; the near-turn webhook to a local
+receiver; the config's refusals."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from starlette.testclient import TestClient
+
+from center.config import CenterConfig
+from center.service import CenterService
+from center.web import create_app
+from core.clock import FakeClock
+from core.config import MqttSettings, parse_config
+from core.errors import ConfigError
+from tests.conftest import wait_until
+from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
+from tests.web_helpers import rate
+
+pytest_plugins = ["tests.web_fixtures"]
+
+PERSONAL = ("citizen_key", "ref", "ticket_ref", "terminal", "id", "ticket_id", "priority")
+
+
+@pytest.fixture
+def client(service: CenterService) -> Iterator[TestClient]:
+    with TestClient(create_app(service, telemetry_period=0.05)) as c:
+        yield c
+
+
+def take(service: CenterService, category: str = "A") -> dict:
+    return service.req_take_number("kiosk-01", {"category": category, "citizen_key": "c0ffee" * 5 + "ab"})
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def api_of(url: str) -> str:
+    return path_of(url).replace("/m/t/", "/m/api/t/")
+
+
+def serve_to_the_end(service: CenterService, window: str = "1") -> None:
+    service.desk.call_next(window)
+    service.desk.start(window)
+    service.desk.finish(window)
+
+
+@pytest.mark.parametrize("raster", [False, True], ids=["text", "raster"])
+def test_the_printed_qr_code_opens_the_ticket_page(client: TestClient, service: CenterService, clock: FakeClock,
+                                                  tmp_path: Path, raster: bool) -> None:
+    service.desk.sign_in("1", "s001")
+    take(service)
+    answer = take(service)
+    png = printed_png(ticket_job(answer, service.catalog.header.hall, clock), tmp_path / "ticket.png", raster)
+    [url] = read_qr(png)
+    assert url == answer["qr"] and url.startswith("http://127.0.0.1:8080/m/t/")  # the demo's base_url
+    assert answer["number"] not in url and f":{answer['ticket_id']}" not in url  # nothing sequential in it
+    page = client.get(path_of(url))
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "排队进度" in page.text and page.headers["referrer-policy"] == "no-referrer"
+    view = client.get(api_of(url)).json()
+    assert (view["number"], view["state"], view["ahead"], view["category_name"]) == ("A002", "waiting", 1, "不动产登记")
+    assert view["wait_min"] is not None and view["window_area"] and view["last_called"] is None
+    assert not set(PERSONAL) & set(view) and "c0ffee" not in str(view)
+    assert view["expires"] == service.engine.close_moment(date(2026, 11, 23))
+
+
+def test_forged_and_expired_tokens_are_refused(client: TestClient, service: CenterService, clock: FakeClock) -> None:
+    url = take(service)["qr"]
+    body, _, mac = path_of(url).rpartition(".")
+    forged = [f"{body}.{'A' if mac[0] != 'A' else 'B'}{mac[1:]}",    # another MAC
+              body.replace("/m/t/t", "/m/t/tX") + f".{mac}",          # another ticket, the same MAC
+              path_of(url).replace("/m/t/t", "/m/b/b"),               # a ticket's token as a booking's
+              "/m/t/t1.zzzz.AAAAAAAAAAAAAAAAAAAAAA", "/m/t/nonsense"]
+    for path in forged:
+        api = path.replace("/m/t/", "/m/api/t/").replace("/m/b/", "/m/api/t/")
+        refused = client.get(api)
+        assert refused.status_code == 403, path
+        assert refused.json() == {"error": "ForgedToken", "message": "二维码无效：请扫描本大厅打印的排队凭条上的二维码"}
+    assert client.get(forged[0]).status_code == 403  # the page too, and it says why in words
+    assert client.get(api_of(url)).status_code == 200
+    clock.advance(service.engine.close_moment(date(2026, 11, 23)) - clock.time())
+    expired = client.get(api_of(url))
+    assert expired.status_code == 410 and expired.json()["error"] == "ExpiredToken"
+    assert "闭馆后失效" in expired.json()["message"]
+    assert client.get(path_of(url)).status_code == 410
+    assert client.post(api_of(url) + "/rating", json={"level": 5}).status_code == 410
+
+
+def test_a_token_from_another_hall_key_is_forged(tmp_path: Path, mqtt_settings: MqttSettings, clock: FakeClock,
+                                                 clips_dir: Path, service: CenterService) -> None:
+    url = take(service)["qr"]
+    other = phone_service(tmp_path / "other", mqtt_settings, clips_dir, clock)
+    with TestClient(create_app(other)) as c:
+        assert c.get(api_of(url)).json()["error"] == "ForgedToken"
+
+
+def test_rating_by_phone_once_across_channels(client: TestClient, service: CenterService) -> None:
+    service.desk.sign_in("1", "s001")
+    url = take(service)["qr"]
+    assert client.post(api_of(url) + "/rating", json={"level": 5}).json()["error"] == "NotRateable"
+    serve_to_the_end(service)
+    assert client.get(api_of(url)).json()["rateable"] is True
+    bad = client.post(api_of(url) + "/rating", json={"level": 2})
+    assert bad.status_code == 409 and bad.json()["message"] == "选择“不满意”或“非常不满意”时，请选择或填写原因"
+    assert client.post(api_of(url) + "/rating", json={"level": 6}).status_code == 400
+    done = client.post(api_of(url) + "/rating", json={"level": 2, "reasons": ["等候时间太长", "不在列表里的"],
+                                                     "text": "叫号太慢"})
+    assert done.json() == {"ok": True, "level": 2, "words": "不满意", "follow_up": True}
+    again = client.post(api_of(url) + "/rating", json={"level": 5})
+    assert again.status_code == 409
+    assert again.json() == {"error": "AlreadyRated", "message": "这次服务已经评价过了（一次一评），感谢您的反馈"}
+    view = client.get(api_of(url)).json()
+    assert view["rateable"] is False and view["rating"]["level"] == 2
+    [follow_up] = service.engine.open_follow_ups()  # a 差评 from the phone opens the same follow-up as a pad's
+    [rating] = [r for r in client.get("/api/control").json()["ratings"]["latest"] if r["level"] == 2]
+    assert rating["channel"] == "qr" and rating["reasons"] == ["等候时间太长", "叫号太慢"]
+    assert any(a.kind == "bad_rating" for a in service.engine.list_alerts())
+    with pytest.raises(Exception, match="already been rated"):
+        rate(service, 5, "1")  # the window's pad comes second: refused
+
+
+def test_a_pad_rating_first_refuses_the_phone(client: TestClient, service: CenterService) -> None:
+    service.desk.sign_in("1", "s001")
+    url = take(service)["qr"]
+    serve_to_the_end(service)
+    rate(service, 4, "1")
+    view = client.get(api_of(url)).json()
+    assert (view["rateable"], view["rating"]["words"]) == (False, "满意")
+    assert client.post(api_of(url) + "/rating", json={"level": 5}).json()["error"] == "AlreadyRated"
+
+
+def test_every_state_is_worded_by_the_view(client: TestClient, service: CenterService, clock: FakeClock) -> None:
+    service.desk.sign_in("1", "s001")
+    urls = [take(service)["qr"] for _ in range(3)]
+    state = lambda i: client.get(api_of(urls[i])).json()  # noqa: E731
+    service.desk.call_next("1")
+    assert (state(0)["state"], state(0)["window_name"], state(1)["ahead"]) == ("called", "1号窗口", 0)
+    assert state(1)["last_called"] == state(0)["number"]
+    service.desk.no_show("1")
+    missed = state(0)
+    assert missed["state"] == "no_show" and missed["reactivate_open"] is True
+    assert missed["reactivate_until"] == clock.time() + 30 * 60
+    assert client.post(api_of(urls[0]) + "/reactivate").json() == {"ok": True}
+    assert state(0)["state"] == "waiting"
+    service.desk.call_next("1")
+    service.desk.hold("1")
+    assert (state(0)["state"], state(0)["window"]) == ("held", "1")
+    service.desk.call_next("1")
+    service.desk.no_show("1")
+    clock.advance(31 * 60)
+    assert state(1)["reactivate_open"] is False
+    assert client.post(api_of(urls[1]) + "/reactivate").json()["error"] == "ReactivationExpired"
+    service.desk.call_next("1")
+    service.desk.start("1")
+    assert state(2)["state"] == "serving"
+    urls.append(take(service)["qr"])
+    service.engine.cancel(service.engine.find_ticket("A004").id, "paper out")
+    assert state(3)["state"] == "cancelled"
+    citizen = next(r.app for r in client.app.routes if getattr(r, "path", "") == "/m").state.citizen
+    close = service.engine.close_moment(date(2026, 11, 23))
+    clock.advance(close - clock.time())
+    service.close_day()  # the token expires at this moment; the open page's stream sends this last view
+    claim = service.phone.signer.verify(path_of(urls[2]).rsplit("/", 1)[1], close - 1, "t")
+    assert citizen.view(service.engine.find_ticket("A003").id, claim)["state"] == "day_closed"
+
+
+def test_public_routes_are_rate_limited_per_address(tmp_path: Path, mqtt_settings: MqttSettings, clock: FakeClock,
+                                                    clips_dir: Path) -> None:
+    svc = phone_service(tmp_path, mqtt_settings, clips_dir, clock, requests_per_min=6, trusted_proxies=["10.0.0.0/8"])
+    with TestClient(create_app(svc), client=("10.1.2.3", 5000)) as c:  # the hall's reverse proxy
+        url = svc.req_take_number("kiosk-01", {"category": "A"})["qr"]
+        phone_a, phone_b = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "198.51.100.9, 10.0.0.2"}
+        assert [c.get(api_of(url), headers=phone_a).status_code for _ in range(7)] == [200] * 6 + [429]
+        limited = c.get(path_of(url), headers=phone_a)
+        assert limited.status_code == 429 and limited.json()["message"] == "访问过于频繁，请稍后再试"
+        assert limited.headers["retry-after"] == "10"
+        assert c.get(api_of(url), headers=phone_b).status_code == 200  # another phone is not held back
+        assert c.get("/api/windows", headers=phone_a).status_code == 200  # staff routes are not the public's
+        clock.advance(10)  # one request a minute / per_min comes back
+        assert [c.get(api_of(url), headers=phone_a).status_code for _ in range(2)] == [200, 429]
+
+
+def test_near_turn_webhook_reaches_a_local_receiver(tmp_path: Path, mqtt_settings: MqttSettings, clock: FakeClock,
+                                                    clips_dir: Path) -> None:
+    with Receiver() as receiver:
+        svc = phone_service(tmp_path, mqtt_settings, clips_dir, clock, webhook_url=receiver.url,
+                            webhook_secret="s3cret")
+        svc.start()
+        try:
+            with TestClient(create_app(svc)) as c:
+                svc.desk.sign_in("1", "s001")
+                for _ in range(3):
+                    svc.req_take_number("kiosk-01", {"category": "A"})
+                url = svc.req_take_number("kiosk-01", {"category": "A"})["qr"]
+                assert c.post(api_of(url) + "/near", json={"ahead": 0}).status_code == 400
+                assert c.post(api_of(url) + "/near", json={"ahead": 1}).json() == {"ok": True, "near": 1}
+                assert c.get(api_of(url)).json()["near"] == 1
+                serve_to_the_end(svc)
+                svc.near_turn.check()
+                assert receiver.received == []  # 2 ahead: nothing to tell yet
+                serve_to_the_end(svc)
+                wait_until(lambda: len(receiver.received) == 1)
+                headers, body, raw = receiver.received[0]
+                assert body["kind"] == "near_turn" and (body["number"], body["ahead"], body["threshold"]) == ("A004", 1, 1)
+                assert body["page"] == url and body["category_name"] == "不动产登记" and body["day"] == "2026-11-23"
+                assert headers["x-onetrip-signature"] == "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+                serve_to_the_end(svc)
+                svc.desk.call_next("1")
+                wait_until(lambda: len(receiver.received) == 2)
+                assert receiver.received[1][1]["kind"] == "called"
+                assert (receiver.received[1][1]["window"], receiver.received[1][1]["window_name"]) == ("1", "1号窗口")
+                svc.desk.start("1")
+                svc.near_turn.check()
+                assert svc.near_turn.watched(svc.engine.find_ticket("A004").id) is None  # served: forgotten
+        finally:
+            svc.stop()
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("base_url", "http://zwfw.example.gov.cn", "https:// URL is expected"),
+    ("base_url", "https://zwfw.example.gov.cn/?x=1", "no query"),
+    ("port", 70000, "less than or equal to 65535"),
+    ("trusted_proxies", ["10.0.0.300/8"], "does not appear to be an IPv4 or IPv6 network"),
+    ("webhook_url", "ftp://sms.example", "http:// or https://"),
+])
+def test_citizen_web_config_refusals_name_file_and_key(key: str, value: object, expected: str) -> None:
+    data = {"windows": {"1": {"name": "1号窗口", "categories": ["A"]}}, "citizen_web": {key: value}}
+    with pytest.raises(ConfigError, match=rf"^config/hall.toml: citizen_web\.{key}(\.0)? = .*{expected}"):
+        parse_config(data, CenterConfig, "config/hall.toml", environ={})

@@ -6,7 +6,7 @@ from pathlib import Path
 from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from center.queue_types import QueueSettings
 from core.calendar import CalendarSettings
@@ -32,7 +32,7 @@ class CitizenWebSettings(ConfigModel):
 
     base_url: str = Field("http://127.0.0.1:8080", description="what the ticket's QR code opens: https in a hall")
     host: str = "127.0.0.1"
-    port: int | None = Field(None, ge=0, le=65535, description="own port for the public routes; unset: the staff web's")
+    port: int | None = Field(None, ge=1, le=65535, description="own port for the public routes; unset: the staff web's")
     requests_per_min: int = Field(60, ge=1, description="per client address, over every public route")
     trusted_proxies: list[str] = Field(default_factory=list, description="addresses whose X-Forwarded-For is believed")
     webhook_url: str | None = Field(None, description="近号提醒: POSTed when a ticket gets near its turn")
@@ -96,3 +96,10 @@ class CenterConfig(ConfigModel):
     log: LogSettings = LogSettings()
     clock: ClockSettings = ClockSettings()
     windows: dict[str, WindowSettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _public_port_apart(self) -> CenterConfig:
+        """The citizen web's own port is the point of having one: never the console's."""
+        if self.citizen_web.port is not None and self.citizen_web.port == self.web.port:
+            raise ValueError("citizen_web.port must differ from web.port (unset it to serve the phone pages at /m)")
+        return self

@@ -23,10 +23,11 @@ from drivers.ticket import PrintJob, render_raster, render_text
 from tests.web_helpers import hall_config
 
 
-def phone_service(state_dir: Path, mqtt: MqttSettings, clips_dir: Path, clock: FakeClock,
+def phone_service(state_dir: Path, mqtt: MqttSettings, clips_dir: Path, clock: FakeClock, web_port: int = 8080,
                   **citizen_web: Any) -> CenterService:
     config = hall_config(state_dir, mqtt, clips_dir)
-    config = config.model_copy(update={"citizen_web": config.citizen_web.model_copy(update=citizen_web)})
+    config = config.model_copy(update={"citizen_web": config.citizen_web.model_copy(update=citizen_web),
+                                       "web": config.web.model_copy(update={"port": web_port})})
     return CenterService(config, clock=clock)
 
 

@@ -7,20 +7,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+import uvicorn
 from starlette.testclient import TestClient
 
 from center.config import CenterConfig
+from center.main import web_app
 from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
 from core.config import MqttSettings, parse_config
 from core.errors import ConfigError
+from mqtt.broker import free_port
 from tests.conftest import wait_until
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
 from tests.web_helpers import rate
@@ -236,4 +241,39 @@ def test_near_turn_webhook_reaches_a_local_receiver(tmp_path: Path, mqtt_setting
 def test_citizen_web_config_refusals_name_file_and_key(key: str, value: object, expected: str) -> None:
     data = {"windows": {"1": {"name": "1号窗口", "categories": ["A"]}}, "citizen_web": {key: value}}
     with pytest.raises(ConfigError, match=rf"^config/hall.toml: citizen_web\.{key}(\.0)? = .*{expected}"):
+        parse_config(data, CenterConfig, "config/hall.toml", environ={})
+
+
+def test_the_public_routes_on_their_own_port_expose_nothing_else(tmp_path: Path, mqtt_settings: MqttSettings,
+                                                                clock: FakeClock, clips_dir: Path) -> None:
+    """`[citizen_web] port`: one server, two addresses; the console is not on the public one."""
+    staff_port, public_port = free_port(), free_port()
+    svc = phone_service(tmp_path, mqtt_settings, clips_dir, clock, staff_port, port=public_port,
+                        base_url=f"http://127.0.0.1:{public_port}")
+    app, web, binds = web_app(svc)
+    assert binds == [("127.0.0.1", staff_port), ("127.0.0.1", public_port)]
+    sockets = [uvicorn.Config(app, host=h, port=p, log_config=None).bind_socket() for h, p in binds]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started)
+        url = svc.req_take_number("kiosk-01", {"category": "A"})["qr"]
+        assert url.startswith(f"http://127.0.0.1:{public_port}/m/t/")
+        assert httpx.get(url.replace("/m/t/", "/m/api/t/")).json()["number"] == "A001"
+        for staff_only in ("/console", "/api/windows", "/api/control", "/metrics", "/static/console.js"):
+            assert httpx.get(f"http://127.0.0.1:{public_port}{staff_only}").status_code == 404, staff_only
+            assert httpx.get(f"http://127.0.0.1:{staff_port}{staff_only}").status_code == 200, staff_only
+        assert httpx.get(url.replace(str(public_port), str(staff_port))).status_code == 404  # not mounted twice
+    finally:
+        web.close_streams()
+        server.should_exit = True
+        thread.join(5)
+        svc.db.dispose()
+
+
+def test_the_citizen_port_must_not_be_the_consoles() -> None:
+    data = {"windows": {"1": {"name": "1号窗口", "categories": ["A"]}}, "web": {"port": 8080},
+            "citizen_web": {"port": 8080}}
+    with pytest.raises(ConfigError, match="citizen_web.port must differ from web.port"):
         parse_config(data, CenterConfig, "config/hall.toml", environ={})

@@ -21,7 +21,7 @@ const WORDS = {
     done: "业务已办结", done_text: "感谢您的耐心等候。",
     held: "暂时挂起", held_big: (w) => `${w} 已挂起您的号`,
     held_text: "通常是需要补充材料或核实信息。准备好后请留意叫号，窗口会回呼您，不必重新取号。",
-    no_show: "您已过号", no_show_big: "过号",
+    no_show: "您已过号", no_show_big: (t) => `${t} 前可恢复排队`, no_show_over: "已超过恢复时限",
     no_show_text: (m, t) => `过号后 ${m} 分钟内（${t} 前）可恢复排队，保留原来的位置。请回到等候区后点下面的按钮。`,
     no_show_late: "已超过恢复时限，请到取号机重新取号。", reactivate: "我已回到大厅，恢复排队",
     reactivated: "已恢复排队，请留意叫号。",
@@ -52,7 +52,7 @@ const WORDS = {
     done: "Service finished", done_text: "Thank you for waiting.",
     held: "On hold", held_big: (w) => `${w} put your number on hold`,
     held_text: "Usually a missing document or a check. When ready, watch for the call: the window calls you back; no new number needed.",
-    no_show: "You missed your call", no_show_big: "Missed",
+    no_show: "You missed your call", no_show_big: (t) => `Rejoin before ${t}`, no_show_over: "Too late to rejoin",
     no_show_text: (m, t) => `Within ${m} minutes (before ${t}) you can rejoin and keep your place. Go back to the waiting area and tap the button.`,
     no_show_late: "The time to rejoin has passed; please take a new number at a kiosk.", reactivate: "I'm back, rejoin the queue",
     reactivated: "You are back in the queue.",
@@ -75,7 +75,7 @@ const WORDS = {
 };
 
 const ui = { lang: localStorage.getItem("onetrip.lang") || "zh", elder: localStorage.getItem("onetrip.elder") === "1" };
-let view = null, level = 0, told = { near: false, called: false }, stream = null;
+let view = null, level = 0, told = { near: false, called: false }, stream = null, link = "connecting";
 
 function w(key, ...args) {
   const v = WORDS[ui.lang][key] ?? WORDS.zh[key];
@@ -89,6 +89,12 @@ function hhmm(ts) {
 
 function show(id, on) { $(id).hidden = !on; }
 
+function setLink(state) {
+  link = state;
+  $("live").textContent = state === "gone" ? "" : w(state);
+  $("live").className = `live ${state === "live" ? "on" : state === "offline" ? "off" : ""}`;
+}
+
 function applyUi() {
   document.documentElement.lang = ui.lang === "en" ? "en" : "zh-CN";
   document.body.classList.toggle("elder", ui.elder);
@@ -98,6 +104,7 @@ function applyUi() {
   document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = w(el.dataset.t); });
   document.querySelectorAll("[data-t-placeholder]").forEach((el) => { el.placeholder = w(el.dataset.tPlaceholder); });
   $("elder").textContent = ui.elder ? w("elder_off") : w("elder");
+  setLink(link);
   if (view) render(view);
 }
 
@@ -106,7 +113,7 @@ function refused(body) {
   show("refused", true);
   $("refused-text").textContent = body.message || "";
   document.body.dataset.state = body.error || "refused";
-  $("live").textContent = "";
+  setLink("gone");
 }
 
 function levelWords(n) { return `${"★".repeat(n)} ${w("levels")[n]}`; }
@@ -149,8 +156,8 @@ function render(v) {
       title.textContent = w("held"); big.textContent = w("held_big", win); text.textContent = w("held_text");
       break;
     case "no_show": {
-      title.textContent = w("no_show"); big.textContent = w("no_show_big");
       const open = v.reactivate_open;
+      title.textContent = w("no_show"); big.textContent = open ? w("no_show_big", hhmm(v.reactivate_until)) : w("no_show_over");
       text.textContent = open ? w("no_show_text", v.reactivate_within_min, hhmm(v.reactivate_until)) : w("no_show_late");
       show("reactivate", open);
       break;
@@ -228,7 +235,9 @@ async function post(path, body) {
 async function sendRating() {
   const reasons = [...$("reason-tags").querySelectorAll("input:checked")].map((i) => i.value);
   const { ok, data } = await post("rating", { level, reasons: level <= 2 ? reasons : [], text: $("reason-text").value });
-  if (!ok) { $("rate-message").textContent = data.message; document.body.dataset.refusal = data.error; return; }
+  document.body.dataset.refusal = ok ? "" : data.error;
+  if (!ok && data.error === "AlreadyRated") { await load(); $("rated-note").textContent = data.message; return; }
+  if (!ok) { $("rate-message").textContent = data.message; return; }
   $("rate-message").textContent = "";
   render({ ...view, rateable: false, rating: { level: data.level, words: data.words } });
   if (data.follow_up) $("rated-text").textContent += ` ${w("follow_up")}`;
@@ -289,11 +298,11 @@ async function load() {
 
 function follow() {
   stream = new EventSource(`${API}/events`);
-  stream.addEventListener("open", () => { $("live").textContent = w("live"); $("live").className = "live on"; });
+  stream.addEventListener("open", () => setLink("live"));
   stream.addEventListener("ticket", (e) => render({ ...view, ...JSON.parse(e.data) }));
   stream.addEventListener("expired", () => { stream.close(); load(); });
   stream.addEventListener("error", async () => {
-    $("live").textContent = w("offline"); $("live").className = "live off";
+    setLink("offline");
     if (stream.readyState === EventSource.CLOSED) { if (await load()) setTimeout(follow, 3000); }
   });
 }

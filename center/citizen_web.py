@@ -20,7 +20,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from ipaddress import ip_address, ip_network
 from pathlib import Path
@@ -37,7 +37,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from center.queue_errors import InvalidTransition, QueueError, UnknownTicket
+from center.queue_errors import InvalidTransition, UnknownTicket
 from center.queue_types import Channel, TicketState
 from center.ratings import BAD, LEVELS
 from center.service import CenterService, plain
@@ -64,6 +64,7 @@ MESSAGES = {
     "NotRateable": "业务办结后才能评价",
     "InvalidLevel": "请选择一个评价等级",
     "ReactivationExpired": "过号已超时，请重新取号",
+    "NoAppointment": "没有找到这个预约",
     "InvalidTransition": "当前状态不能进行此操作，请刷新页面",
     "SlotFull": "该时段已约满，请选择其他时段",
     "ChangeTooLate": "距预约时段开始太近，已不能在手机上更改，请按时到大厅办理",
@@ -154,7 +155,8 @@ class RateLimit:
     def take(self, address: str) -> bool:
         now = self.clock.time()
         if len(self.buckets) > 10_000:  # forget the addresses whose bucket is full again
-            self.buckets = {a: b for a, b in self.buckets.items() if b[0] + (now - b[1]) * self.per_min / 60 < self.per_min}
+            refill = self.per_min / 60
+            self.buckets = {a: b for a, b in self.buckets.items() if b[0] + (now - b[1]) * refill < self.per_min}
         tokens, at = self.buckets.get(address, (float(self.per_min), now))
         tokens = min(float(self.per_min), tokens + max(0.0, now - at) * self.per_min / 60)
         if tokens < 1:
@@ -349,6 +351,54 @@ class CitizenWeb:
         return JSONResponse({"ok": True})
 
 
+    # ---- the booking ----------------------------------------------------------------------------
+    def booking_view(self, code: str, claim: Claim) -> dict[str, Any]:
+        """The booking page: the slot, its state, the QR code the kiosk's scanner checks in, and
+        the slots it may move to — nothing of the citizen."""
+        s, engine = self.s, self.s.engine
+        a = engine.appointment(code)
+        category = s.catalog.category(a.category)
+        svg = qrcode.make(a.code, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+        out = io.BytesIO()
+        svg.save(out)
+        changeable = a.state == "booked" and s.clock.time() <= a.slot_start - engine.settings.change_until_min * 60
+        return {
+            "hall": s.catalog.header.hall, "category_name": category.name,
+            "service": s.service_name(a.category, a.item_code), "window_area": s.window_area(a.category, a.item_code),
+            "slot_start": a.slot_start, "slot_end": a.slot_end, "state": a.state, "qr_svg": out.getvalue().decode(),
+            "ticket_number": a.ticket.number if a.ticket else None, "changeable": changeable,
+            "change_until_min": engine.settings.change_until_min, "expires": claim.expires,
+            "checkin_early_min": engine.settings.checkin_early_min,
+            "tz": engine.settings.timezone,
+            "slots": [{"start": st, "end": en, "left": left}
+                      for st, en, left in engine.open_slots(a.category, a.slot_end - a.slot_start)
+                      if st != a.slot_start] if changeable else [],
+        }
+
+    async def booking(self, request: Request) -> JSONResponse:
+        claim = self._claim(request, "b")
+        return JSONResponse(await anyio.to_thread.run_sync(self.booking_view, claim.subject, claim),
+                            headers={"Cache-Control": "no-store"})
+
+    async def cancel_booking(self, request: Request) -> JSONResponse:
+        claim = self._claim(request, "b")
+        await anyio.to_thread.run_sync(lambda: self.s.engine.cancel_appointment(claim.subject))
+        return JSONResponse(await anyio.to_thread.run_sync(self.booking_view, claim.subject, claim))
+
+    async def move_booking(self, request: Request) -> JSONResponse:
+        claim = self._claim(request, "b")
+        body: MoveBody = await _parsed(request, MoveBody)
+        current = await anyio.to_thread.run_sync(self.s.engine.appointment, claim.subject)
+        end = datetime.fromtimestamp(body.slot_start.timestamp() + current.slot_end - current.slot_start,
+                                     body.slot_start.tzinfo)
+        moved = await anyio.to_thread.run_sync(lambda: self.s.engine.move_appointment(claim.subject, body.slot_start,
+                                                                                       end))
+        page = self.s.booking_page(moved)  # valid until the new slot's day closes
+        new_claim = self.s.phone.signer.verify(page.rsplit("/", 1)[1], self.s.clock.time(), "b")
+        view = await anyio.to_thread.run_sync(self.booking_view, claim.subject, new_claim)
+        return JSONResponse({**view, "page": page})
+
+
 def create_citizen_app(service: CenterService, stopping: threading.Event | None = None) -> Starlette:
     """The public routes (mounted at /m by the staff app, or served apart: `split_by_port`)."""
     web = CitizenWeb(service, stopping or threading.Event())
@@ -361,6 +411,9 @@ def create_citizen_app(service: CenterService, stopping: threading.Event | None 
         Route("/api/t/{token}/rating", web.rate, methods=["POST"]),
         Route("/api/t/{token}/near", web.near, methods=["POST"]),
         Route("/api/t/{token}/reactivate", web.reactivate, methods=["POST"]),
+        Route("/api/b/{token}", web.booking),
+        Route("/api/b/{token}/cancel", web.cancel_booking, methods=["POST"]),
+        Route("/api/b/{token}/move", web.move_booking, methods=["POST"]),
     ]
     settings = service.config.citizen_web
     handlers: dict[Any, Any] = {OneTripError: _refused, ValueError: _bad_request, HTTPException: _http_error,

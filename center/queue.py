@@ -553,6 +553,27 @@ class QueueEngine:
         return self._run("move_appointment", event_id, lambda conn, now: appointments.to_appointment(
             appointments.move(self.db, conn, code, start, end, now, self.settings)), Appointment, durable=True)
 
+    def open_slots(
+        self, category: str, length_s: float, days: int = 7, limit: int = 24,
+    ) -> list[tuple[float, float, int]]:
+        """Slots of `length_s` a booking may still move to — inside the category's hours (hall
+        calendar included), from `change_until_min` on, over `days` — as (start, end, places left)."""
+        rules = self._rules(category)
+        now = self.clock.time()
+        earliest = now + self.settings.change_until_min * 60
+        starts: list[tuple[datetime, datetime]] = []
+        day = self.local(now).date()
+        for _ in range(days):
+            for begin, finish in self.calendar.periods(day, rules):
+                start = datetime.combine(day, begin, self.tz)
+                while start + timedelta(seconds=length_s) <= datetime.combine(day, finish, self.tz):
+                    if start.timestamp() >= earliest:
+                        starts.append((start, start + timedelta(seconds=length_s)))
+                    start += timedelta(seconds=length_s)
+            day += timedelta(days=1)
+        left = self.slots_left(category, [s for s, _ in starts])
+        return [(s.timestamp(), e.timestamp(), left[s.timestamp()]) for s, e in starts if left[s.timestamp()]][:limit]
+
     def slots_left(self, category: str, slot_starts: Sequence[datetime]) -> dict[float, int]:
         """Places still free in each slot asked about (the booking page offers them)."""
         self._rules(category)

@@ -83,8 +83,8 @@ class CenterService:
             self.engine.configure_window(code, window.categories, window.name, window.department)
         self.hub = Hub()
         phone = config.citizen_web
-        self.phone = PhoneLinks(phone.base_url, Signer(load_key(phone.key_file or config.state_dir / "citizen-web.key")),
-                                self.engine.close_moment)
+        key = load_key(phone.key_file or config.state_dir / "citizen-web.key")
+        self.phone = PhoneLinks(phone.base_url, Signer(key), self.engine.close_moment)
         self.link = link or CenterLink(config.mqtt, self, clock=clock)
         self.announcers: list[Callable[[Call], None]] = []  # the voice queue joins here
         self.near_turn = NearTurn(self)

@@ -216,9 +216,11 @@ def test_near_turn_webhook_reaches_a_local_receiver(tmp_path: Path, mqtt_setting
                 serve_to_the_end(svc)
                 wait_until(lambda: len(receiver.received) == 1)
                 headers, body, raw = receiver.received[0]
-                assert body["kind"] == "near_turn" and (body["number"], body["ahead"], body["threshold"]) == ("A004", 1, 1)
+                assert body["kind"] == "near_turn"
+                assert (body["number"], body["ahead"], body["threshold"]) == ("A004", 1, 1)
                 assert body["page"] == url and body["category_name"] == "不动产登记" and body["day"] == "2026-11-23"
-                assert headers["x-onetrip-signature"] == "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+                mac = hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+                assert headers["x-onetrip-signature"] == f"sha256={mac}"
                 serve_to_the_end(svc)
                 svc.desk.call_next("1")
                 wait_until(lambda: len(receiver.received) == 2)
@@ -277,3 +279,39 @@ def test_the_citizen_port_must_not_be_the_consoles() -> None:
             "citizen_web": {"port": 8080}}
     with pytest.raises(ConfigError, match="citizen_web.port must differ from web.port"):
         parse_config(data, CenterConfig, "config/hall.toml", environ={})
+
+
+def book(client: TestClient, hour: int, minute: int = 0, key: str = "c0ffee" * 5 + "ab") -> dict:
+    return client.post("/api/appointments", json={
+        "category": "A", "citizen_key": key, "slot_start": f"2026-11-23T{hour:02}:{minute:02}:00",
+        "slot_end": f"2026-11-23T{hour:02}:{minute + 30:02}:00"}).json()
+
+
+def test_the_booking_page_moves_and_cancels_with_clear_refusals(client: TestClient, service: CenterService,
+                                                                clock: FakeClock) -> None:
+    booked = book(client, 14)
+    assert booked["page"].startswith("http://127.0.0.1:8080/m/b/b")
+    api = path_of(booked["page"]).replace("/m/b/", "/m/api/b/")
+    assert client.get(path_of(booked["page"])).status_code == 200
+    view = client.get(api).json()
+    assert (view["state"], view["changeable"], view["category_name"]) == ("booked", True, "不动产登记")
+    assert "<svg" in view["qr_svg"] and "c0ffee" not in str(view)
+    assert view["slots"][0]["start"] == clock.time() + 3600  # from change_until_min (60) on
+    for key in range(10):  # the hall's slot_capacity: 15:00 is full
+        book(client, 15, key=f"{key:032x}")
+    full = client.post(api + "/move", json={"slot_start": "2026-11-23T15:00:00+08:00"})
+    assert full.status_code == 409 and full.json()["message"] == "该时段已约满，请选择其他时段"
+    assert "2026-11-23T15:00" not in str([s["start"] for s in client.get(api).json()["slots"]])
+    moved = client.post(api + "/move", json={"slot_start": "2026-11-23T16:00:00+08:00"}).json()
+    assert moved["slot_start"] == service.engine.appointment(booked["code"]).slot_start
+    assert moved["page"] == booked["page"]  # the same day: the same token (a move to another day gets its own)
+    assert client.get(api.replace("/m/api/b/", "/m/api/t/")).json()["error"] == "ForgedToken"  # kinds do not mix
+    clock.advance(5.5 * 3600)  # 15:30: the 16:00 slot is too close
+    late = client.post(api + "/cancel")
+    assert late.status_code == 409 and late.json()["error"] == "ChangeTooLate"
+    assert client.get(api).json()["changeable"] is False
+    other = book(client, 17)
+    cancelled = client.post(path_of(other["page"]).replace("/m/b/", "/m/api/b/") + "/cancel").json()
+    assert cancelled["state"] == "cancelled" and cancelled["qr_svg"]
+    again = client.post(path_of(other["page"]).replace("/m/b/", "/m/api/b/") + "/cancel")
+    assert again.json()["message"] == "该预约已签到、取消或过期，不能再更改"

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
@@ -20,6 +21,7 @@ from core.clock import FakeClock
 from core.config import MqttSettings
 from mqtt.broker import free_port
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
+from tests.queue_helpers import TZ
 from tests.web_helpers import CHROMIUM_ARGS, WebServer, rate
 
 pytest_plugins = ["tests.web_fixtures"]
@@ -72,7 +74,8 @@ def hall(tmp_path: Path, mqtt_settings: MqttSettings, clock: FakeClock, clips_di
 
 
 @pytest.fixture(params=list(DEVICES))
-def phone(request: pytest.FixtureRequest, playwright: Playwright, browser: Browser) -> Iterator[tuple[str, BrowserContext]]:
+def phone(request: pytest.FixtureRequest, playwright: Playwright,
+          browser: Browser) -> Iterator[tuple[str, BrowserContext]]:
     device = {k: v for k, v in playwright.devices[DEVICES[request.param]].items() if k != "default_browser_type"}
     device["device_scale_factor"] = 2  # sharp enough for the docs, half the bytes of 3
     context = browser.new_context(**device, locale="zh-CN")
@@ -226,4 +229,30 @@ def test_every_other_state_english_and_elder(hall: tuple[CenterService, WebServe
     clock.advance(svc.engine.close_moment(date(2026, 11, 23)) - clock.time())
     svc.close_day()
     expect(closed.locator("#state-title")).to_have_text("今日已闭馆")  # the stream's last view, then it expires
+    expect(closed.locator("#expires")).to_have_text("本凭条的链接已随闭馆失效。")
+    expect(closed.locator("#state-title")).to_have_text("今日已闭馆")
     closed.screenshot(path=str(shots / f"{name}-day-closed.png"))
+
+
+def test_the_booking_page_moves_and_cancels(hall: tuple[CenterService, WebServer], phone: tuple[str, BrowserContext],
+                                            clock: FakeClock, shots: Path) -> None:
+    svc, server = hall
+    name, context = phone
+    booked = httpx.post(f"{server.url}/api/appointments", json={
+        "category": "A", "citizen_key": "c0ffee" * 5 + "ab", "slot_start": "2026-11-23T14:00:00",
+        "slot_end": "2026-11-23T14:30:00"}).json()
+    page = context.new_page()
+    page.goto(booked["page"])
+    expect(page.locator("#b-state")).to_have_text("预约成功")
+    expect(page.locator("#b-slot")).to_contain_text("14:00–14:30")
+    expect(page.locator("#b-qr svg")).to_be_visible()
+    page.screenshot(path=str(shots / f"{name}-booking.png"), full_page=True)
+    page.select_option("#b-slots", index=0)
+    page.click("#b-move")
+    expect(page.locator("#b-message")).to_have_text("已改约。")
+    expect(page.locator("#b-slot")).to_contain_text("11:00–11:30")  # the first: 60 min after the clock's 10:00
+    assert svc.engine.appointment(booked["code"]).slot_start == datetime(2026, 11, 23, 11, tzinfo=TZ).timestamp()
+    page.once("dialog", lambda d: d.accept())
+    page.click("#b-cancel")
+    expect(page.locator("#b-state")).to_have_text("预约已取消")
+    page.screenshot(path=str(shots / f"{name}-booking-cancelled.png"))

@@ -92,3 +92,14 @@ def test_a_checked_in_booking_cannot_be_changed(small: QueueEngine, clock: FakeC
     with pytest.raises(BookingClosed, match="is checked_in"):
         small.cancel_appointment(booked.code)
     assert small.appointment(booked.code).ticket is not None
+
+
+def test_open_slots_follow_the_hours_and_leave_full_ones_out(small: QueueEngine) -> None:
+    for key in ("k1", "k2"):
+        small.book_appointment("A", key, at(10, 30), at(11))
+    slots = small.open_slots("A", 30 * 60, days=2)
+    starts = [datetime.fromtimestamp(s, TZ) for s, _, _ in slots]
+    assert starts[0] == at(10)  # from 60 min after the clock's 09:00
+    assert at(10, 30) not in starts and at(11) in starts  # full: left out
+    assert all(left == 2 for _, _, left in slots)
+    assert all(s.date() in (at(10).date(), at(10, day=24).date()) for s in starts)

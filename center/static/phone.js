@@ -34,10 +34,18 @@ const WORDS = {
     rate_title: "请对本次服务评价", rate_send: "提交评价", reasons_title: "请选择不满意的原因（必填，可多选）",
     reason_text: "其他原因或建议（选填）", rated_title: "感谢您的评价",
     rated_text: (w) => `您的评价：${w}。同一次服务只能评价一次。`, follow_up: "我们会核实并整改，必要时回访。",
-    expires: (t) => `此页面有效至今日 ${t}（闭馆后失效）`,
+    expires: (t) => `此页面有效至今日 ${t}（闭馆后失效）`, expired_now: "本凭条的链接已随闭馆失效。",
     privacy: "本页不显示姓名、身份证号等个人信息，仅凭此凭条二维码查看。",
     levels: { 5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意" },
     reasons: {},
+    b_booked: "预约成功", b_checked_in: "已签到", b_cancelled: "预约已取消", b_missed: "预约已过期",
+    b_text_booked: (area, m) => `请在时段开始前 ${m} 分钟内到大厅，在自助机扫描下方二维码签到。办理区域：${area}`,
+    b_text_checked_in: (n) => `已签到，排队号 ${n}，请留意叫号。`, b_text_cancelled: "名额已释放。如需办理，请重新预约。",
+    b_text_missed: "预约时段已过，请到大厅取号办理。", b_qr: "签到二维码（在自助机的扫码口扫描）", b_qr_label: "签到二维码",
+    b_change: "改约或取消", b_pick: "选择新的时段", b_move: "改到这个时段", b_cancel: "取消预约",
+    b_rule: (m) => `时段开始前 ${m} 分钟内不能再改约或取消。`, b_confirm: "确定取消这个预约吗？",
+    b_moved: "已改约。", b_no_slots: "近期没有可改的时段", b_left: (n) => `余 ${n}`,
+    b_too_late: "距时段开始太近，已不能在手机上改约或取消。",
   },
   en: {
     connecting: "Connecting…", live: "Live", offline: "Connection lost, reconnecting…", refused: "Cannot show this page",
@@ -65,9 +73,17 @@ const WORDS = {
     rate_title: "Rate this service", rate_send: "Send rating", reasons_title: "What went wrong? (required, choose any)",
     reason_text: "Other reason or suggestion (optional)", rated_title: "Thank you for your rating",
     rated_text: (w) => `Your rating: ${w}. Each service can be rated once.`, follow_up: "We will look into it and may follow up.",
-    expires: (t) => `This page works until ${t} today (the hall's close)`,
+    expires: (t) => `This page works until ${t} today (the hall's close)`, expired_now: "This ticket's link ended with the hall's close.",
     privacy: "No name or ID number is shown here; only this ticket's QR code opens it.",
     levels: { 5: "Very satisfied", 4: "Satisfied", 3: "Fairly satisfied", 2: "Dissatisfied", 1: "Very dissatisfied" },
+    b_booked: "Booked", b_checked_in: "Checked in", b_cancelled: "Booking cancelled", b_missed: "Booking missed",
+    b_text_booked: (area, m) => `Come up to ${m} minutes before your slot and scan the code below at a kiosk. Service area: ${area}`,
+    b_text_checked_in: (n) => `Checked in: number ${n}. Watch for the call.`, b_text_cancelled: "Your place was released. Book again if needed.",
+    b_text_missed: "The slot has passed; please take a number in the hall.", b_qr: "Check-in code (scan it at a kiosk)", b_qr_label: "Check-in code",
+    b_change: "Change or cancel", b_pick: "Choose a new slot", b_move: "Move to this slot", b_cancel: "Cancel booking",
+    b_rule: (m) => `No changes within ${m} minutes of the slot's start.`, b_confirm: "Cancel this booking?",
+    b_moved: "Booking moved.", b_no_slots: "No other slot free soon", b_left: (n) => `${n} left`,
+    b_too_late: "Too close to the slot's start to change it on the phone.",
     reasons: { "等候时间太长": "Waited too long", "办理时间太长": "Service took too long", "工作人员态度不好": "Unfriendly staff",
       "材料要求没有一次说清": "Requirements not told at once", "跑了不止一次": "Had to come more than once",
       "环境或设备问题": "Hall or equipment problem" },
@@ -80,6 +96,13 @@ let view = null, level = 0, told = { near: false, called: false }, stream = null
 function w(key, ...args) {
   const v = WORDS[ui.lang][key] ?? WORDS.zh[key];
   return typeof v === "function" ? v(...args) : v;
+}
+
+function slotText(start, end) {
+  const tz = view?.tz || "Asia/Shanghai";
+  const day = new Intl.DateTimeFormat(ui.lang === "en" ? "en-GB" : "zh-CN", { month: "short", day: "numeric",
+    weekday: "short", timeZone: tz }).format(new Date(start * 1000));
+  return `${day} ${hhmm(start)}–${hhmm(end)}`;
 }
 
 function hhmm(ts) {
@@ -103,17 +126,19 @@ function applyUi() {
   $("elder").setAttribute("aria-pressed", String(ui.elder));
   document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = w(el.dataset.t); });
   document.querySelectorAll("[data-t-placeholder]").forEach((el) => { el.placeholder = w(el.dataset.tPlaceholder); });
+  document.querySelectorAll("[data-t-label]").forEach((el) => el.setAttribute("aria-label", w(el.dataset.tLabel)));
   $("elder").textContent = ui.elder ? w("elder_off") : w("elder");
   setLink(link);
-  if (view) render(view);
+  if (view) (KIND === "t" ? render : renderBooking)(view);
 }
 
 function refused(body) {
-  show("ticket", false); show("state", false); show("near", false); show("rate", false); show("rated", false);
+  for (const id of ["ticket", "state", "near", "rate", "rated", "booking", "b-change"]) show(id, false);
   show("refused", true);
   $("refused-text").textContent = body.message || "";
   document.body.dataset.state = body.error || "refused";
   setLink("gone");
+  $("expires").textContent = "";
 }
 
 function levelWords(n) { return `${"★".repeat(n)} ${w("levels")[n]}`; }
@@ -300,7 +325,9 @@ function follow() {
   stream = new EventSource(`${API}/events`);
   stream.addEventListener("open", () => setLink("live"));
   stream.addEventListener("ticket", (e) => render({ ...view, ...JSON.parse(e.data) }));
-  stream.addEventListener("expired", () => { stream.close(); load(); });
+  stream.addEventListener("expired", () => {  // the day closed: the last state stays, the link is over
+    stream.close(); setLink("gone"); $("expires").textContent = w("expired_now");
+  });
   stream.addEventListener("error", async () => {
     setLink("offline");
     if (stream.readyState === EventSource.CLOSED) { if (await load()) setTimeout(follow, 3000); }
@@ -316,5 +343,46 @@ $("reactivate").addEventListener("click", async () => {
   $("state-more").textContent = ok ? w("reactivated") : data.message;
 });
 
+// ---- the booking page ---------------------------------------------------------------------------
+function renderBooking(b) {
+  view = b;
+  document.body.dataset.state = `booking-${b.state}`;
+  $("hall").textContent = b.hall;
+  show("refused", false); show("booking", true);
+  $("b-service").textContent = b.service;
+  $("b-state").textContent = w(`b_${b.state}`);
+  $("b-slot").textContent = slotText(b.slot_start, b.slot_end);
+  $("b-text").textContent = b.state === "booked" ? w("b_text_booked", b.window_area, b.checkin_early_min)
+    : b.state === "checked_in" ? w("b_text_checked_in", b.ticket_number) : w(`b_text_${b.state}`);
+  $("b-qr").innerHTML = b.state === "booked" ? b.qr_svg : "";
+  show("b-qr-text", b.state === "booked");
+  show("b-change", b.state === "booked");
+  $("b-rule").textContent = b.changeable ? w("b_rule", b.change_until_min) : w("b_too_late");
+  show("b-move", b.changeable && b.slots.length > 0); show("b-cancel", b.changeable); show("b-slots", b.changeable);
+  const select = $("b-slots");
+  select.replaceChildren(...(b.slots.length ? b.slots.map((s) => new Option(`${slotText(s.start, s.end)}（${w("b_left", s.left)}）`,
+    new Date(s.start * 1000).toISOString())) : [new Option(w("b_no_slots"), "")]));
+  $("expires").textContent = "";
+  setLink("gone");
+}
+
+async function loadBooking() {
+  const r = await fetch(API, { cache: "no-store" });
+  const data = await r.json();
+  if (r.ok) renderBooking(data); else refused(data);
+}
+
+async function changeBooking(path, body) {
+  const { ok, data } = await post(path, body);
+  if (!ok) { $("b-message").textContent = data.message; document.body.dataset.refusal = data.error; return; }
+  $("b-message").textContent = path === "move" ? w("b_moved") : "";
+  if (data.page) history.replaceState(null, "", new URL(data.page).pathname);
+  renderBooking(data);
+}
+
+$("b-move").addEventListener("click", () => changeBooking("move", { slot_start: $("b-slots").value }));
+$("b-cancel").addEventListener("click", () => { if (confirm(w("b_confirm"))) changeBooking("cancel"); });
+
 applyUi();
 if (KIND === "t") load().then((ok) => { if (ok) follow(); });
+else loadBooking();

@@ -188,7 +188,7 @@ class Changes:
         waiter = (asyncio.get_running_loop(), asyncio.Event())
         with self._lock:
             self._waiters.add(waiter)
-            if self._thread is None or not self._thread.is_alive():
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="phone-changes", daemon=True)
                 self._thread.start()
         return waiter
@@ -198,12 +198,17 @@ class Changes:
             self._waiters.discard(waiter)
 
     def _run(self) -> None:
+        """Read the hub while any phone stream is open (then leave it, as a closed screen does)."""
         q = self.hub.subscribe()
         try:
-            while not self.stopping.is_set():
+            while True:
                 try:
                     message = q.get(timeout=WAKE_S)
                 except queue.Empty:
+                    with self._lock:
+                        if self.stopping.is_set() or not self._waiters:
+                            self._thread = None
+                            return
                     continue
                 if message["kind"] in HUB_KINDS:
                     with self._lock:

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("center.near_turn")
 RETRIES = (1.0, 5.0, 30.0)  # seconds before the 2nd, 3rd and 4th attempt
-WATCHED_KINDS = ("queue", "call", "day_close")
 
 
 @dataclass
@@ -54,13 +53,12 @@ class NearTurn:
         self._lock = threading.Lock()
         self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue(1000)
         self._stop = threading.Event()
-        self._events: queue.Queue | None = None
+        self._changes: queue.Queue[dict[str, Any] | None] = queue.Queue(100)  # a call, or None: the queue moved
         self._threads: list[threading.Thread] = []
         self.delivered = 0  # POSTs the receiver accepted (2xx)
 
     def start(self) -> None:
         self._stop.clear()
-        self._events = self.s.hub.subscribe()
         for target in (self._watch_loop, self._send_loop):
             thread = threading.Thread(target=target, name=f"near-turn{target.__name__}", daemon=True)
             thread.start()
@@ -71,8 +69,6 @@ class NearTurn:
         self._outbox.put(None)
         for thread in self._threads:
             thread.join(3)
-        if self._events is not None:
-            self.s.hub.unsubscribe(self._events)
 
     def watch(self, ticket_id: int, ahead: int, page: str) -> None:
         """Tell (again) when `ahead` or fewer people are ahead; a new choice may tell again."""
@@ -90,18 +86,25 @@ class NearTurn:
             watch = self._watches.get(ticket_id)
             return watch.ahead if watch else None
 
+    def changed(self, call: dict[str, Any] | None = None) -> None:
+        """The queue moved (or `call` was made): look at the watches soon, off the caller's path."""
+        if not self._watches:
+            return
+        try:
+            self._changes.put_nowait(call)
+        except queue.Full:
+            pass  # checks are pending anyway; a call is still seen as the ticket's state
+
     def _watch_loop(self) -> None:
-        assert self._events is not None
         while not self._stop.is_set():
             try:
-                message = self._events.get(timeout=1.0)
+                call = self._changes.get(timeout=1.0)
             except queue.Empty:
                 continue
-            if message["kind"] in WATCHED_KINDS:
-                try:
-                    self.check(message["data"] if message["kind"] == "call" else None)
-                except Exception:
-                    log.exception("near-turn check failed")
+            try:
+                self.check(call)
+            except Exception:
+                log.exception("near-turn check failed")
 
     def check(self, call: dict[str, Any] | None = None) -> None:
         """Look at every watched ticket: near → one `near_turn`; called → one `called`; gone → forgotten."""

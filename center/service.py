@@ -190,11 +190,13 @@ class CenterService:
         summary = {"categories": self.queue_summary(), "windows": plain(self.engine.window_states())}
         self.link.publish_hall("queue", summary, retain=True, qos=0)
         self.hub.publish("queue", summary)
+        self.near_turn.changed()
 
     def announce(self, call: Call) -> None:
         data = plain(call)
         self.link.publish_hall("calls", data)
         self.hub.publish("call", data)
+        self.near_turn.changed(data)
         window = self.config.windows.get(call.window)
         if window and window.bus and call.window.isdigit():
             waiting = next((s.waiting for s in self.engine.queue_summary() if s.category == call.category), 0)

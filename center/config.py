@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from ipaddress import ip_address, ip_network
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
 
 from center.queue_types import QueueSettings
 from center.staff import StaffSettings
@@ -26,6 +29,55 @@ class WebSettings(ConfigModel):
     max_body_bytes: int = Field(65536, ge=1024, description="a request body larger than this is refused (413)")
 
 
+class CitizenWebSettings(ConfigModel):
+    """`[citizen_web]`: the citizen's phone pages (docs/phone.md), public routes kept apart
+    from the staff screens: on the staff web's port under /t/ and /b/, or — with `port` —
+    on their own address, for guest Wi-Fi or a reverse proxy, without the console."""
+
+    base_url: str = Field("http://127.0.0.1:8080", description="what the ticket's QR code opens: https in a hall")
+    host: str = "127.0.0.1"
+    port: int | None = Field(None, ge=1, le=65535, description="own port for the public routes; unset: the staff web's")
+    requests_per_min: int = Field(60, ge=1, description="per client address, over every public route")
+    trusted_proxies: list[str] = Field(default_factory=list, description="addresses whose X-Forwarded-For is believed")
+    webhook_url: str | None = Field(None, description="近号提醒: POSTed when a ticket gets near its turn")
+    webhook_secret: str | None = Field(None, description="signs the webhook body (X-OneTrip-Signature)")
+    webhook_timeout_s: float = Field(3.0, gt=0, le=30)
+    key_file: Path | None = Field(None, description="the tokens' HMAC key; default state_dir/citizen-web.key")
+
+    @field_validator("base_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        """A phone opens it from the street: https, except a loopback address (tests, demo PC)."""
+        url = urlsplit(value)
+        loopback = url.hostname in ("localhost",) or _is_loopback(url.hostname or "")
+        if url.scheme != "https" and not (url.scheme == "http" and loopback):
+            raise ValueError("an https:// URL is expected (http only for a loopback address)")
+        if not url.hostname or url.query or url.fragment:
+            raise ValueError("a base URL with a host and no query or fragment is expected")
+        return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("an http:// or https:// URL is expected")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for net in value:
+            ip_network(net, strict=False)  # a ValueError names the bad one
+        return value
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class VoiceSettings(ConfigModel):
     enabled: bool = True
     voice: str = "cmn-latn-pinyin"
@@ -45,6 +97,14 @@ class CenterConfig(ConfigModel):
     calendar: CalendarSettings = CalendarSettings()  # public holidays, 调休, the hall's special days
     voice: VoiceSettings = VoiceSettings()
     staff: StaffSettings = StaffSettings()  # accounts, passwords, sessions, audit retention
+    citizen_web: CitizenWebSettings = CitizenWebSettings()
     log: LogSettings = LogSettings()
     clock: ClockSettings = ClockSettings()
     windows: dict[str, WindowSettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _public_port_apart(self) -> CenterConfig:
+        """The citizen web's own port is the point of having one: never the console's."""
+        if self.citizen_web.port is not None and self.citizen_web.port == self.web.port:
+            raise ValueError("citizen_web.port must differ from web.port (unset it to serve the phone pages at /m)")
+        return self

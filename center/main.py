@@ -9,7 +9,9 @@ from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
+from starlette.types import ASGIApp
 
+from center.citizen_web import create_citizen_app, public_app, split_by_port
 from center.config import CenterConfig
 from center.service import CenterService
 from center.web import CenterWeb, create_app
@@ -30,7 +32,23 @@ def addresses(config: CenterConfig) -> list[str]:
     host = "127.0.0.1" if config.web.host in ("0.0.0.0", "::", "") else config.web.host
     base = f"http://{host}:{config.web.port}"
     first_window = next(iter(config.windows))
-    return [f"  {name:<28} {base}{path.format(window=first_window)}" for name, path in SCREENS.items()]
+    lines = [f"  {name:<28} {base}{path.format(window=first_window)}" for name, path in SCREENS.items()]
+    phone = config.citizen_web
+    where = f"{phone.host}:{phone.port}" if phone.port is not None else f"{base}/m/"
+    return [*lines, f"  {'citizen phone pages 扫码查看':<24} {phone.base_url}/m/t/… (served on {where})"]
+
+
+def web_app(service: CenterService) -> tuple[ASGIApp, CenterWeb, list[tuple[str, int]]]:
+    """The app uvicorn serves and the addresses it binds: the staff web's, and the citizen
+    web's own when `[citizen_web] port` is set (else the staff app mounts it at /m)."""
+    staff = create_app(service)
+    web: CenterWeb = staff.state.web
+    binds = [(service.config.web.host, service.config.web.port)]
+    phone = service.config.citizen_web
+    if phone.port is None:
+        return staff, web, binds
+    public = public_app(create_citizen_app(service, web.stopping))
+    return split_by_port(staff, public, phone.port), web, [*binds, (phone.host, phone.port)]
 
 
 class Server(uvicorn.Server):
@@ -64,13 +82,13 @@ def run(args: argparse.Namespace) -> int:
             service.stop()
             log.info("center stopped")
 
-    app = create_app(service)
-    server = Server(uvicorn.Config(app, host=config.web.host, port=config.web.port, log_config=None,
-                                   timeout_graceful_shutdown=3, lifespan="on"), app.state.web, stop)
+    app, web, binds = web_app(service)
+    sockets = [uvicorn.Config(app, host=host, port=port, log_config=None).bind_socket() for host, port in binds]
+    server = Server(uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=3, lifespan="on"), web, stop)
     print(f"onetrip center: {service.catalog.header.hall}, MQTT {config.mqtt.host}:{config.mqtt.port}", flush=True)
     print("\n".join(addresses(config)), flush=True)
     try:
-        server.run()
+        server.run(sockets=sockets)
     finally:
         stop()  # also when the web never started (port taken)
     return 0 if server.started else 1

@@ -531,6 +531,55 @@ class QueueEngine:
             raise AppointmentMissed(self.local(result.slot_end))
         return result
 
+    # ------------------------------------------------------------------ appointments on the phone
+
+    def appointment(self, code: str) -> Appointment:
+        """A booking by its code (the booking page's, or the QR code the kiosk scans)."""
+        with self.db.read() as conn:
+            row = appointments.by_code(conn, code)
+            ticket = tickets.to_ticket(tickets.get(conn, row.ticket_id)) if row.ticket_id else None
+            return appointments.to_appointment(row, ticket=ticket)
+
+    def cancel_appointment(self, code: str, *, event_id: str | None = None) -> Appointment:
+        """Cancel a booking until `change_until_min` before its slot; its place is freed."""
+        return self._run("cancel_appointment", event_id, lambda conn, now: appointments.to_appointment(
+            appointments.cancel(conn, code, now, self.settings, self.tz)), Appointment, durable=True)
+
+    def move_appointment(
+        self, code: str, slot_start: datetime, slot_end: datetime, *, event_id: str | None = None,
+    ) -> Appointment:
+        """Move a booking to another slot of its category: SlotFull or ChangeTooLate leave it as it was."""
+        start, end = (d.astimezone(self.tz) if d.tzinfo else d.replace(tzinfo=self.tz) for d in (slot_start, slot_end))
+        return self._run("move_appointment", event_id, lambda conn, now: appointments.to_appointment(
+            appointments.move(self.db, conn, code, start, end, now, self.settings)), Appointment, durable=True)
+
+    def open_slots(
+        self, category: str, length_s: float, days: int = 7, limit: int = 24,
+    ) -> list[tuple[float, float, int]]:
+        """Slots of `length_s` a booking may still move to — inside the category's hours (hall
+        calendar included), from `change_until_min` on, over `days` — as (start, end, places left)."""
+        rules = self._rules(category)
+        now = self.clock.time()
+        earliest = now + self.settings.change_until_min * 60
+        starts: list[tuple[datetime, datetime]] = []
+        day = self.local(now).date()
+        for _ in range(days):
+            for begin, finish in self.calendar.periods(day, rules):
+                start = datetime.combine(day, begin, self.tz)
+                while start + timedelta(seconds=length_s) <= datetime.combine(day, finish, self.tz):
+                    if start.timestamp() >= earliest:
+                        starts.append((start, start + timedelta(seconds=length_s)))
+                    start += timedelta(seconds=length_s)
+            day += timedelta(days=1)
+        left = self.slots_left(category, [s for s, _ in starts])
+        return [(s.timestamp(), e.timestamp(), left[s.timestamp()]) for s, e in starts if left[s.timestamp()]][:limit]
+
+    def slots_left(self, category: str, slot_starts: Sequence[datetime]) -> dict[float, int]:
+        """Places still free in each slot asked about (the booking page offers them)."""
+        self._rules(category)
+        with self.db.read() as conn:
+            return appointments.places_left(conn, category, [s.timestamp() for s in slot_starts], self.settings)
+
     # ------------------------------------------------------------------ cases
 
     def case(self, case_no: str) -> Case:
@@ -577,6 +626,11 @@ class QueueEngine:
             return rating
 
         return self._run("rate", event_id, fn, Rating, durable=True)
+
+    def ticket_rating(self, ticket_id: int) -> Rating | None:
+        """The rating a ticket's service got, from any channel (the phone page shows it)."""
+        with self.db.read() as conn:
+            return ratings.of_ticket(conn, ticket_id)
 
     def follow_up(self, follow_up_id: int) -> FollowUp:
         with self.db.read() as conn:

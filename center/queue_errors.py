@@ -149,3 +149,19 @@ class NotHeldHere(QueueError):
 class InvalidLevel(QueueError):
     def __init__(self) -> None:
         super().__init__("rating levels run from 1 (非常不满意) to 5 (非常满意)")
+
+
+class ChangeTooLate(QueueError):
+    """A booking is changed or cancelled on the phone only until `change_until_min` before its slot."""
+
+    def __init__(self, slot_start: datetime, minutes: float) -> None:
+        super().__init__(f"the {slot_start:%H:%M} slot starts in less than {minutes:g} min: it can no longer be changed")
+        self.slot_start = slot_start
+
+
+class BookingClosed(QueueError):
+    """Only a booking still `booked` may be cancelled or moved (not one checked in, cancelled or missed)."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(f"the appointment is {state}: it can no longer be changed")
+        self.state = state

@@ -127,6 +127,10 @@ class QueueSettings(ConfigModel):
     checkin_early_min: float = Field(30, ge=0, description="how long before its slot an appointment may check in")
     checkin_late_min: float = Field(0, ge=0, description="grace after the slot's end")
     slot_capacity: int = Field(10, ge=1, description="appointments per category and slot")
+    slot_capacity_by_category: dict[str, int] = Field(
+        default_factory=dict, description="category → appointments per slot, where it differs from slot_capacity")
+    change_until_min: float = Field(60, ge=0, description="a booking may be cancelled or moved until this long"
+                                                          " before its slot starts")
     default_service_min: float = Field(5, gt=0, description="service time assumed before any is learnt")
     learn_window: int = Field(30, ge=1, description="a category's last services (of earlier days) its estimates"
                                                      " start from before its first service of the day")

@@ -195,3 +195,18 @@ def open_follow_ups(conn: Connection) -> list[FollowUp]:
         select(follow_ups.c.id).where(follow_ups.c.state != "closed").order_by(follow_ups.c.deadline, follow_ups.c.id)
     ).scalars().all()
     return [load(conn, i) for i in ids]
+
+
+def of_ticket(conn: Connection, ticket_id: int) -> Rating | None:
+    """The rating of a ticket's latest finished service, whatever channel gave it (一次一评)."""
+    row = conn.execute(
+        select(ratings, follow_ups.c.id.label("follow_up_id"))
+        .join(services, services.c.id == ratings.c.service_id)
+        .outerjoin(follow_ups, follow_ups.c.rating_id == ratings.c.id)
+        .where(services.c.ticket_id == ticket_id).order_by(ratings.c.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    return Rating(row.id, row.service_id, row.ticket_number, row.level, tuple(json.loads(row.reasons)), row.channel,
+                  row.window, row.staff, row.case_no, row.item_code, row.department, row.at, row.follow_up_id,
+                  json.loads(row.dimensions))

@@ -20,9 +20,11 @@ from center.appointments import Timing
 from center.config import CenterConfig
 from center.db import open_database
 from center.hub import Hub
+from center.near_turn import NearTurn
 from center.queue import QueueEngine
 from center.queue_errors import QueueError, UnknownItem, UnknownWindow
-from center.queue_types import Call, Case, CategoryRules, DayClose
+from center.queue_types import Appointment, Call, Case, CategoryRules, DayClose
+from center.tokens import PhoneLinks, Signer, load_key
 from center.catalog_load import load_catalog
 from core.calendar import load_calendar
 from core.catalog import Catalog, paper_materials
@@ -82,8 +84,12 @@ class CenterService:
         for code, window in config.windows.items():
             self.engine.configure_window(code, window.categories, window.name, window.department)
         self.hub = Hub()
+        phone = config.citizen_web
+        key = load_key(phone.key_file or config.state_dir / "citizen-web.key")
+        self.phone = PhoneLinks(phone.base_url, Signer(key), self.engine.close_moment)
         self.link = link or CenterLink(config.mqtt, self, clock=clock)
         self.announcers: list[Callable[[Call], None]] = []  # the voice queue joins here
+        self.near_turn = NearTurn(self)
         self.desk = WindowDesk(self)
         self._stop = threading.Event()
         self._queue_dirty = threading.Event()
@@ -97,6 +103,7 @@ class CenterService:
     def start(self) -> None:
         self.link.start()
         self.close_day()  # a center that was down over midnight closes the days it missed first
+        self.near_turn.start()
         for target in (self._housekeeping, self._queue_publisher):
             thread = threading.Thread(target=target, name=f"center{target.__name__}", daemon=True)
             thread.start()
@@ -106,6 +113,7 @@ class CenterService:
         self._stop.set()
         self._queue_dirty.set()
         self.link.stop()
+        self.near_turn.stop()
         for thread in self._threads:
             thread.join(3)
         self.db.dispose()
@@ -184,11 +192,13 @@ class CenterService:
         summary = {"categories": self.queue_summary(), "windows": plain(self.engine.window_states())}
         self.link.publish_hall("queue", summary, retain=True, qos=0)
         self.hub.publish("queue", summary)
+        self.near_turn.changed()
 
     def announce(self, call: Call) -> None:
         data = plain(call)
         self.link.publish_hall("calls", data)
         self.hub.publish("call", data)
+        self.near_turn.changed(data)
         window = self.config.windows.get(call.window)
         if window and window.bus and call.window.isdigit():
             waiting = next((s.waiting for s in self.engine.queue_summary() if s.category == call.category), 0)
@@ -211,10 +221,23 @@ class CenterService:
                 "category_name": category.name, "service": item.name if item else category.name,
                 "ahead": view.ahead, "last_called": view.last_called,
                 "wait_min": est.low_min, "wait_max": est.high_min,  # None: no open window serves it yet
-                "window_area": getattr(item, "window", "") or category.window_area, "priority": ticket.priority,
+                "window_area": self.window_area(ticket.category, ticket.item_code), "priority": ticket.priority,
                 "priority_name": self.config.queue.priority_groups.get(ticket.priority or "", ""),
                 "materials": self._materials(ticket.item_code, answers or {}) if item else [],
-                "qr": f"onetrip:ticket:{ticket.number}:{ticket.id}"}
+                "qr": self.phone.ticket(ticket.ref, ticket.day)}  # the citizen's phone page (docs/phone.md)
+
+    def booking_page(self, appointment: Appointment) -> str:
+        """The booking's phone page (see, cancel, move), valid until its day's close."""
+        return self.phone.booking(appointment.code, self.engine.local(appointment.slot_start).date().isoformat())
+
+    def service_name(self, category: str, item_code: str | None) -> str:
+        """A ticket's item (事项) or life event (一件事) by name, else its category's."""
+        item = self._item(item_code)
+        return item.name if item else self.catalog.category(category).name
+
+    def window_area(self, category: str, item_code: str | None) -> str:
+        """Where in the hall a ticket is served: its item's windows, else its category's area."""
+        return getattr(self._item(item_code), "window", "") or self.catalog.category(category).window_area
 
     def _item(self, code: str | None) -> Any:
         """The item (事项) or life event (一件事) a ticket is for; they share one code space."""

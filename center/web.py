@@ -37,6 +37,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from center import metrics, reports, screens
+from center.citizen_web import create_citizen_app
 from center.queue_errors import InvalidTransition, NotIssuingNow, QueueError, UnknownWindow
 from center.ratings import FollowUpAction
 from center.auth import (
@@ -390,7 +391,7 @@ class CenterWeb:
         appointment = await anyio.to_thread.run_sync(lambda: self.s.engine.book_appointment(
             _text(body, "category"), _text(body, "citizen_key"), slot_start, slot_end,
             item_code=body.get("item_code") or None, channel=str(body.get("channel") or "web")))
-        return _json(appointment)
+        return _json({**plain(appointment), "page": self.s.booking_page(appointment)})
 
     # ---- control room -------------------------------------------------------------------------------
     def control(self, request: Request) -> JSONResponse:
@@ -515,6 +516,8 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
         r("/api/staff/{staff_no}/{action}", people.account_action, admins, ["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
+    if service.config.citizen_web.port is None:  # else served apart (center/main.py)
+        routes.append(Mount("/m", app=create_citizen_app(service, web.stopping)))
     handlers: dict[Any, Any] = {OneTripError: _refused, ValueError: _bad_request,
                                 HTTPException: _http_error, Exception: _internal}
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(Timing, histogram=web.latency)],

@@ -50,9 +50,9 @@ def monday_clock() -> FakeClock:
 class WebServer:
     """The app under uvicorn on 127.0.0.1:<free port>, in a thread (lifespan included)."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, port: int | None = None) -> None:
         self.app = app
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # log_config=None: uvicorn's own config adds stream handlers bound to this test's captured output
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,

@@ -45,13 +45,14 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers += [(b"content-security-policy", CSP.format(frames=frames).encode()),
-                            (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
-                            (b"x-frame-options", b"SAMEORIGIN" if frames == "'self'" else b"DENY"),
-                            (b"cross-origin-opener-policy", b"same-origin")]
+                present = {name.lower() for name, _ in headers}  # a route's own choice stands
+                extra = [(b"content-security-policy", CSP.format(frames=frames).encode()),
+                         (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                         (b"x-frame-options", b"SAMEORIGIN" if frames == "'self'" else b"DENY"),
+                         (b"cross-origin-opener-policy", b"same-origin")]
                 if scope.get("scheme") == "https":
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
-                message["headers"] = headers
+                    extra.append((b"strict-transport-security", b"max-age=31536000"))
+                message["headers"] = headers + [(k, v) for k, v in extra if k not in present]
             await send(message)
 
         await self.app(scope, receive, with_headers)

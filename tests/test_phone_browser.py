@@ -20,6 +20,7 @@ from center.web import create_app
 from core.clock import FakeClock
 from core.config import MqttSettings
 from mqtt.broker import free_port
+from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
 from tests.queue_helpers import TZ
 from tests.web_helpers import CHROMIUM_ARGS, WebServer, rate
@@ -238,7 +239,8 @@ def test_the_booking_page_moves_and_cancels(hall: tuple[CenterService, WebServer
                                             clock: FakeClock, shots: Path) -> None:
     svc, server = hall
     name, context = phone
-    booked = httpx.post(f"{server.url}/api/appointments", json={
+    booked = httpx.post(f"{server.url}/api/appointments", headers={"Authorization": f"Bearer {DEMO_APPOINTMENT_KEY}"},
+                        json={
         "category": "A", "citizen_key": "c0ffee" * 5 + "ab", "slot_start": "2026-11-23T14:00:00",
         "slot_end": "2026-11-23T14:30:00"}).json()
     page = context.new_page()

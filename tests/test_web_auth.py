@@ -216,8 +216,8 @@ def test_every_response_carries_the_security_headers(anon: TestClient) -> None:
 def test_appointment_booking_needs_the_platforms_key(anon: TestClient, service: CenterService) -> None:
     body = {"category": "A", "citizen_key": "0123456789abcdef0123456789abcdef",
             "slot_start": "2026-11-23T14:00:00", "slot_end": "2026-11-23T14:30:00"}
+    assert service.config.web.appointment_keys_sha256 == [DEMO_APPOINTMENT_KEY_SHA256]  # tests/web_helpers.py
     assert anon.post("/api/appointments", json=body).status_code == 401
-    service.config.web.appointment_keys_sha256.append(DEMO_APPOINTMENT_KEY_SHA256)
     wrong = anon.post("/api/appointments", json=body, headers={"Authorization": "Bearer guessed"})
     assert wrong.status_code == 401
     booked = anon.post("/api/appointments", json=body, headers={"Authorization": f"Bearer {DEMO_APPOINTMENT_KEY}"})

@@ -25,6 +25,7 @@ from core.paths import CONFIG_DIR
 from mqtt.broker import free_port
 from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Event
 from mqtt.terminal import TerminalLink
+from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY_SHA256
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 DAY = MONDAY_10.date().isoformat()
@@ -37,6 +38,7 @@ def hall_config(state_dir: Path, mqtt: MqttSettings, clips_dir: Path) -> CenterC
     config = load_config(CONFIG_DIR / "hall.toml", CenterConfig, environ={})
     return config.model_copy(update={
         "state_dir": state_dir, "mqtt": mqtt, "catalog": CONFIG_DIR / "catalog", "housekeeping_period": 0.5,
+        "web": config.web.model_copy(update={"appointment_keys_sha256": [DEMO_APPOINTMENT_KEY_SHA256]}),
         "voice": config.voice.model_copy(update={"clips_dir": clips_dir}),
     })
 

@@ -31,7 +31,7 @@ from tests.conftest import wait_until
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
 from tests.web_helpers import rate
 
-pytest_plugins = ["tests.web_fixtures"]
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
 
 PERSONAL = ("citizen_key", "ref", "ticket_ref", "terminal", "id", "ticket_id", "priority")
 

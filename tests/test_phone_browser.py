@@ -25,7 +25,7 @@ from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, t
 from tests.queue_helpers import TZ
 from tests.web_helpers import CHROMIUM_ARGS, WebServer, rate
 
-pytest_plugins = ["tests.web_fixtures"]
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]

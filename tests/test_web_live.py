@@ -16,7 +16,7 @@ from onetrip.staff_accounts import sign_in
 from tests.conftest import wait_until
 from tests.web_helpers import WebServer
 
-pytest_plugins = ["tests.web_fixtures"]
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
 
 
 def events(lines: Iterator[str]) -> Iterator[tuple[str, dict]]:

@@ -20,7 +20,7 @@ from center.voice import (
     window_words,
 )
 
-pytest_plugins = ["tests.web_fixtures"]
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 

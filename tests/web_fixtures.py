@@ -1,7 +1,9 @@
 """Fixtures of the web tests: one voice clip cache per session, the Monday 10:00 clock, and
 a started CenterService on the test broker with the demo hall's config and a fresh SQLite.
 
-Test modules load them with `pytest_plugins = ["tests.web_fixtures"]`.
+Test modules import them (`from tests.web_fixtures import clips_dir, clock, service`), never
+load them as a plugin: a plugin's fixtures are global, and this `clock` (Monday 10:00) would
+then replace the queue fixtures' `clock` (Monday 09:00) in every module collected after it.
 """
 from __future__ import annotations
 

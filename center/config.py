@@ -27,6 +27,21 @@ class WebSettings(ConfigModel):
     appointment_keys_sha256: list[str] = Field(
         [], description="SHA-256 (hex) of each appointment platform's API key for POST /api/appointments")
     max_body_bytes: int = Field(65536, ge=1024, description="a request body larger than this is refused (413)")
+    tls_cert_file: Path | None = Field(None, description="serve the web over TLS with this certificate (PEM)")
+    tls_key_file: Path | None = Field(None, description="…and its key; both or neither")
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> WebSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("set web.tls_cert_file and web.tls_key_file together (or neither)")
+        for path in (self.tls_cert_file, self.tls_key_file):
+            if path is not None and not path.is_file():
+                raise ValueError(f"web TLS file {path} does not exist")
+        return self
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert_file else "http"
 
 
 class CitizenWebSettings(ConfigModel):

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def addresses(config: CenterConfig) -> list[str]:
     host = "127.0.0.1" if config.web.host in ("0.0.0.0", "::", "") else config.web.host
-    base = f"http://{host}:{config.web.port}"
+    base = f"{config.web.scheme}://{host}:{config.web.port}"
     first_window = next(iter(config.windows))
     lines = [f"  {name:<28} {base}{path.format(window=first_window)}" for name, path in SCREENS.items()]
     phone = config.citizen_web
@@ -84,7 +84,12 @@ def run(args: argparse.Namespace) -> int:
 
     app, web, binds = web_app(service)
     sockets = [uvicorn.Config(app, host=host, port=port, log_config=None).bind_socket() for host, port in binds]
-    server = Server(uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=3, lifespan="on"), web, stop)
+    tls = config.web
+    server = Server(uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=3, lifespan="on",
+                                   ssl_certfile=tls.tls_cert_file, ssl_keyfile=tls.tls_key_file), web, stop)
+    if tls.tls_cert_file is None and tls.host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("the staff web is served over plain HTTP beyond this host: set [web] tls_cert_file and"
+                    " tls_key_file, or put it behind the hall's TLS reverse proxy", extra={"host": tls.host})
     print(f"onetrip center: {service.catalog.header.hall}, MQTT {config.mqtt.host}:{config.mqtt.port}", flush=True)
     print("\n".join(addresses(config)), flush=True)
     try:

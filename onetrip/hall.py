@@ -20,7 +20,7 @@ from center.db import open_database
 from core.clock import SYSTEM_CLOCK
 from core.paths import CONFIG_DIR
 from mqtt.broker import Broker
-from mqtt.pki import SecureHall
+from mqtt.pki import SERVER_HOSTS, SecureHall, issue
 from onetrip.rig import Proc, free_port, sim_config, terminal_config, wait_for, write_toml
 from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY_SHA256, seed, sign_in_lines
 
@@ -81,7 +81,7 @@ class Hall:
 
     @property
     def web(self) -> str:
-        return f"http://127.0.0.1:{self.web_port}"
+        return f"{'https' if self.secure else 'http'}://127.0.0.1:{self.web_port}"
 
     # ---- configs -------------------------------------------------------------------------------
     def center_config(self) -> Path:
@@ -92,6 +92,10 @@ class Hall:
         data["voice"]["clips_dir"] = str(self.work / "voice")
         data["clock"] = self.clock_settings()
         data["web"]["appointment_keys_sha256"] = [DEMO_APPOINTMENT_KEY_SHA256]
+        data.setdefault("citizen_web", {})["base_url"] = self.web  # what the tickets' QR codes open
+        if self.pki is not None:  # the secured profile serves the web over TLS too, from the hall PKI
+            issued = issue(self.pki.pki, "web", "server", SERVER_HOSTS)
+            data["web"].update(tls_cert_file=str(issued.cert), tls_key_file=str(issued.key))
         # sessions idle out after 15 minutes as people feel them, whatever the hall clock's speed
         data["staff"] = {"session_idle_min": min(10080.0, 15.0 * max(1.0, self.speed))}
         return write_toml(self.work / "hall.toml", data)
@@ -132,6 +136,7 @@ class Hall:
         names = [f"kiosk-{i:02d}" for i in range(1, self.kiosks + 1)] + ["bus-01"]
         if self.secure:  # TLS only, a certificate per terminal, the ACL of DESIGN.md §3
             self.pki = SecureHall(self.work / "broker", ["center", *names], hall="demo", port=self.broker_port)
+            os.environ["SSL_CERT_FILE"] = str(self.pki.pki / "ca.crt")  # this process's clients trust the hall CA
             self.broker = self.pki.broker.start()
         else:
             self.broker = Broker(port=self.broker_port, workdir=self.work / "broker").start()

@@ -52,13 +52,16 @@ def monday_clock() -> FakeClock:
 class WebServer:
     """The app under uvicorn on 127.0.0.1:<free port>, in a thread (lifespan included)."""
 
-    def __init__(self, app: Starlette, port: int | None = None) -> None:
+    def __init__(self, app: Starlette, port: int | None = None, tls: tuple[Path, Path] | None = None) -> None:
+        """`tls`: (certificate, key) to serve https, as `[web] tls_cert_file` / `tls_key_file` do."""
         self.app = app
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         # log_config=None: uvicorn's own config adds stream handlers bound to this test's captured output
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
-                                                    log_level="warning", lifespan="on", timeout_graceful_shutdown=1))
+                                                    log_level="warning", lifespan="on", timeout_graceful_shutdown=1,
+                                                    ssl_certfile=tls[0] if tls else None,
+                                                    ssl_keyfile=tls[1] if tls else None))
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
 
     def start(self) -> WebServer:

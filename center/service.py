@@ -14,6 +14,7 @@ import threading
 from datetime import date, timedelta
 from typing import Any, Callable
 
+from center import audit
 from center import cases as case_flow
 from center.alerts import AlertKind
 from center.appointments import Timing
@@ -24,6 +25,7 @@ from center.near_turn import NearTurn
 from center.queue import QueueEngine
 from center.queue_errors import QueueError, UnknownItem, UnknownWindow
 from center.queue_types import Appointment, Call, Case, CategoryRules, DayClose
+from center.staff import StaffDirectory
 from center.tokens import PhoneLinks, Signer, load_key
 from center.catalog_load import load_catalog
 from core.calendar import load_calendar
@@ -84,6 +86,8 @@ class CenterService:
         for code, window in config.windows.items():
             self.engine.configure_window(code, window.categories, window.name, window.department)
         self.hub = Hub()
+        self.staff = StaffDirectory(self.db, clock, config.staff)  # accounts and sessions of the web
+        self._retained_at = float("-inf")
         phone = config.citizen_web
         key = load_key(phone.key_file or config.state_dir / "citizen-web.key")
         self.phone = PhoneLinks(phone.base_url, Signer(key), self.engine.close_moment)
@@ -142,9 +146,10 @@ class CenterService:
                 log.exception("housekeeping failed")
 
     def housekeeping(self) -> None:
-        """The day close when it is due, alerts that depend on time passing, and the queue
-        summary for every screen."""
+        """The day close when it is due, alerts that depend on time passing, retention, and the
+        queue summary for every screen."""
         self.close_day()
+        self.retention()
         for alert in self.engine.check_alerts():
             self.hub.publish("alert", plain(alert))
         for view in list(self.link.terminals.values()):
@@ -155,6 +160,18 @@ class CenterService:
                         + ("; the outbox is full and refuses new events" if full else ""))
             self._clock_alert(view.terminal, system)
         self.queue_changed()
+
+    def retention(self) -> None:
+        """At most once an hour (hall time): audit rows past `[staff] audit_keep_days` (at least
+        180) are purged from the oldest end, and sign-in sessions idle past their timeout end."""
+        now = self.clock.time()
+        if now - self._retained_at < 3600:
+            return
+        self._retained_at = now
+        purged = audit.purge(self.db, now - self.config.staff.audit_keep_days * 86400)
+        ended = self.staff.end_idle_sessions()
+        if purged or ended:
+            log.info("retention", extra={"audit_rows_purged": purged, "sessions_ended": ended})
 
     def _clock_alert(self, terminal: str, system: dict[str, Any]) -> None:
         """A terminal's wall clock off hall time: it keeps working (it shows and stamps hall time),

@@ -285,6 +285,12 @@ class StaffDirectory:
                 staff_sessions.c.token_hash == digest).values(seen_at=now)))
         return Session(account, row.csrf, digest)
 
+    def end_idle_sessions(self) -> int:
+        """Drop the sessions idle past `session_idle_min` (each would be refused anyway)."""
+        before = self.clock.time() - self.settings.session_idle_min * 60
+        return self.db.write(lambda conn: conn.execute(
+            delete(staff_sessions).where(staff_sessions.c.seen_at < before)).rowcount)
+
     def sign_out(self, token: str) -> None:
         self.db.write(lambda conn: conn.execute(delete(staff_sessions).where(
             staff_sessions.c.token_hash == _digest(token))))

@@ -45,7 +45,7 @@ from center.auth import (
 )
 from center.service import CenterService, WindowDesk, plain
 from center.staff import (
-    AccountDisabled, AccountLocked, BadCredentials, PasswordRejected, Role, Session, StaffDirectory, StaffError,
+    AccountDisabled, AccountLocked, BadCredentials, PasswordRejected, Role, Session, StaffError,
 )
 from center.web_safety import BadBody, BodyTooLarge, SecurityHeaders, read_body
 from center.web_staff import StaffWeb
@@ -480,7 +480,7 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
     `voice` defaults to the config's voice settings (None when voice is disabled)."""
     if voice is None and service.config.voice.enabled:
         voice = Voice(service.config.voice)
-    guard = Guard(StaffDirectory(service.db, service.clock, service.config.staff), service.clock)
+    guard = Guard(service.staff, service.clock)
     web = CenterWeb(service, voice, history or TelemetryHistory(), telemetry_period, guard)
     people = StaffWeb(guard, service.config.web.max_body_bytes)
     desk, managers = staff(Role.CLERK, Role.MANAGER), staff(Role.MANAGER)

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from center import audit
 from center.auth import access_of
-from center.db import audit_log
+from center.db import audit_log, staff_sessions
 from center.service import CenterService
 from center.staff import Role
 from center.web import create_app
@@ -254,3 +254,18 @@ def test_the_staff_command_adds_locks_and_lists_accounts(tmp_path: Path, service
     assert re.search(r"s201\s+王五\s+clerk,manager\s+locked\s+\(must change password\)", listed), listed
     verified = onetrip("audit", "verify")
     assert verified.returncode == 0 and "intact: 2 rows" in verified.stdout
+
+
+def test_retention_purges_old_audit_rows_and_idle_sessions_and_the_chain_still_holds(
+        app, service: CenterService, clock: FakeClock) -> None:
+    as_staff(app, "s001").post("/api/windows/1/sign_in", json={})
+    old = len(audit.latest(service.db, 1000))
+    assert old >= 2 and service.staff.end_idle_sessions() == 0
+    clock.advance(service.config.staff.audit_keep_days * 86400 + 3600)
+    as_staff(app, "s002").post("/api/windows/2/sign_in", json={})  # today's rows
+    service.housekeeping()
+    kept = audit.latest(service.db, 1000)
+    assert kept and all(r.staff_no == "s002" for r in kept)  # the rows of 180 days ago are gone…
+    assert audit.verify(service.db) == (len(kept), None)     # …and what is kept still verifies
+    with service.db.read() as conn:
+        assert {r.staff_no for r in conn.execute(select(staff_sessions))} == {"s002"}  # s001's idle one ended

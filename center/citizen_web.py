@@ -42,6 +42,7 @@ from center.queue_types import Channel, TicketState
 from center.ratings import BAD, LEVELS
 from center.service import CenterService, plain
 from center.tokens import PREFIX, Claim, ExpiredToken, TokenRefused
+from center.web_safety import BodyTooLarge, read_raw
 from core.clock import Clock
 from core.errors import OneTripError
 
@@ -53,6 +54,7 @@ REFRESH_S = 30.0   # a quiet stream still sends a fresh view this often (waits m
 WAKE_S = 1.0       # how often a stream looks at the stop flag
 HUB_KINDS = frozenset({"queue", "call", "windows", "day_close", "rating"})
 NEAR_CHOICES = range(1, 21)
+PHONE_BODY_LIMIT = 4096  # a rating with its reasons, a near-turn choice, a new slot: small by nature
 BAD_REASONS = ("等候时间太长", "办理时间太长", "工作人员态度不好", "材料要求没有一次说清", "跑了不止一次", "环境或设备问题")
 
 # What a citizen reads when something is refused (the engine's text is not shown to them).
@@ -71,6 +73,7 @@ MESSAGES = {
     "BookingClosed": "该预约已签到、取消或过期，不能再更改",
     "TooManyRequests": "访问过于频繁，请稍后再试",
     "BadRequest": "请求内容不正确",
+    "BodyTooLarge": "请求内容过大",
     "NotFound": "页面不存在",
 }
 
@@ -82,6 +85,8 @@ def refusal(name: str, status: int) -> JSONResponse:
 async def _refused(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, TokenRefused):
         return refusal(type(exc).__name__, 410 if isinstance(exc, ExpiredToken) else 403)
+    if isinstance(exc, BodyTooLarge):
+        return refusal("BodyTooLarge", 413)
     return refusal(type(exc).__name__, 404 if isinstance(exc, UnknownTicket) else 409)
 
 
@@ -119,7 +124,7 @@ class MoveBody(Body):
 
 async def _parsed(request: Request, model: type[Body]) -> Any:
     try:
-        return model.model_validate_json(await request.body() or b"{}")
+        return model.model_validate_json(await read_raw(request, PHONE_BODY_LIMIT) or b"{}")
     except ValidationError as exc:
         raise ValueError(str(exc)) from None
 

@@ -69,8 +69,8 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-async def read_body(request: Request, limit: int) -> dict[str, Any]:
-    """The request's JSON object; {} for an empty body."""
+async def read_raw(request: Request, limit: int) -> bytes:
+    """The request's body, refused (413) past `limit` bytes before more of it is read."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
@@ -79,6 +79,12 @@ async def read_body(request: Request, limit: int) -> dict[str, Any]:
         raw += chunk
         if len(raw) > limit:
             raise BodyTooLarge(limit)
+    return raw
+
+
+async def read_body(request: Request, limit: int) -> dict[str, Any]:
+    """The request's JSON object; {} for an empty body."""
+    raw = await read_raw(request, limit)
     if not raw:
         return {}
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":

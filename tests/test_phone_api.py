@@ -119,6 +119,10 @@ def test_rating_by_phone_once_across_channels(client: TestClient, service: Cente
     bad = client.post(api_of(url) + "/rating", json={"level": 2})
     assert bad.status_code == 409 and bad.json()["message"] == "选择“不满意”或“非常不满意”时，请选择或填写原因"
     assert client.post(api_of(url) + "/rating", json={"level": 6}).status_code == 400
+    deep = client.post(api_of(url) + "/rating", content=b"[" * 2000 + b"]" * 2000)
+    assert deep.status_code == 400 and deep.json()["error"] == "BadRequest"  # never a 500
+    huge = client.post(api_of(url) + "/rating", json={"level": 5, "text": "办" * 4096})
+    assert huge.status_code == 413 and huge.json()["message"] == "请求内容过大"
     done = client.post(api_of(url) + "/rating", json={"level": 2, "reasons": ["等候时间太长", "不在列表里的"],
                                                      "text": "叫号太慢"})
     assert done.json() == {"ok": True, "level": 2, "words": "不满意", "follow_up": True}

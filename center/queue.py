@@ -632,6 +632,22 @@ class QueueEngine:
         with self.db.read() as conn:
             return ratings.of_ticket(conn, ticket_id)
 
+    def rate_unrated(self, limit: int = 500) -> list[Rating]:
+        """Where the province counts a service not rated in time as a level (广东: 7 days →
+        基本满意), rate those services so, channel `unrated`; nothing when the hall has no such
+        rule (`unrated_counts_as` unset). Each is one ordinary rating: a later one is refused."""
+        level = self.settings.unrated_counts_as
+        if level is None:
+            return []
+
+        def fn(conn: Connection, now: float) -> list[Rating]:
+            cutoff = now - self.settings.unrated_after_days * 86400
+            deadline = ratings.deadline_after(self.local(now), self.settings.follow_up_working_days)
+            return [ratings.rate(conn, now, service, level, (), Channel.UNRATED.value, {}, deadline, reason_later=True)
+                    for service in ratings.unrated(conn, cutoff, limit)]
+
+        return self._run("rate_unrated", None, fn, list[Rating], durable=True)
+
     def follow_up(self, follow_up_id: int) -> FollowUp:
         with self.db.read() as conn:
             return ratings.load(conn, follow_up_id)

@@ -61,6 +61,7 @@ class Channel(str, enum.Enum):
     PAD = "pad"              # a window's rating pad (评价器)
     QR = "qr"                # the QR code printed on the ticket
     WEB = "web"
+    UNRATED = "unrated"      # not rated in time, counted by the province's rule (unrated_counts_as)
 
 
 class CategoryLike(Protocol):
@@ -142,6 +143,9 @@ class QueueSettings(ConfigModel):
     priority_groups: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_PRIORITY_GROUPS), min_length=1,
         description="绿色通道: code → the group's name on the ticket; only these go ahead of the queue")
+    unrated_counts_as: int | None = Field(None, ge=1, le=5, description="a province's rule (e.g. Guangdong: 3,"
+                                          " 基本满意): a service left unrated counts as this level; unset: stays unrated")
+    unrated_after_days: int = Field(7, ge=1, description="…once this many days have passed since it ended")
     pad_rating_within_min: float = Field(10, gt=0, description="a window's rating pad rates the service that"
                                                                " ended there at most this long ago")
 

@@ -99,6 +99,14 @@ def find_service(
     return _finished(conn.execute(query.order_by(services.c.id.desc()).limit(1)).first(), what)
 
 
+def unrated(conn: Connection, ended_before: float, limit: int) -> list[Row[Any]]:
+    """Finished services that ended before `ended_before` and were never rated, oldest first."""
+    query = (_services().outerjoin(ratings, ratings.c.service_id == services.c.id)
+             .where(services.c.outcome == "done", services.c.ended_at < ended_before, ratings.c.id.is_(None))
+             .order_by(services.c.id).limit(limit))
+    return list(conn.execute(query))
+
+
 def pad_service(conn: Connection, window: str, ended_since: float) -> Row[Any]:
     """What a window's rating pad rates: the window's latest service, if it was finished and
     ended after `ended_since` — so once the next citizen is called, or too long after, the pad

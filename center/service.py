@@ -162,16 +162,19 @@ class CenterService:
         self.queue_changed()
 
     def retention(self) -> None:
-        """At most once an hour (hall time): audit rows past `[staff] audit_keep_days` (at least
+        """At most once an hour (hall time): services left unrated are counted by the province's
+        rule (`[queue] unrated_counts_as`), audit rows past `[staff] audit_keep_days` (at least
         180) are purged from the oldest end, and sign-in sessions idle past their timeout end."""
         now = self.clock.time()
         if now - self._retained_at < 3600:
             return
         self._retained_at = now
+        counted = self.engine.rate_unrated()  # the province's rule for services left unrated, if it has one
         purged = audit.purge(self.db, now - self.config.staff.audit_keep_days * 86400)
         ended = self.staff.end_idle_sessions()
-        if purged or ended:
-            log.info("retention", extra={"audit_rows_purged": purged, "sessions_ended": ended})
+        if purged or ended or counted:
+            log.info("retention", extra={"audit_rows_purged": purged, "sessions_ended": ended,
+                                         "unrated_counted": len(counted)})
 
     def _clock_alert(self, terminal: str, system: dict[str, Any]) -> None:
         """A terminal's wall clock off hall time: it keeps working (it shows and stamps hall time),

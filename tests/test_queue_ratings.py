@@ -142,3 +142,20 @@ def test_cases_have_numbers_progress_and_lookups(engine: QueueEngine, clock: Fak
     with pytest.raises(UnknownCase):
         engine.case("nope")
     assert engine.cases_of("someone-else") == []
+
+
+def test_a_provinces_rule_counts_a_service_left_unrated_as_its_level(engine: QueueEngine, clock: FakeClock) -> None:
+    """广东: a service not rated within 7 days counts as 基本满意 (3); elsewhere it stays unrated."""
+    first = _serve(engine)
+    clock.advance(8 * 86400)
+    assert engine.rate_unrated() == []  # no such rule in this hall
+
+    engine.settings = engine.settings.model_copy(update={"unrated_counts_as": 3, "unrated_after_days": 7})
+    recent = _serve(engine)  # ended just now: not yet counted
+    [counted] = engine.rate_unrated()
+    assert (counted.level, counted.channel, counted.ticket_number, counted.follow_up_id) == (3, "unrated", "A001", None)
+    assert engine.rate_unrated() == []  # once
+    with pytest.raises(AlreadyRated):
+        engine.rate(5, ticket_id=first.ticket.id, channel="qr")
+    clock.advance(7 * 86400 + 1)
+    assert [r.ticket_number for r in engine.rate_unrated()] == [recent.ticket.number]

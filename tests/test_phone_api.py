@@ -30,8 +30,8 @@ from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY, sign_in
 from tests.conftest import wait_until
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
 from tests.web_helpers import rate
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
 
 PERSONAL = ("citizen_key", "ref", "ticket_ref", "terminal", "id", "ticket_id", "priority")
 

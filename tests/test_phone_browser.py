@@ -15,6 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
+from center.queue_errors import TooEarly
 from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
@@ -24,8 +25,8 @@ from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
 from tests.queue_helpers import TZ
 from tests.web_helpers import CHROMIUM_ARGS, WebServer, rate
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]
@@ -236,7 +237,7 @@ def test_every_other_state_english_and_elder(hall: tuple[CenterService, WebServe
 
 
 def test_the_booking_page_moves_and_cancels(hall: tuple[CenterService, WebServer], phone: tuple[str, BrowserContext],
-                                            clock: FakeClock, shots: Path) -> None:
+                                            clock: FakeClock, shots: Path, tmp_path: Path) -> None:
     svc, server = hall
     name, context = phone
     booked = httpx.post(f"{server.url}/api/appointments", headers={"Authorization": f"Bearer {DEMO_APPOINTMENT_KEY}"},
@@ -249,6 +250,11 @@ def test_the_booking_page_moves_and_cancels(hall: tuple[CenterService, WebServer
     expect(page.locator("#b-slot")).to_contain_text("14:00–14:30")
     expect(page.locator("#b-qr svg")).to_be_visible()
     page.screenshot(path=str(shots / f"{name}-booking.png"), full_page=True)
+    # the phone's check-in QR, as the kiosk's scanner reads it: the booking's own code
+    page.locator("#b-qr").screenshot(path=str(tmp_path / "qr.png"))
+    assert read_qr(tmp_path / "qr.png") == [booked["code"]]
+    with pytest.raises(TooEarly):  # the center knows that booking: it is just too early for 14:00
+        svc.req_check_in("kiosk-01", {"code": booked["code"]})
     page.select_option("#b-slots", index=0)
     page.click("#b-move")
     expect(page.locator("#b-message")).to_have_text("已改约。")

@@ -19,8 +19,8 @@ from mqtt.contract import ErrorInfo, Event
 from onetrip.staff_accounts import sign_in
 from tests.conftest import wait_until
 from tests.web_helpers import DAY, Kiosk, rate, serve
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
 
 PAGES = {"/": "OneTrip", "/display": "叫号大屏", "/console": "窗口叫号", "/control": "大厅管理", "/reports": "统计报表"}
 

@@ -24,8 +24,7 @@ from center.web import create_app
 from core.clock import FakeClock
 from core.paths import CONFIG_DIR
 from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY, DEMO_APPOINTMENT_KEY_SHA256, DEMO_PASSWORD, sign_in
-
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
 PUBLIC_WRITES = {"/api/session", "/api/session/sign_out", "/api/session/password", "/api/appointments"}
 SAMPLE_PARAMS = {"window": "1", "action": "call", "terminal": "kiosk-01", "name": "test_page", "follow_up_id": "1",

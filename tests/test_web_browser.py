@@ -22,8 +22,7 @@ from core.clock import FakeClock
 from onetrip.staff_accounts import DEMO_PASSWORD
 from tests.conftest import wait_until
 from tests.web_helpers import CHROMIUM_ARGS, DAY, Kiosk, WebServer, rate, serve
-
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]

@@ -15,8 +15,7 @@ from center.web import create_app
 from onetrip.staff_accounts import sign_in
 from tests.conftest import wait_until
 from tests.web_helpers import WebServer
-
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
 
 def events(lines: Iterator[str]) -> Iterator[tuple[str, dict]]:

@@ -14,9 +14,8 @@ from core.config import parse_config
 from core.errors import ConfigError
 from mqtt.pki import SERVER_HOSTS, issue, make_ca
 from onetrip.staff_accounts import DEMO_PASSWORD
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 from tests.web_helpers import WebServer
-
-pytest_plugins = ["tests.web_fixtures"]
 
 
 def test_the_web_over_tls_sends_hsts_and_a_secure_session_cookie(service: CenterService, tmp_path: Path) -> None:

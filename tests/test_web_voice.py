@@ -19,8 +19,7 @@ from center.voice import (
     wav_params,
     window_words,
 )
-
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401, E402  (imported, not a plugin)
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 

@@ -26,8 +26,8 @@ from center.applied import applied, apply_once
 from center.db import Database, counters, services, window_categories
 from center.db import windows as window_table
 from center.queue_errors import (
-    AppointmentMissed, InvalidTransition, NotHeldHere, NotIssuingNow, NoTicketWaiting, NotYourTicket, RawIdNumber,
-    ReactivationExpired, TooEarly, UnknownCategory, UnknownPriority,
+    AppointmentMissed, InvalidTransition, NotHeldHere, NotIssuingNow, NoTicketWaiting, NotYourTicket, NumberAlreadyHeld,
+    RawIdNumber, ReactivationExpired, TooEarly, UnknownCategory, UnknownPriority,
 )
 from center.queue_types import (
     Alert, Appointment, Call, CallKind, Case, Channel, CategoryLike, CategorySummary, DayClose, Estimate,
@@ -120,6 +120,11 @@ class QueueEngine:
             if not self.calendar.is_open(rules, local):
                 raise NotIssuingNow(category, self.calendar.next_opening(rules, local),
                                     self.calendar.closed_notice(rules, local))
+            limit = self.settings.live_numbers_per_citizen
+            if limit is not None and citizen_key is not None:
+                live = tickets.live_of(conn, self._day(now), category, citizen_key)
+                if len(live) >= limit:
+                    raise NumberAlreadyHeld(live[0].number, category)
             row = tickets.issue(
                 self.db, conn, now, self._day(now), rules, tier=Tier.PRIORITY if priority else Tier.NORMAL,
                 sort_at=now, channel=channel, cap=rules.daily_cap, priority=priority or None,

@@ -127,6 +127,14 @@ class UnknownPriority(QueueError):
         super().__init__(f"no priority group {priority!r} in this hall's 绿色通道 list")
 
 
+class NumberAlreadyHeld(QueueError):
+    """A hall's limit of live numbers per citizen and category (`live_numbers_per_citizen`)."""
+
+    def __init__(self, number: str, category: str) -> None:
+        super().__init__(f"this citizen already holds {number} in category {category}")
+        self.values = {"number": number}
+
+
 class UnknownItem(QueueError):
     def __init__(self, code: str) -> None:
         super().__init__(f"no item or life event {code!r} in the catalog")

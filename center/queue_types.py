@@ -143,6 +143,8 @@ class QueueSettings(ConfigModel):
     priority_groups: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_PRIORITY_GROUPS), min_length=1,
         description="绿色通道: code → the group's name on the ticket; only these go ahead of the queue")
+    live_numbers_per_citizen: int | None = Field(None, ge=1, description="numbers one citizen (by card) may hold"
+                                                 " at once in a category; unset: no limit")
     unrated_counts_as: int | None = Field(None, ge=1, le=5, description="a province's rule (e.g. Guangdong: 3,"
                                           " 基本满意): a service left unrated counts as this level; unset: stays unrated")
     unrated_after_days: int = Field(7, ge=1, description="…once this many days have passed since it ended")

@@ -142,6 +142,16 @@ def closed_by_category(conn: Connection, day: str) -> dict[str, int]:
     return dict(rows.all())
 
 
+def live_of(conn: Connection, day: str, category: str, citizen_key: str) -> list[Row[Any]]:
+    """The citizen's tickets of `category` today that are still waiting, called, serving or held."""
+    return conn.execute(
+        select(*COLUMNS).where(tickets.c.day == day, tickets.c.category == category,
+                               tickets.c.citizen_key == citizen_key,
+                               tickets.c.state.in_([s.value for s in OPEN_TICKET_STATES]))
+        .order_by(tickets.c.id)
+    ).all()
+
+
 def held_at(conn: Connection, window: str) -> list[Row[Any]]:
     return conn.execute(
         select(*COLUMNS).where(tickets.c.state == TicketState.HELD.value, tickets.c.window == window)

@@ -76,7 +76,7 @@ MESSAGES = {
     "UnknownCase": "没有这个办件", "VoiceError": "语音合成失败", "SlotFull": "该时段预约已满",
     "UnknownItem": "目录中没有这个事项", "UnknownPriority": "本大厅没有这个绿色通道类别",
     "NotHeldHere": "该号不是本窗口挂起的号", "NotYourTicket": "该号不是本终端所出", "InvalidArgs": "请求参数有误",
-    "InvalidLevel": "评价等级应为 1 到 5",
+    "InvalidLevel": "评价等级应为 1 到 5", "NumberAlreadyHeld": "该群众在此业务已有未办结的号",
 }
 STATES = {
     "idle": "空闲", "calling": "呼叫中", "serving": "办理中", "paused": "暂停", "closed": "未签到",

@@ -232,3 +232,13 @@ def _case_no(service: CenterService, ticket: dict) -> str:
 
 def _ratings(service: CenterService) -> list[dict]:
     return screens.ratings_since(service.db, 0)["latest"]
+
+
+def test_a_citizens_second_live_number_is_refused_naming_the_first(service, terminal) -> None:
+    """Issue 15, finding 12, at the border: the kiosk learns which number the citizen holds."""
+    service.engine.settings = service.engine.settings.model_copy(update={"live_numbers_per_citizen": 1})
+    kiosk = terminal("kiosk-01")
+    first = kiosk.request("take_number", {"category": "A", "citizen_key": CASE_KEY})
+    with pytest.raises(RequestFailed) as again:
+        kiosk.request("take_number", {"category": "A", "citizen_key": CASE_KEY})
+    assert (again.value.type, again.value.values) == ("NumberAlreadyHeld", {"number": first["number"]})

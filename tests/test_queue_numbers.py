@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from center.db import tickets
 from center.numbers import format_number
 from center.queue import QueueEngine
-from center.queue_errors import DailyCapReached, NotIssuingNow, RawIdNumber, UnknownCategory
+from center.queue_errors import DailyCapReached, NotIssuingNow, NumberAlreadyHeld, RawIdNumber, UnknownCategory
 from center.queue_types import CategoryRules, Tier
 from core.calendar import shipped_calendar
 from core.clock import FakeClock
@@ -103,3 +103,23 @@ def test_concurrent_kiosks_never_get_the_same_number(engine: QueueEngine) -> Non
     assert sorted(issued) == [format_number("A", i) for i in range(1, 401)]
     with engine.db.read() as conn:
         assert conn.execute(select(func.count(func.distinct(tickets.c.number)))).scalar() == 400
+
+
+def test_finding_12_one_citizen_holds_as_many_live_numbers_as_the_hall_allows(engine: QueueEngine) -> None:
+    """Issue 15, finding 12: with a limit of 1 the second card swipe in a category names the
+    number already held; a served one, another category or no card is not counted."""
+    key = "0123456789abcdef0123456789abcdef"
+    first = engine.issue_ticket("A", "kiosk", citizen_key=key)
+    assert engine.issue_ticket("A", "kiosk", citizen_key=key).number == "A002"  # no limit configured
+    engine.settings = engine.settings.model_copy(update={"live_numbers_per_citizen": 1})
+    with pytest.raises(NumberAlreadyHeld) as held:
+        engine.issue_ticket("A", "kiosk", citizen_key=key)
+    assert held.value.values == {"number": first.number}
+    assert engine.issue_ticket("C", "kiosk", citizen_key=key).category == "C"  # another category
+    assert engine.issue_ticket("A", "kiosk").number == "A003"  # no card: not a known citizen
+    for _ in range(2):  # the citizen's A001 and A002 served
+        engine.call_next("1")
+        engine.start("1")
+        engine.finish("1")
+    engine.call_next("1")  # A003 is called: the citizen's own two are done
+    assert engine.issue_ticket("A", "kiosk", citizen_key=key).number == "A004"

@@ -44,6 +44,7 @@ SCREENS = (HomeScreen, IdentifyScreen, CategoryScreen, TicketScreen, GuidesScree
            LifeEventScreen, ProgressScreen, RatingScreen, HelpScreen, NoticeScreen, OutOfServiceScreen,
            PinScreen, MaintenanceScreen)
 NO_IDLE = ("home", "out_of_service")  # screens the idle countdown never runs on
+FLOW_ROOTS = ("home", "out_of_service")  # going there is starting over: nothing to go back to
 
 
 @dataclass
@@ -99,6 +100,7 @@ class KioskApp(App):
         self.tr = Translator(settings.language)
         self.citizen = Citizen()
         self.generation = 0  # bumped by forget(): stale answers are dropped
+        self.history: list[tuple[str, dict[str, Any]]] = []  # the screens 返回 goes back to, with their state
         self.connected = False
         self.center_reachable = True
         self.maintenance = False
@@ -155,6 +157,12 @@ class KioskApp(App):
         return self.sm.current_screen
 
     def go(self, name: str, **params: Any) -> None:
+        """Open `name`; the screen left behind is remembered with its state for 返回, unless it
+        ends a flow (a ticket, a notice) or the way leads home."""
+        current = self.sm.current
+        if current != name and name not in FLOW_ROOTS and self.sm.has_screen(current) \
+                and self.screen.back_button:
+            self.history.append((current, dict(self.screen.state, busy=False)))
         target = self.sm.get_screen(name)
         target.open(**params)
         if self.sm.current == name:
@@ -166,6 +174,23 @@ class KioskApp(App):
     def _fade_in(_manager: Any, screen: Any) -> None:
         screen.opacity = 0.2
         Animation(opacity=1.0, duration=0.2).start(screen)
+
+    def back(self) -> None:
+        """返回: a step back inside the screen (a category chosen → the categories), else the
+        screen before, as the citizen left it; with nothing behind, home (forgetting nobody
+        who has not gone)."""
+        if self.screen.step_back():
+            return
+        if not self.history:
+            self.go_home()
+            return
+        name, state = self.history.pop()
+        screen = self.sm.get_screen(name)
+        screen.state = state
+        if self.sm.current == name:
+            screen.render()
+        else:
+            self.sm.current = name
 
     def go_home(self) -> None:
         """The citizen is done: forget them, keep their language and text size."""
@@ -186,6 +211,7 @@ class KioskApp(App):
         """Drop everything about the citizen: card, screens' state and widgets, pending answers."""
         self.generation += 1
         self.citizen = Citizen()
+        self.history.clear()
         if full:
             STYLE.elder = False
             self.tr.language = self.settings.language

@@ -39,6 +39,7 @@ class KioskScreen(Screen):
     """Subclasses give `body()`; `home_button` and `header` say what the frame shows."""
 
     home_button = True
+    back_button = True  # False where a flow ends (a ticket, a notice): going back would repeat it
     header = True
 
     def __init__(self, app: KioskApp, **kwargs: Any) -> None:
@@ -57,6 +58,10 @@ class KioskScreen(Screen):
     def open(self, **params: Any) -> None:
         """Called by `app.go` before entering: new parameters for this visit."""
         self.state = self.fresh() | params
+
+    def step_back(self) -> bool:
+        """返回 within this screen (a step of its own taken back); False: go to the screen before."""
+        return False
 
     def reset(self) -> None:
         self.state = self.fresh()
@@ -106,8 +111,12 @@ class KioskScreen(Screen):
                                  ("language", self.app.toggle_language, "toggle_language")):
             bar.add_widget(Big(self.tr(key), action, kid, bg=DEEP, level="small", scaled=False, size_hint_x=None,
                                width=STYLE.px(210)))
-        # the home button's place stays empty where there is none (home): a tap meant for 首页 as
-        # the screen returns home must not land on another control (the language toggle)
+        # the back and home buttons' places stay empty where there are none (home): a tap meant for
+        # 首页 or 返回 as the screen changes must not land on another control (the language toggle)
+        back = Big(self.tr("back"), self.app.back, "back", bg=WHITE, fg=DEEP, level="body", scaled=False,
+                   size_hint_x=None, width=STYLE.px(150)) if self.back_button and self.home_button else \
+            Widget(size_hint_x=None, width=STYLE.px(150))
+        bar.add_widget(back)
         home = Big(self.tr("home"), self.app.go_home, "home", bg=WHITE, fg=DEEP, level="body", scaled=False,
                    size_hint_x=None, width=STYLE.px(170)) if self.home_button else \
             Widget(size_hint_x=None, width=STYLE.px(170))

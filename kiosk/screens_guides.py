@@ -86,6 +86,14 @@ class GuidesScreen(KioskScreen):
             groups = [(d, d) for d in guides.departments()]
         return self._list(groups, lambda key: self._select(key), "group")
 
+    def step_back(self) -> bool:
+        """From a group's items back to the groups (a category or a department)."""
+        if self.state["mode"] == "search" or self.state["selected"] is None:
+            return False
+        self.state.update(selected=None, page=0)
+        self.render()
+        return True
+
     def _select(self, key: str) -> None:
         self.state.update(selected=key, page=0)
         self.render()

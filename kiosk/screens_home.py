@@ -17,6 +17,7 @@ ATTRACT = ("attract", "attract_2", "attract_3")
 class HomeScreen(KioskScreen):
     screen_name = "home"
     home_button = False
+    back_button = False
 
     def fresh(self) -> dict[str, Any]:
         return {"attract": 0}

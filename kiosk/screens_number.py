@@ -212,6 +212,14 @@ class CategoryScreen(KioskScreen):
         self.state["page"] = page
         self.render()
 
+    def step_back(self) -> bool:
+        """From the items of a category back to the categories, keeping the greeting's citizen."""
+        if self.state["category"] is None or self.state["busy"]:
+            return False
+        self.state.update(category=None, item=None, event=None, answers={}, priority=None, page=0)
+        self.render()
+        return True
+
     def _pick_category(self, letter: str) -> None:
         self.state.update(category=letter, page=0)
         self.render()
@@ -246,6 +254,7 @@ class TicketScreen(KioskScreen):
     """The same ticket the printer just printed (or the check-in's number and slot)."""
 
     screen_name = "ticket"
+    back_button = False
 
     def fresh(self) -> dict[str, Any]:
         return {"kind": "ticket", "result": {}, "priority": None}

@@ -23,6 +23,7 @@ class NoticeScreen(KioskScreen):
     """One message and the way home: errors, 'printed', 'a helper is coming', 'numbers closed'."""
 
     screen_name = "notice"
+    back_button = False
 
     def fresh(self) -> dict[str, Any]:
         return {"title": "", "lines": [], "tone": "info", "home_after": True}

@@ -184,8 +184,42 @@ def back_to_defaults(d: Driver) -> Step:
 
     def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
         return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
-    crowded = [kid for kid, place in home.items() if overlap(place, inner["home"])]
-    d.check(not crowded, f"on home, {crowded} sit where 首页 is on the next screen")
+    for kid, name in (("home", "首页"), ("back", "返回")):
+        crowded = [other for other, place in home.items() if overlap(place, inner[kid])]
+        d.check(not crowded, f"on home, {crowded} sit where {name} is on the next screen")
+    yield from d.tap("home")
+    yield from d.screen("home")
+
+
+def go_back(d: Driver) -> Step:
+    """Issue 15, finding 8: 返回 on every inner screen, one step at a time, keeping what the
+    citizen chose; where a flow ends (the ticket) there is none; from the first screen, home."""
+    yield from d.tap("tile_guides")
+    yield from d.screen("guides")
+    yield from d.tap("group_A")
+    d.check(d.find("guide_A01") is not None, "category A's items")
+    yield from d.tap("guide_A01")
+    yield from d.screen("item")
+    yield from d.shot("back-item")
+    yield from d.tap("back")
+    yield from d.screen("guides")
+    d.check(d.find("guide_A01") is not None, "back on category A's items, as left")
+    yield from d.tap("back")
+    d.check(d.app.sm.current == "guides" and d.find("group_A") is not None, "a step back: the categories")
+    yield from d.tap("back")
+    yield from d.screen("home")
+    d.check(d.find("back") is None, "no 返回 on home")
+    # the number flow: a wrong category is undone without losing the citizen
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.daemon.place_card("张*")
+    yield from d.screen("category")
+    yield from d.tap("category_A")
+    d.check(d.app.screen.state["category"] == "A", "category A chosen")
+    yield from d.tap("back")
+    d.check(d.app.sm.current == "category" and d.app.screen.state["category"] is None, "back to the categories")
+    d.check(d.sees("张*"), "the citizen is still greeted: nothing forgotten")
+    yield from d.shot("back-categories")
     yield from d.tap("home")
     yield from d.screen("home")
 
@@ -592,6 +626,7 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "check_in_refused": check_in_refused,
     "take_your_card": take_your_card,
     "back_to_defaults": back_to_defaults,
+    "go_back": go_back,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

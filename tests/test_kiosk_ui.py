@@ -95,6 +95,11 @@ def test_finding_6_home_returns_to_chinese_standard_mode_and_controls_keep_their
     run(display, "back_to_defaults", tmp_path, orientation="landscape", extra=["--idle", "3"])
 
 
+def test_finding_8_back_on_every_inner_screen_keeps_the_citizens_choices(display: str, tmp_path: Path) -> None:
+    run(display, "go_back", tmp_path)
+    run(display, "go_back", tmp_path, orientation="landscape", language="en", elder=True)
+
+
 def test_finding_7_the_ticket_screen_reminds_to_take_the_card(display: str, tmp_path: Path) -> None:
     run(display, "take_your_card", tmp_path)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import threading
-import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -62,27 +61,22 @@ class Access:
     roles: frozenset[Role] = frozenset()
     public: bool = False
     audited: bool = False
-    action: str = ""
-
-    @property
-    def label(self) -> str:
-        return "public" if self.public else ",".join(sorted(r.value for r in self.roles))
 
 
 PUBLIC = Access(public=True)
 ANY_STAFF = Access(frozenset(Role))  # any signed-in person, whatever the role
 
 
-def staff(*roles: Role, audited: bool = False, action: str = "") -> Access:
-    return Access(frozenset(roles), audited=audited, action=action)
+def staff(*roles: Role, audited: bool = False) -> Access:
+    return Access(frozenset(roles), audited=audited)
 
 
 class SignInLimiter:
     """At most `per_min` failed sign-ins a minute per client address (a sliding window): a
     guesser is slowed down, while a counter PC whose clerks sign in all day is not."""
 
-    def __init__(self, per_min: int) -> None:
-        self.per_min = per_min
+    def __init__(self, per_min: int, clock: Clock) -> None:
+        self.per_min, self.clock = per_min, clock
         self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
@@ -94,11 +88,11 @@ class SignInLimiter:
 
     def allow(self, client: str) -> bool:
         with self._lock:
-            return len(self._recent(client, time.monotonic())) < self.per_min
+            return len(self._recent(client, self.clock.monotonic())) < self.per_min
 
     def failed(self, client: str) -> None:
         with self._lock:
-            now = time.monotonic()
+            now = self.clock.monotonic()
             self._recent(client, now).append(now)
 
 
@@ -112,7 +106,7 @@ class Guard:
     def __init__(self, directory: StaffDirectory, clock: Clock) -> None:
         self.directory = directory
         self.clock = clock
-        self.limiter = SignInLimiter(directory.settings.sign_in_attempts_per_min)
+        self.limiter = SignInLimiter(directory.settings.sign_in_attempts_per_min, clock)
 
     def session(self, request: Request) -> Session | None:
         """The request's session, looked up once per request."""
@@ -156,7 +150,7 @@ class Guard:
 
     @staticmethod
     def action(request: Request, access: Access) -> str:
-        return access.action or f"{request.method} {getattr(request.scope.get('route'), 'path', request.url.path)}"
+        return f"{request.method} {getattr(request.scope.get('route'), 'path', request.url.path)}"
 
     def route(self, path: str, endpoint: Endpoint, access: Access, methods: list[str] | None = None) -> Route:
         """A Route whose endpoint runs only for who `access` lets in; writes and `audited`

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from center.db import sqlite_url
 from center.queue_types import QueueSettings
 from center.staff import StaffSettings
 from core.calendar import CalendarSettings
@@ -116,6 +117,11 @@ class CenterConfig(ConfigModel):
     log: LogSettings = LogSettings()
     clock: ClockSettings = ClockSettings()
     windows: dict[str, WindowSettings] = Field(min_length=1)
+
+    @property
+    def database(self) -> str:
+        """The database URL: `database_url`, else SQLite in `state_dir`."""
+        return self.database_url or sqlite_url(self.state_dir)
 
     @model_validator(mode="after")
     def _public_port_apart(self) -> CenterConfig:

@@ -322,6 +322,11 @@ applied_events = Table(
 )
 
 
+def sqlite_url(state: Path) -> str:
+    """The center's SQLite database in its state folder (the default without `database_url`)."""
+    return f"sqlite:///{state / 'center.sqlite'}"
+
+
 def default_url() -> str:
     return f"sqlite:///{state_dir('center') / 'center.db'}"
 

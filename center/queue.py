@@ -682,7 +682,7 @@ class QueueEngine:
                      payload: dict[str, Any]) -> None:
         """Keep a refused terminal event (durable: its ack lets the terminal forget it)."""
         self._run("refuse_event", None, lambda conn, now: refusals.record(
-            conn, now, terminal, kind, event_id, error, message, payload), type(None), durable=True)
+            self.db, conn, now, terminal, kind, event_id, error, message, payload), type(None), durable=True)
 
     def refused_events(self, limit: int = 50) -> list[refusals.RefusedEvent]:
         with self.db.read() as conn:

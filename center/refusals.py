@@ -10,10 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from center.db import refused_events
+from center.db import Database, refused_events
 from core.privacy import mask_text
 
 PERSONAL = ("citizen_key",)
@@ -39,12 +39,10 @@ def masked(value: Any) -> Any:
     return mask_text(value) if isinstance(value, str) else value
 
 
-def record(conn: Connection, now: float, terminal: str, kind: str, event_id: str, error: str, message: str,
-           payload: dict[str, Any]) -> None:
+def record(db: Database, conn: Connection, now: float, terminal: str, kind: str, event_id: str, error: str,
+           message: str, payload: dict[str, Any]) -> None:
     """Keep a refused event once (a resent one is the same refusal)."""
-    if conn.execute(select(refused_events.c.id).where(refused_events.c.event_id == event_id)).first():
-        return
-    conn.execute(insert(refused_events).values(
+    conn.execute(db.insert_ignore(refused_events).values(
         event_id=event_id[:64], terminal=terminal[:64], kind=kind[:64], error=error[:64], message=message[:500],
         payload=json.dumps(masked(payload), ensure_ascii=False)[:4000], at=now,
     ))

@@ -80,8 +80,7 @@ class CenterService:
             log.warning("provisional hall calendar: replace it with the State Council's notice (docs/calendar.md)",
                         extra={"year": year})
         self.catalog = load_catalog(config.catalog, self.calendar)
-        url = config.database_url or f"sqlite:///{config.state_dir / 'center.sqlite'}"
-        self.db = open_database(url)
+        self.db = open_database(config.database)
         self.engine = QueueEngine(self.db, clock, category_rules(self.catalog), config.queue, self.calendar)
         for code, window in config.windows.items():
             self.engine.configure_window(code, window.categories, window.name, window.department)

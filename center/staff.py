@@ -206,6 +206,13 @@ class StaffDirectory:
         with self.db.read() as conn:
             return [_account(r) for r in conn.execute(select(staff).order_by(staff.c.staff_no))]
 
+    def verify(self, staff_no: str, password: str) -> None:
+        """The person's current password (a password change asks for it); BadCredentials else."""
+        with self.db.read() as conn:
+            hashed = conn.execute(select(staff.c.password_hash).where(staff.c.staff_no == staff_no)).scalar()
+        if hashed is None or not self._matches(hashed, password):
+            raise BadCredentials()
+
     def set_password(self, staff_no: str, password: str, *, must_change: bool) -> Account:
         """A new password: by the person (must_change False) or reset by an admin (True)."""
 

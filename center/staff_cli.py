@@ -49,9 +49,8 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _database(args: argparse.Namespace) -> tuple[CenterConfig, Database]:
     config = load_config(args.config, CenterConfig)
-    url = config.database_url or f"sqlite:///{config.state_dir / 'center.sqlite'}"
     config.state_dir.mkdir(parents=True, exist_ok=True)
-    return config, open_database(url)
+    return config, open_database(config.database)
 
 
 def _password(args: argparse.Namespace) -> str:

@@ -2,7 +2,6 @@
 and the audit trail (auditors). Everything here is audited, refusals included."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -13,9 +12,6 @@ from center import audit
 from center.auth import ANY_STAFF, COOKIE, Guard, NotSignedIn, TooManyAttempts, client_of
 from center.staff import AccountState, Role, Session, StaffDirectory, StaffError
 from center.web_safety import read_body
-
-Body = Callable[[Request], Awaitable[dict[str, Any]]]
-
 
 def _text(body: dict[str, Any], key: str) -> str:
     value = body.get(key)
@@ -55,6 +51,10 @@ class StaffWeb:
                                     staff_no)
             raise
         await run_in_threadpool(self.guard.record, request, session, "sign_in", "ok")
+        return self._signed_in(request, token, session)
+
+    def _signed_in(self, request: Request, token: str, session: Session) -> Response:
+        """Who is signed in, with the session's cookie: HttpOnly, SameSite=Strict, Secure under TLS."""
         response = JSONResponse(me(session))
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
                             path="/", max_age=int(self.staff.settings.session_idle_min * 60 * 16))
@@ -83,8 +83,7 @@ class StaffWeb:
         assert session is not None
         body = await self._body(request)
         try:
-            await run_in_threadpool(self.staff.sign_in, session.staff_no, _text(body, "old_password"),
-                                    client_of(request))
+            await run_in_threadpool(self.staff.verify, session.staff_no, _text(body, "old_password"))
             await run_in_threadpool(self.staff.set_password, session.staff_no, _text(body, "new_password"),
                                     must_change=False)
         except StaffError as exc:
@@ -93,11 +92,8 @@ class StaffWeb:
             raise
         await run_in_threadpool(self.guard.record, request, session, "change_password", "ok")
         token, fresh = await run_in_threadpool(self.staff.sign_in, session.staff_no, body["new_password"],
-                                               client_of(request))
-        response = JSONResponse(me(fresh))
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                            path="/", max_age=int(self.staff.settings.session_idle_min * 60 * 16))
-        return response
+                                               client_of(request))  # set_password ended the old sessions
+        return self._signed_in(request, token, fresh)
 
     # ---- accounts (admin) ------------------------------------------------------------------------
     def accounts(self, request: Request) -> Response:

@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.calendar import shipped_calendar
-from center.db import open_database
+from center.db import open_database, sqlite_url
 from core.clock import SYSTEM_CLOCK
 from core.paths import CONFIG_DIR
 from mqtt.broker import Broker
@@ -104,7 +104,7 @@ class Hall:
         """The demo's staff accounts, in the center's database before the center starts."""
         state = self.work / "center"
         state.mkdir(parents=True, exist_ok=True)
-        db = open_database(f"sqlite:///{state / 'center.sqlite'}")
+        db = open_database(sqlite_url(state))
         try:
             seed(db, SYSTEM_CLOCK)
         finally:

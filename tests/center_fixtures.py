@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,8 @@ from center.config import CenterConfig, WindowSettings
 from center.service import CenterService
 from core.clock import FakeClock
 from core.paths import CONFIG_DIR
+from mqtt.terminal import TerminalLink
+from tests.conftest import wait_until
 
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -38,3 +40,20 @@ def service(tmp_path: Path, mqtt_settings, hall_clock: FakeClock) -> Iterator[Ce
     assert svc.link.wait_connected(5)
     yield svc
     svc.stop()
+
+
+@pytest.fixture
+def terminal(mqtt_settings, tmp_path: Path) -> Iterator[Callable[..., TerminalLink]]:
+    """Start a terminal link that sees the center; every one is stopped at teardown, pass or fail."""
+    links: list[TerminalLink] = []
+
+    def start(name: str, **kw) -> TerminalLink:
+        link = TerminalLink(mqtt_settings, name, tmp_path / name, **kw)
+        links.append(link)
+        link.start()
+        wait_until(lambda: link.center_reachable)
+        return link
+
+    yield start
+    for link in links:
+        link.stop()

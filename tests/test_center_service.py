@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
@@ -11,25 +10,8 @@ import pytest
 from core.errors import OneTripError
 from mqtt.contract import Birth, DeviceStatePayload, Event, Kind, Topics, decode, encode
 from mqtt.terminal import RequestFailed, TerminalLink
-from tests.center_fixtures import hall_clock, service  # noqa: F401  (fixtures)
+from tests.center_fixtures import hall_clock, service, terminal  # noqa: F401  (fixtures)
 from tests.conftest import wait_until
-
-
-@pytest.fixture
-def terminal(mqtt_settings, tmp_path: Path) -> Iterator[Callable[..., TerminalLink]]:
-    """Start a terminal link that sees the center; every one is stopped at teardown, pass or fail."""
-    links: list[TerminalLink] = []
-
-    def start(name: str, **kw) -> TerminalLink:
-        link = TerminalLink(mqtt_settings, name, tmp_path / name, **kw)
-        links.append(link)
-        link.start()
-        wait_until(lambda: link.center_reachable)
-        return link
-
-    yield start
-    for link in links:
-        link.stop()
 
 
 @pytest.fixture

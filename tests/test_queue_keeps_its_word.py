@@ -7,8 +7,6 @@ for the control room); every hall rule is enforced at the center's border.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -26,26 +24,10 @@ from daemon.kiosk_ops import KioskOps
 from mqtt.contract import ErrorInfo, Event
 from mqtt.payloads import EVENTS, REQUESTS
 from mqtt.terminal import RequestFailed, TerminalLink
-from tests.center_fixtures import hall_clock, service  # noqa: F401  (fixtures)
+from tests.center_fixtures import hall_clock, service, terminal  # noqa: F401  (fixtures)
 from tests.conftest import wait_until
 
 CASE_KEY = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-def terminal(mqtt_settings, tmp_path: Path) -> Iterator[Callable[[str], TerminalLink]]:
-    links: list[TerminalLink] = []
-
-    def start(name: str) -> TerminalLink:
-        link = TerminalLink(mqtt_settings, name, tmp_path / name)
-        links.append(link)
-        link.start()
-        wait_until(lambda: link.center_reachable)
-        return link
-
-    yield start
-    for link in links:
-        link.stop()
 
 
 def answer(link: TerminalLink, kind: str, data: dict) -> ErrorInfo | None:

@@ -160,9 +160,9 @@ def test_commands_run_once_per_id_and_expire_by_the_time_they_waited_here(center
     clock = FakeClock()  # the terminal's own clock: only the test moves it
     term = make_terminal(clock=clock)
     runs: list[dict] = []
-    release = threading.Event()
+    release, slow_running = threading.Event(), threading.Event()
     term.on_command("beep", lambda args: runs.append(args) or {"beeps": len(runs)})
-    term.on_command("slow", lambda args: release.wait(10) and {})
+    term.on_command("slow", lambda args: slow_running.set() or (release.wait(10) and {}))
     first = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
     again = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
     assert first.ok and first == again and len(runs) == 1
@@ -171,8 +171,9 @@ def test_commands_run_once_per_id_and_expire_by_the_time_they_waited_here(center
     results: list = []
     waiter = threading.Thread(target=lambda: results.append(
         center.command("kiosk-1", "beep", {"n": 2}, ttl=5, command_id="cmd-00000003")))
+    assert slow_running.wait(10)
     waiter.start()
-    wait_until(lambda: term._lanes["commands"].qsize() >= 1)  # it has arrived and waits behind "slow"
+    wait_until(lambda: term._lanes["commands"].qsize() >= 1)  # the beep has arrived and waits behind "slow"
     clock.advance(6)
     release.set()
     waiter.join(15)

@@ -12,6 +12,7 @@ door to them, owning the clock, the settings and the transactions.
 """
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -26,8 +27,8 @@ from center.applied import applied, apply_once
 from center.db import Database, counters, services, window_categories
 from center.db import windows as window_table
 from center.queue_errors import (
-    AppointmentMissed, InvalidTransition, NotHeldHere, NotIssuingNow, NoTicketWaiting, NotYourTicket, NumberAlreadyHeld,
-    RawIdNumber, ReactivationExpired, TooEarly, UnknownCategory, UnknownPriority,
+    AppointmentMissed, InvalidTransition, NotHeldHere, NotIssuingNow, NoTicketWaiting, NotTheirsToRate, NotYourTicket,
+    NumberAlreadyHeld, RawIdNumber, ReactivationExpired, TooEarly, UnknownCategory, UnknownPriority,
 )
 from center.queue_types import (
     Alert, Appointment, Call, CallKind, Case, Channel, CategoryLike, CategorySummary, DayClose, Estimate,
@@ -411,6 +412,15 @@ class QueueEngine:
         system itself keys tickets by id (numbers repeat from day to day)."""
         with self.db.read() as conn:
             return tickets.to_ticket(tickets.find(conn, number, self._day(self.clock.time())))
+
+    def citizens_ticket(self, number: str, citizen_key: str | None) -> Ticket:
+        """Today's ticket with this number, if the citizen of this card key took it: a number
+        typed at the kiosk is someone's own only with their card (NotTheirsToRate else)."""
+        with self.db.read() as conn:
+            row = tickets.find(conn, number, self._day(self.clock.time()))
+        if not (citizen_key and row.citizen_key and hmac.compare_digest(row.citizen_key, citizen_key)):
+            raise NotTheirsToRate(number)
+        return tickets.to_ticket(row)
 
     def ticket_by_ref(self, ref: str) -> Ticket:
         """The ticket its kiosk names by its unguessable reference (ids are sequential)."""

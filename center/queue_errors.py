@@ -110,6 +110,14 @@ class AlreadyRated(QueueError):
         super().__init__(f"the service of ticket {ticket_number} has already been rated (一次一评)")
 
 
+class NotTheirsToRate(QueueError):
+    """A typed ticket number rates only with the card that took it, or by the ticket's own QR
+    (一次一评 belongs to the person served: a stranger cannot rate, nor use up, their rating)."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"ticket {number} can be rated only with the card that took it or its QR code")
+
+
 class ReasonRequired(QueueError):
     def __init__(self, level: int) -> None:
         super().__init__(f"a rating of {level} (差评) needs at least one reason")

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from center.db import Database, refused_events
 from core.privacy import mask_text
 
-PERSONAL = ("citizen_key",)
+PERSONAL = ("citizen_key", "ticket_token")  # the token opens the ticket's phone page
 
 
 @dataclass(frozen=True)

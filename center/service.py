@@ -23,10 +23,10 @@ from center.db import open_database
 from center.hub import Hub
 from center.near_turn import NearTurn
 from center.queue import QueueEngine
-from center.queue_errors import QueueError, UnknownItem, UnknownWindow
+from center.queue_errors import NotTheirsToRate, QueueError, UnknownItem, UnknownWindow
 from center.queue_types import Appointment, Call, Case, CategoryRules, DayClose
 from center.staff import StaffDirectory
-from center.tokens import PhoneLinks, Signer, load_key
+from center.tokens import PhoneLinks, Signer, TokenRefused, load_key
 from center.catalog_load import load_catalog
 from core.calendar import load_calendar
 from core.catalog import Catalog, paper_materials
@@ -245,6 +245,14 @@ class CenterService:
                 "materials": self._materials(ticket.item_code, answers or {}) if item else [],
                 "qr": self.phone.ticket(ticket.ref, ticket.day)}  # the citizen's phone page (docs/phone.md)
 
+    def ticket_of_token(self, token: str) -> Any:
+        """The ticket whose printed QR code carried `token` (signed by this hall, not expired)."""
+        try:
+            claim = self.phone.signer.verify(token, self.clock.time(), "t")
+        except TokenRefused as exc:
+            raise NotTheirsToRate("(QR)") from exc
+        return self.engine.ticket_by_ref(claim.subject)
+
     def booking_page(self, appointment: Appointment) -> str:
         """The booking's phone page (see, cancel, move), valid until its day's close."""
         return self.phone.booking(appointment.code, self.engine.local(appointment.slot_start).date().isoformat())
@@ -364,14 +372,16 @@ class CenterService:
         self.queue_changed()
 
     def evt_rating(self, terminal: str, data: payloads.RatingGiven, event_id: str) -> None:
-        """One rating of one service: the pad's window, the case number or today's ticket number."""
+        """One rating of one service: the pad's window, the case number, the ticket's QR or today's
+        ticket number typed with the card that took it (ratings belong to the person served)."""
         common: dict[str, Any] = {"reasons": data.reasons, "channel": data.channel, "event_id": event_id}
         if data.window is not None:
             rating = self.engine.rate(data.level, window=data.window, **common)
         elif data.case_number is not None:
             rating = self.engine.rate(data.level, case_no=data.case_number, **common)
-        else:
-            ticket = self.engine.find_ticket(str(data.ticket))
+        else:  # the ticket's QR, or a typed number with the card that took it
+            ticket = self.ticket_of_token(data.ticket_token) if data.ticket_token is not None else \
+                self.engine.citizens_ticket(str(data.ticket), data.citizen_key)
             rating = self.engine.rate(data.level, ticket_id=ticket.id, **common)
         self.hub.publish("rating", plain(rating))
 

@@ -75,7 +75,8 @@ MESSAGES = {
     "ReactivationExpired": "过号已超时，请重新取号", "RequestTimeout": "终端未在规定时间内应答",
     "UnknownCase": "没有这个办件", "VoiceError": "语音合成失败", "SlotFull": "该时段预约已满",
     "UnknownItem": "目录中没有这个事项", "UnknownPriority": "本大厅没有这个绿色通道类别",
-    "NotHeldHere": "该号不是本窗口挂起的号", "NotYourTicket": "该号不是本终端所出", "InvalidArgs": "请求参数有误",
+    "NotHeldHere": "该号不是本窗口挂起的号", "NotYourTicket": "该号不是本终端所出",
+    "NotTheirsToRate": "该号码暂不能评价（须取号时的身份证或号码票二维码）", "InvalidArgs": "请求参数有误",
     "InvalidLevel": "评价等级应为 1 到 5", "NumberAlreadyHeld": "该群众在此业务已有未办结的号",
 }
 STATES = {

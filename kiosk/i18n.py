@@ -76,6 +76,9 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
                                      "Your booked slot ended at {slot_end}: please take a number"),
     "err_AlreadyRated": ("该次服务已评价，每次服务只能评价一次", "This service has already been rated (one rating per service)"),
     "err_NotRateable": ("该号码的业务尚未办结，办结后才能评价", "This service is not finished yet; rate it once it is"),
+    "err_NotTheirsToRate": ("该号码暂不能评价：请放置取号时使用的身份证，或扫描号码票上的二维码",
+                            "This number cannot be rated here: place the ID card it was taken with, "
+                            "or scan the QR code on the ticket"),
     "err_ReasonRequired": ("不满意的评价请选择原因", "Please choose a reason for a poor rating"),
     "err_UnknownTicket": ("今天没有这个号码，请核对后重试", "No such number today; please check it"),
     "err_UnknownCase": ("没有这个办件编号，请核对后重试", "No such case number; please check it"),
@@ -192,6 +195,10 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     # rating
     "rating_title": ("服务评价", "Rate a service"),
     "rating_ticket": ("请输入您的排队号码", "Type your ticket number"),
+    "rating_who": ("请放置取号时使用的身份证，或扫描号码票上的二维码",
+                   "Place the ID card you took the number with, or scan the QR code on the ticket"),
+    "rating_card": ("已读取身份证：{name}", "ID card read: {name}"),
+    "rating_qr": ("已扫描号码票", "Ticket scanned"),
     "rating_how": ("您对本次服务满意吗？", "How was the service?"),
     "level_5": ("非常满意", "Very satisfied"),
     "level_4": ("满意", "Satisfied"),

@@ -11,6 +11,7 @@ from kiosk.client import LocalApiCallError
 from kiosk.i18n import STRINGS
 from kiosk.screen import KioskScreen
 from kiosk.screens_guides import scrolling
+from kiosk.ticket_qr import ticket_token
 from kiosk.widgets import BLUE, DEEP, GREEN, MUTED, RED, SKY, STYLE, Big, Face, Keypad, Panel, Text, choice
 
 LEVELS = (5, 4, 3, 2, 1)
@@ -114,12 +115,14 @@ class ProgressScreen(KioskScreen):
 
 
 class RatingScreen(KioskScreen):
-    """一次一评: the ticket number, five faces, reasons for 差评; the center refuses a second rating."""
+    """一次一评: the ticket number, five faces, reasons for 差评; the center refuses a second rating.
+    A rating belongs to the person served: a typed number counts with the card that took it (the
+    daemon adds the card's key), or the ticket's QR scanned here names the ticket by itself."""
 
     screen_name = "rating"
 
     def fresh(self) -> dict[str, Any]:
-        return {"ticket": "", "ticket_done": False, "level": None, "reasons": [], "busy": False}
+        return {"ticket": "", "token": "", "ticket_done": False, "level": None, "reasons": [], "busy": False}
 
     def body(self) -> Widget:
         return self._faces() if self.state["ticket_done"] else self._ticket()
@@ -128,6 +131,9 @@ class RatingScreen(KioskScreen):
         letters = [c.letter for c in self.app.guides.categories] if self.app.guides else list("ABCDEFG")
         box = Panel(orientation="vertical")
         box.add_widget(Text(self.tr("rating_ticket"), "large", fit=True))
+        card = self.app.citizen.name if self.app.citizen.citizen_key else ""
+        box.add_widget(Text(self.tr("rating_card", name=card) if card else self.tr("rating_who"), "body",
+                            color=GREEN if card else MUTED, fit=True, kiosk_id="rating_who"))
         box.add_widget(Text(self.state["ticket"] or "A001", "title", halign="center", bold=True,
                             color=DEEP if self.state["ticket"] else MUTED, fit=True,
                             kiosk_id="rating_ticket"))
@@ -142,6 +148,8 @@ class RatingScreen(KioskScreen):
     def _faces(self) -> Widget:
         box = BoxLayout(orientation="vertical", spacing=STYLE.px(16))
         box.add_widget(Text(self.tr("rating_how"), "title", color=DEEP, bold=True, halign="center", fit=True))
+        box.add_widget(Text(self.tr("rating_qr") if self.state["token"] else self.state["ticket"], "large",
+                            color=MUTED, halign="center", fit=True, kiosk_id="rating_of"))
         box.add_widget(Widget(size_hint_y=0.3))
         rows = 2 if STYLE.portrait and STYLE.elder else 1
         faces = GridLayout(cols=3 if rows == 2 else 5, spacing=STYLE.px(12), size_hint_y=None,
@@ -174,6 +182,23 @@ class RatingScreen(KioskScreen):
         self.state["ticket_done"] = True
         self.render()
 
+    def step_back(self) -> bool:
+        if not self.state["ticket_done"]:
+            return False
+        self.state.update(ticket_done=False, token="", level=None, reasons=[])
+        self.render()
+        return True
+
+    def on_card(self, data: dict[str, Any]) -> None:
+        if not self.state["ticket_done"]:
+            self.render()  # say whose card was read
+
+    def on_code(self, data: dict[str, Any]) -> None:
+        token = ticket_token(str(data.get("code", "")))
+        if token and not self.state["busy"]:
+            self.state.update(token=token, ticket="", ticket_done=True)
+            self.render()
+
     def _rate(self, level: int) -> None:
         self.state.update(level=level, reasons=[] if level > BAD else self.state["reasons"])
         self.render()
@@ -185,7 +210,8 @@ class RatingScreen(KioskScreen):
 
     def _submit(self) -> None:
         level = self.state["level"]
-        args = {"ticket": self.state["ticket"], "level": level, "reasons": [chinese(k) for k in self.state["reasons"]]}
+        which = {"ticket_token": self.state["token"]} if self.state["token"] else {"ticket": self.state["ticket"]}
+        args = {**which, "level": level, "reasons": [chinese(k) for k in self.state["reasons"]]}
         self.state["busy"] = True
         self.render()
 

@@ -20,6 +20,7 @@ CASE_NUMBER = r"^\d{14}$"               # 20261204000001: the day and a sequence
 CITIZEN_KEY = r"^[0-9a-f]{32}$"         # core.privacy.citizen_key: a keyed hash, never an ID number
 CODE = r"^[A-Za-z0-9_.-]{1,64}$"        # catalog codes, appointment codes, window codes
 REF = r"^[A-Za-z0-9_-]{16,64}$"         # a ticket's unguessable reference
+TICKET_TOKEN = r"^t[A-Za-z0-9_-]{16,64}\.[0-9a-z]{1,13}\.[A-Za-z0-9_-]{16,32}$"  # the ticket QR's (center/tokens.py)
 SLUG = r"^[a-z0-9_]{1,32}$"             # a life event's question ids and option values
 RATING_CHANNELS = ("kiosk", "pad", "qr", "mobile", "web")
 KEYS = ("call", "recall", "no_show", "hold", "call_back", "pause", "evaluate", "digit", "other")
@@ -29,7 +30,7 @@ FIELD_NAMES = {
     "item_code": "事项编码", "code": "预约码", "case_number": "办件编号", "ticket": "排队号",
     "ticket_id": "票号", "ticket_ref": "票据凭证", "number": "排队号", "reason": "原因", "window": "窗口",
     "level": "评价等级", "reasons": "差评原因", "key": "按键", "digit": "数字", "location": "位置",
-    "topic": "帮办事项", "refused": "拒收次数", "answers": "情形选择",
+    "topic": "帮办事项", "refused": "拒收次数", "answers": "情形选择", "ticket_token": "号码票二维码",
 }
 
 
@@ -86,13 +87,16 @@ class TicketCancelled(Shape):
 
 
 class RatingGiven(Shape):
-    """One rating, of exactly one service: the pad's window, a ticket number or a case number."""
+    """One rating, of exactly one service: the pad's window, a ticket number, the ticket's QR
+    (`ticket_token`, scanned at the kiosk) or a case number. A typed ticket number counts
+    only with the `citizen_key` of the card that took it (the center checks)."""
 
     level: int = Field(ge=1, le=5, strict=True)
     channel: Literal["kiosk", "pad", "qr", "mobile", "web"] = "pad"
     window: str | None = Field(None, pattern=CODE)
     ticket: str | None = Field(None, pattern=TICKET_NUMBER)
     case_number: str | None = Field(None, pattern=CASE_NUMBER)
+    ticket_token: str | None = Field(None, pattern=TICKET_TOKEN)
     reasons: tuple[str, ...] = Field((), max_length=10)
     citizen_key: str | None = Field(None, pattern=CITIZEN_KEY)
 
@@ -110,8 +114,8 @@ class RatingGiven(Shape):
 
     @model_validator(mode="after")
     def _one_service(self) -> "RatingGiven":
-        if sum(x is not None for x in (self.window, self.ticket, self.case_number)) != 1:
-            raise ValueError("须指明一次服务：窗口、排队号或办件编号三者之一")
+        if sum(x is not None for x in (self.window, self.ticket, self.ticket_token, self.case_number)) != 1:
+            raise ValueError("须指明一次服务：窗口、排队号、号码票二维码或办件编号之一")
         return self
 
 

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kiosk.ticket_qr import ticket_token
 from onetrip.apiclient import ApiClient
 from onetrip.day_hall import Day, Issued
 from onetrip.day_plan import Visitor
@@ -95,7 +96,10 @@ class Kiosk(threading.Thread):
     def serve(self, v: Visitor) -> bool:
         """Returns False when the citizen went to the other kiosk instead."""
         if v.errand == "rate":
-            self._ok("rate", ticket=v.ticket, level=v.level, reasons=list(v.reasons))
+            issued = self.day.log.issued.get(v.ticket or "")  # the ticket's own QR: a typed number needs the card
+            token = ticket_token(self._scan(issued.qr)) if issued and issued.qr else None
+            self._ok("rate", **({"ticket_token": token} if token else {"ticket": v.ticket}), level=v.level,
+                     reasons=list(v.reasons))
             self.day.log.rated("kiosk", v.level)
             return True
         if v.errand == "helper":
@@ -127,7 +131,7 @@ class Kiosk(threading.Thread):
         r = reply["result"]
         channel = "appointment" if op == "check_in" else "kiosk"
         self.day.log.ticket(Issued(int(r["ticket_id"]), r["number"], r["category"], self.day.now(), self.kiosk,
-                                   latency, channel, r.get("priority")))
+                                   latency, channel, r.get("priority"), r.get("qr") or ""))
         self.day.log.printed(self.kiosk, "appointment" if op == "check_in" else "priority" if r.get("priority")
                              else "ticket", r["number"])
         if v.checklist and v.item_code in self.items:

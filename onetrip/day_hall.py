@@ -142,6 +142,7 @@ class Issued:
     latency_s: float     # take_number / check_in round trip on the kiosk side, printing included
     channel: str         # "kiosk" or "appointment"
     priority: str | None
+    qr: str = ""         # what its QR code says: a citizen rating at a kiosk scans it
 
 
 @dataclass

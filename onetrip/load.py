@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from kiosk.ticket_qr import ticket_token
 from onetrip.apiclient import ApiClient
 from onetrip.hall import BUS_WINDOWS, Hall, Terminal
 from onetrip.staff_accounts import clerk_client
@@ -132,6 +133,7 @@ class Load:
         self.ledger = Ledger()
         self.pools = Pools()
         self.to_rate: deque[str] = deque()   # numbers finished at web windows, for kiosk ratings
+        self.qr_of: dict[str, str] = {}      # what each number's QR says: a rating scans it (a typed one needs the card)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._bus = next(t for t in hall.terminals.values() if t.printer_port is None)
@@ -172,7 +174,7 @@ class Load:
                 if client is None:
                     continue
                 if self.to_rate and rng.random() < s.kiosk_rating_share:
-                    self._rate_at_kiosk(client, rng)
+                    self._rate_at_kiosk(client, kiosk, rng)
                 if self.pools.total() >= s.max_waiting:
                     continue
                 self._take_number(client, kiosk, rng.choices(categories, weights)[0], rng)
@@ -215,17 +217,24 @@ class Load:
         if reply["ok"]:
             result = reply["result"]
             self.ledger.told(int(result["ticket_id"]), result["number"], time.perf_counter() - started)
+            self.qr_of[result["number"]] = result.get("qr") or ""
             self.pools.add(CATEGORY_POOL[category])
         else:
             self.ledger.count(self.ledger.refusals, f"{reply['error']['type']}: {reply['error']['message'][:60]}")
 
-    def _rate_at_kiosk(self, client: ApiClient, rng: random.Random) -> None:
+    def _rate_at_kiosk(self, client: ApiClient, kiosk: Terminal, rng: random.Random) -> None:
         try:
             number = self.to_rate.popleft()
         except IndexError:
             return
         level = rng.choice((5, 5, 4, 4, 3, 2))
-        reply = client.call("rate", ticket=number, level=level, reasons=["等候时间长"] if level <= 2 else [])
+        sim_command(kiosk.control, f"scan {self.qr_of.get(number) or number}")  # the ticket's QR on the scanner
+        try:
+            token = ticket_token(str(client.next_event("code_scanned", timeout=5)["code"]))
+        except queue.Empty:
+            token = None
+        which = {"ticket_token": token} if token else {"ticket": number}
+        reply = client.call("rate", **which, level=level, reasons=["等候时间长"] if level <= 2 else [])
         if reply["ok"]:
             with self.ledger.lock:
                 self.ledger.kiosk_ratings += 1

@@ -30,7 +30,8 @@ CARD_CASES = [{"case_number": "2026111800003", "item_code": "B03", "item": "社�
               {"case_number": "2026112000121", "item_code": None, "item": "居住证申领", "state": "accepted",
                "state_name": "受理", "received": "2026-11-20", "promised_by": None, "collect_at": ""}]
 EARLY_CODE, NO_BOOKING_CODE = "AP-20261125-0099", "AP-20261125-0404"  # a 12:00 booking; none at all
-FINISHED = {"A001", "B002"}  # tickets whose service ended: may be rated once
+FINISHED = {"A001": "张*", "B002": "王*"}  # tickets whose service ended, and whose card took them: rated once
+TICKET_QR = "https://hall.example.gov.cn/m/t/tQ2x9rVh3mKpLw7sYb1cNd.mj3k0f.Zq8Rw2Lx5Tn7Vb4Hc1Mj9s"  # A001's
 
 
 @functools.lru_cache(maxsize=1)
@@ -264,7 +265,11 @@ class FakeDaemon:
 
     def op_rate(self, args: dict[str, Any]) -> dict[str, Any]:
         self._need_center()
-        ticket = args["ticket"]
+        ticket = "A001" if args.get("ticket_token") == TICKET_QR.rsplit("/", 1)[1] else args.get("ticket")
+        if "ticket_token" in args and ticket is None:
+            raise Refused("NotTheirsToRate", "not this hall's ticket QR")
+        if "ticket" in args and ticket in FINISHED and (self.card or {}).get("masked_name") != FINISHED[ticket]:
+            raise Refused("NotTheirsToRate", f"ticket {ticket} can be rated only with the card that took it")
         if ticket in self.rated:
             raise Refused("AlreadyRated", "the service of this ticket has already been rated (一次一评)")
         if ticket not in FINISHED:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from tests.kiosk_driver import OPEN_TIME, Driver
+from tests.kiosk_fake_daemon import TICKET_QR
 
 Step = Generator[Any, None, None]
 
@@ -260,6 +261,9 @@ def progress(d: Driver) -> Step:
 def rating(d: Driver) -> Step:
     yield from d.tap("tile_rating")
     yield from d.screen("rating")
+    d.check(d.text_of("rating_who") == d.app.tr("rating_who"), "says a card or the ticket's QR is needed")
+    d.daemon.place_card("王*")  # the card B002 was taken with
+    yield from d.until(lambda: d.text_of("rating_who") == d.app.tr("rating_card", name="王*"), "the card is read")
     for key in "B002":
         yield from d.tap(f"key_{key}")
     yield from d.shot("rating-ticket")
@@ -281,6 +285,8 @@ def rating(d: Driver) -> Step:
     yield from d.screen("home")
     yield from d.tap("tile_rating")
     yield from d.screen("rating")
+    d.daemon.place_card("王*")
+    yield from d.until(lambda: d.text_of("rating_who") == d.app.tr("rating_card", name="王*"), "the card is read")
     for key in "B002":
         yield from d.tap(f"key_{key}")
     yield from d.tap("rating_next")
@@ -288,6 +294,41 @@ def rating(d: Driver) -> Step:
     yield from d.tap("rating_submit")
     yield from d.screen("notice")
     d.check(d.text_of("notice_title") == d.app.tr("err_AlreadyRated"), "a second rating is refused, saying why")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+    d.daemon.remove_card()
+
+
+def rating_belongs(d: Driver) -> Step:
+    """Finding 4: a stranger typing A001 is refused, saying why; its owner then rates it by the
+    ticket's QR scanned on the rating screen."""
+    d.daemon.place_card("李*")  # not the card that took A001
+    yield from d.tap("tile_rating")
+    yield from d.screen("rating")
+    for key in "A001":
+        yield from d.tap(f"key_{key}")
+    yield from d.tap("rating_next")
+    yield from d.tap("face_5")
+    yield from d.tap("rating_submit")
+    yield from d.screen("notice")
+    d.check(d.text_of("notice_title") == d.app.tr("err_NotTheirsToRate"), "a stranger's number is refused, saying why")
+    d.check(d.text_of("notice_title").startswith("该号码暂不能评价") or d.app.tr.language == "en", "in the hall's words")
+    d.check("A001" not in d.daemon.rated, "nothing was stored for the stranger")
+    yield from d.shot("rating-not-theirs")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
+    d.daemon.remove_card()
+    yield from d.tap("tile_rating")
+    yield from d.screen("rating")
+    d.daemon.scan(TICKET_QR)
+    yield from d.until(lambda: d.find("face_5") is not None, "the QR opens the faces")
+    d.check(d.text_of("rating_of") == d.app.tr("rating_qr"), "says the ticket was scanned")
+    yield from d.tap("face_4")
+    yield from d.tap("rating_submit")
+    yield from d.screen("notice")
+    d.check(d.text_of("notice_title") == d.app.tr("rating_thanks"), "the owner's rating is thanked")
+    d.check(d.daemon.ops("rate")[-1] == {"ticket_token": TICKET_QR.rsplit("/", 1)[1], "level": 4, "reasons": []},
+            "rated by the QR's token")
     yield from d.tap("notice_home")
     yield from d.screen("home")
 
@@ -627,6 +668,8 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "take_your_card": take_your_card,
     "back_to_defaults": back_to_defaults,
     "go_back": go_back,
+    "rating": rating,
+    "rating_belongs": rating_belongs,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

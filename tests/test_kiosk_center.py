@@ -13,6 +13,7 @@ import pytest
 from center.service import CenterService
 from kiosk.guides import print_args
 from mqtt.payloads import InvalidArgs
+from mqtt.contract import ErrorInfo
 from mqtt.terminal import RequestFailed, TerminalLink
 from tests.conftest import wait_until
 from tests.center_fixtures import hall_clock, service  # noqa: F401  (fixtures)
@@ -31,8 +32,8 @@ def kiosk_link(service: CenterService, mqtt_settings, tmp_path: Path) -> Iterato
         link.stop()
 
 
-def serve(service: CenterService, window: str = "1", category: str = "A", **finish) -> dict:
-    ticket = service.req_take_number("kiosk-01", {"category": category, "citizen_key": CARD})
+def serve(service: CenterService, window: str = "1", category: str = "A", card: str | None = CARD, **finish) -> dict:
+    ticket = service.req_take_number("kiosk-01", {"category": category, "citizen_key": card})
     service.desk.call_next(window)
     service.desk.start(window)
     service.desk.finish(window, **finish)
@@ -93,3 +94,37 @@ def test_finding_3_a_too_early_check_in_reaches_the_terminal_with_its_come_back_
     with pytest.raises(RequestFailed) as none:
         kiosk_link.request("check_in", {"code": "AP-NOSUCH-0001"})
     assert none.value.type == "NoAppointment"
+
+
+def rate(link: TerminalLink, **which: str) -> ErrorInfo | None:
+    """A kiosk's rating as the daemon sends it; the center's refusal, or None when stored."""
+    return link.emit_answered("rating", {"level": 5, "channel": "kiosk", **which}).result(5)
+
+
+def test_finding_4_a_typed_number_rates_only_with_the_card_that_took_it(
+        service: CenterService, kiosk_link: TerminalLink) -> None:
+    service.desk.sign_in("1", "staff-001")
+    ticket = serve(service)
+    number = ticket["number"]
+    assert rate(kiosk_link, ticket=number).type == "NotTheirsToRate"  # typed, no card
+    assert rate(kiosk_link, ticket=number, citizen_key="d" * 32).type == "NotTheirsToRate"  # a stranger's card
+    assert service.engine.ticket_rating(int(ticket["ticket_id"])) is None, "the stranger used up nothing"
+    assert rate(kiosk_link, ticket=number, citizen_key=CARD) is None  # its owner, by card
+    assert service.engine.ticket_rating(int(ticket["ticket_id"])).level == 5
+    refused = service.engine.refused_events()
+    assert {r.error for r in refused} == {"NotTheirsToRate"} and all(
+        r.payload.get("citizen_key") in (None, "***") for r in refused), "kept for the control room, masked"
+
+
+def test_finding_4_the_tickets_qr_rates_the_ticket_it_is_printed_on(
+        service: CenterService, kiosk_link: TerminalLink) -> None:
+    service.desk.sign_in("1", "staff-001")
+    ticket = serve(service, card=None)  # taken without a card: only its QR names it
+    token = ticket["qr"].rsplit("/", 1)[1]
+    assert rate(kiosk_link, ticket=ticket["number"], citizen_key=CARD).type == "NotTheirsToRate"
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert rate(kiosk_link, ticket_token=forged).type == "NotTheirsToRate"
+    assert rate(kiosk_link, ticket_token=token) is None
+    assert rate(kiosk_link, ticket_token=token).type == "AlreadyRated"
+    assert all(r.payload.get("ticket_token") == "***" for r in service.engine.refused_events()
+               if "ticket_token" in r.payload), "the token (it opens the phone page) is not kept"

@@ -108,3 +108,11 @@ def test_finding_5_the_ticket_number_is_whole_below_the_header_in_landscape(disp
     """The number (and the card reminder) drawn whole, never under the header: landscape elder
     mode hid all but the bottom of "A002"."""
     run(display, "take_your_card", tmp_path, orientation="landscape", elder=True)
+
+
+def test_finding_4_a_rating_belongs_to_the_person_served(display: str, tmp_path: Path) -> None:
+    """A typed number counts with the card that took it; a stranger's is refused, saying why;
+    the ticket's QR scanned on the rating screen rates it (the center's rule:
+    tests/test_kiosk_center.py)."""
+    run(display, "rating", tmp_path)
+    run(display, "rating_belongs", tmp_path, language="en", orientation="landscape", elder=True)

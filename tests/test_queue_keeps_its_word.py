@@ -75,14 +75,15 @@ def test_finding_2_a_second_rating_is_refused_to_the_citizen(service, terminal) 
     ticket = serve(service, "1")
     kiosk = terminal("kiosk-01")
     ops = KioskOps(SimpleNamespace(link=kiosk, citizens=SimpleNamespace(current=None)))  # the daemon's own op
-    assert ops.op_rate({"ticket": ticket["number"], "level": 5, "use_card": False}) == {
+    token = ticket["qr"].rsplit("/", 1)[1]  # scanned: a typed number needs the card that took it
+    assert ops.op_rate({"ticket_token": token, "level": 5, "use_card": False}) == {
         "recorded": True, "pending": False}
     with pytest.raises(RequestFailed) as again:
-        ops.op_rate({"ticket": ticket["number"], "level": 4, "use_card": False})
+        ops.op_rate({"ticket_token": token, "level": 4, "use_card": False})
     assert again.value.type == "AlreadyRated"
     with pytest.raises(RequestFailed) as unserved:
-        ops.op_rate({"ticket": service.req_take_number("kiosk-01", {"category": "A"})["number"], "level": 5,
-                     "use_card": False})
+        ops.op_rate({"ticket_token": service.req_take_number("kiosk-01", {"category": "A"})["qr"].rsplit("/", 1)[1],
+                     "level": 5, "use_card": False})
     assert unserved.value.type == "NotRateable"
 
 
@@ -90,7 +91,8 @@ def test_finding_3_a_bad_rating_needs_a_reason_where_the_channel_can_give_one(se
     service.desk.sign_in("1", "staff-001")
     first = serve(service, "1")
     kiosk, bus = terminal("kiosk-01"), terminal("bus-01")
-    refused = answer(kiosk, "rating", {"ticket": first["number"], "level": 1, "reasons": [], "channel": "kiosk"})
+    refused = answer(kiosk, "rating", {"ticket_token": first["qr"].rsplit("/", 1)[1], "level": 1, "reasons": [],
+                                       "channel": "kiosk"})
     assert refused is not None and refused.type == "ReasonRequired"
     assert service.engine.open_follow_ups() == []
     serve(service, "1")

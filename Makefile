@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := mosquitto mosquitto-clients postgresql xvfb xauth fonts-noto-cjk espeak-ng sox chromium libmtdev1
+APT_PACKAGES := mosquitto mosquitto-clients postgresql xvfb xauth fonts-noto-cjk espeak-ng sox chromium libmtdev1 x11-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench deps apt venv clean

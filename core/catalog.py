@@ -247,7 +247,9 @@ class Catalog:
     def search(self, query: str) -> list[Guide]:
         """Guides whose code, name or keywords contain the query, or whose pinyin initials do
         ("bdc" → 不动产登记). Best first: the code, the name's start, the name, a keyword, the
-        name's initials (start, anywhere), a keyword's initials, the code's start."""
+        name's initials at their start, a keyword's initials at their start ("sb" → 社保 ranks
+        社会保障卡申领 above the "…书遗失补证" whose initials hold "sb" midway), initials anywhere,
+        the code's start."""
         q = "".join(query.split()).casefold()
         if not q:
             return []
@@ -260,6 +262,7 @@ class Catalog:
                 q in guide.name.casefold(),
                 any(q in k.casefold() for k in guide.keywords),
                 name_initials.startswith(q),
+                any(k.startswith(q) for k in keyword_initials),
                 q in name_initials,
                 any(q in k for k in keyword_initials),
                 guide.code.casefold().startswith(q),

@@ -27,7 +27,7 @@ from core.catalog import Catalog, Checklist
 from core.clock import SYSTEM_CLOCK, Clock as TimeSource, HallClock, local_datetime
 from core.errors import ConfigError
 from kiosk.client import LocalApiCallError, LocalApiClient
-from kiosk.guides import closed_reason, print_args
+from kiosk.guides import closed_now, print_args
 from kiosk.i18n import STRINGS, Translator
 from kiosk.screens_guides import GuidesScreen, ItemScreen
 from kiosk.screens_home import HomeScreen
@@ -287,9 +287,10 @@ class KioskApp(App):
         now = self.now()
         opening = self.guides.next_opening(category, now)
         when = self.tr("closed_next", when=self.when_text(opening)) if opening else self.tr("closed_none")
-        why = closed_reason(self.guides, category, now, self.tr)
-        self.go("notice", title=self.tr("closed_title"), lines=[*filter(None, [why]), when, self.tr("closed_hint")],
-                tone="info")
+        why = closed_now(self.guides, category, now, self.tr)
+        lines = [why] if why != self.tr("closed_title") else []
+        self.go("notice", title=self.tr("closed_title"), lines=[*lines, when, self.tr("closed_book"),
+                                                                 self.tr("closed_hint")], tone="info")
 
     # -- what the daemon tells us ---------------------------------------------------------
 
@@ -403,6 +404,15 @@ class KioskApp(App):
             key = "banner_paper" if printer.get("reason") == "paper_out" else "banner_printer"
             return self.tr(key, nearest=self.settings.nearest_kiosk)
         return None
+
+    def take_why(self, category: str | None) -> list[str]:
+        """Why 取号 is greyed out here now, and what to do instead; [] when it is not."""
+        blocked = self.numbers_blocked()
+        if blocked:
+            return [blocked]
+        if self.is_closed(category):
+            return [closed_now(self.guides, category, self.now(), self.tr), self.tr("closed_book")]
+        return []
 
     def banner_text(self) -> str | None:
         return self.numbers_blocked() if self.connected else None

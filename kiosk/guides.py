@@ -7,6 +7,7 @@ and the printer's layout (drivers/ticket.py) is Chinese.
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import zip_longest
 from typing import Any
 
 from core.calendar import ClosedWhy
@@ -28,9 +29,35 @@ def closed_reason(catalog: Catalog, letter: str | None, at: datetime, tr: Transl
     return tr(key, name=name) if key else None
 
 
+def closed_now(catalog: Catalog, letter: str | None, at: datetime, tr: Translator) -> str:
+    """Why no number can be taken now, in one line a greyed button can carry: the calendar's
+    reason (holiday, weekend…), else the day's hours — ended at 17:00, or again from 13:30."""
+    why = closed_reason(catalog, letter, at, tr)
+    if why:
+        return why
+    letters = [letter] if letter else [c.letter for c in catalog.categories]
+    periods = [p for x in letters for p in catalog.periods(x, at.date())]
+    later = [start for start, _ in periods if start > at.time()]
+    if later:
+        return tr("closed_until", when=min(later).strftime("%H:%M"))
+    if periods:
+        end = max(end for _, end in periods).strftime("%H:%M")
+        opening = catalog.next_opening(letter, at)
+        if opening is None or (opening.date() - at.date()).days == 1:
+            return tr("closed_ended", end=end)
+        return tr("closed_ended_on", end=end, month=opening.month, day=opening.day)
+    return tr("closed_title")
+
+
 def keywords(catalog: Catalog, limit: int) -> list[str]:
-    """Words citizens use instead of official names (过户, 社保…), one per guide: the search chips."""
-    return list(dict.fromkeys(g.keywords[0] for g in catalog.guides if g.keywords))[:limit]
+    """Words citizens use instead of official names (过户, 社保…), one per guide, taken from each
+    category in turn: the search chips speak of every kind of business, not the first one's."""
+    by_category: dict[str, list[str]] = {}
+    for guide in catalog.guides:
+        if guide.keywords:
+            by_category.setdefault(guide.category, []).append(guide.keywords[0])
+    in_turn = (w for row in zip_longest(*by_category.values()) for w in row if w is not None)
+    return list(dict.fromkeys(in_turn))[:limit]
 
 
 def limits_text(item: Item, tr: Translator) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--socket", help="the daemon's local API socket (overrides [kiosk] socket)")
     parser.add_argument("--orientation", choices=sorted(SIZES), help="overrides [kiosk] orientation")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen (development)")
+    parser.add_argument("--area", type=area, help="a window at X,Y of W×H pixels (the demo's kiosks side by side)")
+
+
+Area = tuple[int, int, int, int]  # left, top, width, height
+
+
+def area(text: str) -> Area:
+    found = re.fullmatch(r"(\d+),(\d+),(\d+)x(\d+)", text)
+    if not found:
+        raise argparse.ArgumentTypeError("X,Y,WxH, e.g. 0,0,960x1080")
+    x, y, w, h = map(int, found.groups())
+    return x, y, w, h
+
+
+def screen_size(display: str | None = None) -> tuple[int, int] | None:
+    """The X display's size (xdpyinfo, x11-utils; `$DISPLAY` by default), or None where it cannot be told."""
+    try:
+        out = subprocess.run(["xdpyinfo", *(["-display", display] if display else [])], capture_output=True,
+                             text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r"dimensions:\s+(\d+)x(\d+) pixels", out)
+    return (int(found[1]), int(found[2])) if found else None
+
+
+def side_by_side(count: int, screen: tuple[int, int], orientation: str) -> list[Area]:
+    """Where a demo puts `count` kiosk windows on one screen: one alone keeps the kiosk's own
+    shape, as large as fits, in the middle; several share the screen's width, each a column."""
+    width, height = screen
+    if count == 1:
+        kw, kh = SIZES[orientation]
+        scale = min(width / kw, height / kh)
+        w, h = int(kw * scale), int(kh * scale)
+        return [((width - w) // 2, (height - h) // 2, w, h)]
+    column = width // count
+    return [(i * column, 0, column, height) for i in range(count)]
 
 
 def settings_from(args: argparse.Namespace) -> KioskSettings:
@@ -33,13 +71,14 @@ def settings_from(args: argparse.Namespace) -> KioskSettings:
         overrides["socket"] = Path(args.socket)
     if args.orientation:
         overrides["orientation"] = args.orientation
-    if args.windowed:
+    if args.windowed or args.area:
         overrides["fullscreen"] = False
     return settings.model_copy(update=overrides)
 
 
-def configure_kivy(settings: KioskSettings) -> None:
-    """Everything Kivy must know before its window exists; a missing font is a config error."""
+def configure_kivy(settings: KioskSettings, place: Area | None = None) -> None:
+    """Everything Kivy must know before its window exists; a missing font is a config error.
+    `place`: a window there, of that size, instead of the kiosk's full screen."""
     if not settings.font.is_file():
         raise ConfigError(f"[kiosk] font = '{settings.font}': file not found (install fonts-noto-cjk)")
     for name, value in (("KIVY_NO_ARGS", "1"), ("KIVY_NO_CONFIG", "1"), ("KIVY_NO_FILELOG", "1"),
@@ -47,7 +86,10 @@ def configure_kivy(settings: KioskSettings) -> None:
         os.environ.setdefault(name, value)
     from kivy.config import Config
 
-    width, height = SIZES[settings.orientation]
+    width, height = SIZES[settings.orientation] if place is None else place[2:]
+    if place is not None:
+        for key, value in (("position", "custom"), ("left", place[0]), ("top", place[1])):
+            Config.set("graphics", key, value)
     for section, key, value in (("graphics", "width", width), ("graphics", "height", height),
                                 ("graphics", "fullscreen", "auto" if settings.fullscreen else "0"),
                                 ("graphics", "borderless", int(settings.fullscreen)),
@@ -68,12 +110,12 @@ def configure_kivy(settings: KioskSettings) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return start(settings_from(args))
+    return start(settings_from(args), place=args.area)
 
 
-def start(settings: KioskSettings, clock: Clock | None = None) -> int:
+def start(settings: KioskSettings, clock: Clock | None = None, place: Area | None = None) -> int:
     """`clock` defaults to the terminal's `[clock]`: a demo hall's kiosk keeps the hall's time."""
-    configure_kivy(settings)
+    configure_kivy(settings, place)
     from kiosk.app import KioskApp
 
     KioskApp(settings, clock or settings.clock.clock()).run()

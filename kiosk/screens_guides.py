@@ -13,7 +13,7 @@ from core.catalog import Checklist
 from kiosk.guides import fees_text, keywords, limits_text
 from kiosk.i18n import Translator
 from kiosk.screen import KioskScreen
-from kiosk.widgets import (AMBER, BLUE, DEEP, GREEN, MUTED, SKY, STYLE, Big, Keypad, Panel, Text, choice,
+from kiosk.widgets import (AMBER, BLUE, DEEP, GREEN, INK, MUTED, RED, SKY, STYLE, Big, Keypad, Panel, Text, choice,
                            paged, pager_bar)
 
 MODES = ("category", "department", "search")
@@ -181,10 +181,24 @@ class ItemScreen(KioskScreen):
         actions.add_widget(Big(tr("print_notice"), lambda: self.app.print_notice(notice, self), "print_notice"))
         take = Big(tr("take_for_item"), lambda: self.app.start_take_number(category=item.category, item=item.code),
                    "take_for_item", bg=GREEN)
-        take.disabled = bool(self.app.numbers_blocked()) or self.app.is_closed(item.category)
+        why = self.app.take_why(item.category)
+        take.disabled = bool(why)
         actions.add_widget(take)
         box.add_widget(actions)
+        if why:
+            box.add_widget(take_why(why))
         return box
+
+
+def take_why(lines: list[str]) -> Widget:
+    """Under a greyed 取号: why, and what to do instead (book ahead)."""
+    box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=STYLE.px(4))
+    first = Text(lines[0], "body", color=RED, fit=True, kiosk_id="take_why")
+    rest = [Text(line, "body", color=INK, fit=True, kiosk_id="take_hint") for line in lines[1:]]
+    for widget in (first, *rest):
+        box.add_widget(widget)
+    box.bind(minimum_height=box.setter("height"))
+    return box
 
 
 def print_result(printed: bool | None, tr: Translator) -> Widget:

@@ -10,7 +10,7 @@ from kivy.uix.widget import Widget
 
 from core.catalog_model import LifeEvent, Question
 from kiosk.screen import KioskScreen
-from kiosk.screens_guides import heading, materials_lines, print_result, scrolling
+from kiosk.screens_guides import heading, materials_lines, print_result, scrolling, take_why
 from kiosk.widgets import BLUE, DEEP, GREEN, MUTED, SKY, STYLE, Big, Panel, Text, choice, paged, pager_bar
 
 
@@ -98,9 +98,12 @@ class LifeEventScreen(KioskScreen):
         take = Big(self.tr("life_take"), lambda: self.app.start_take_number(category=event.category, event=event.code,
                                                                              answers=checklist.answers),
                    "life_take", bg=GREEN, level="body")
-        take.disabled = bool(self.app.numbers_blocked()) or self.app.is_closed(event.category)
+        why = self.app.take_why(event.category)
+        take.disabled = bool(why)
         actions.add_widget(take)
         box.add_widget(actions)
+        if why:
+            box.add_widget(take_why(why))
         return box
 
     def _answer(self, question: str, value: str) -> None:

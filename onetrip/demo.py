@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="TLS broker with per-terminal certificates and the ACL")
     parser.add_argument("--speed", type=float, default=float(os.environ.get("DEMO_SPEED", 60)),
                         help="how many times faster than real time the hall day runs (default 60)")
+    parser.add_argument("--kiosk-windows", type=int, choices=(1, 2), default=int(os.environ.get("DEMO_KIOSKS", 1)),
+                        help="kiosk apps on the display: one, or both side by side (each half the screen)")
     parser.add_argument("--visitors", type=int, default=int(os.environ.get("DEMO_VISITORS", 240)),
                         help="citizens in the scripted day (headless)")
 
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"onetrip demo: starting the hall in {work} (hall time {hall.start_at:%a %Y-%m-%d %H:%M}, "
           f"×{args.speed:g})", flush=True)
     try:
-        hall.start(kiosk_windows=not headless)
+        hall.start(kiosk_windows=0 if headless else args.kiosk_windows)
         hall.wait_ready()
         print("\n".join(hall.addresses()), flush=True)
         if headless:

@@ -132,7 +132,8 @@ class Hall:
         return {"ca_file": str(s.ca_file), "cert_file": str(s.cert_file), "key_file": str(s.key_file)}
 
     # ---- lifecycle ----------------------------------------------------------------------------------
-    def start(self, *, kiosk_windows: bool = False) -> None:
+    def start(self, *, kiosk_windows: int = 0) -> None:
+        """`kiosk_windows`: how many kiosks open their app on this display, side by side."""
         names = [f"kiosk-{i:02d}" for i in range(1, self.kiosks + 1)] + ["bus-01"]
         if self.secure:  # TLS only, a certificate per terminal, the ACL of DESIGN.md §3
             self.pki = SecureHall(self.work / "broker", ["center", *names], hall="demo", port=self.broker_port)
@@ -152,9 +153,14 @@ class Hall:
             wait_for(t.control, 20, f"simulators of {t.name}")
             t.daemon = self.start_daemon(t)
         if kiosk_windows:
-            for t in self.terminals.values():
-                if t.printer_port is not None:
-                    t.kiosk = Proc(f"kiosk-app-{t.name}", ["kiosk", "--config", str(t.config)], self.logs)
+            from kiosk.main import screen_size, side_by_side
+
+            shown = [t for t in self.terminals.values() if t.printer_port is not None][:kiosk_windows]
+            screen = screen_size()
+            places = side_by_side(len(shown), screen, "portrait") if screen else [None] * len(shown)
+            for t, place in zip(shown, places):
+                where = ["--area", "{},{},{}x{}".format(*place)] if place else []
+                t.kiosk = Proc(f"kiosk-app-{t.name}", ["kiosk", "--config", str(t.config), *where], self.logs)
 
     def start_daemon(self, t: Terminal) -> Proc:
         return Proc(f"daemon-{t.name}", ["daemon", "--config", str(t.config)], self.logs)

@@ -357,6 +357,13 @@ def after_hours(d: Driver) -> Step:
     yield from d.screen("home")
     yield from d.tap("tile_guides")  # guides still work after hours
     yield from d.screen("guides")
+    yield from d.tap("group_A")
+    yield from d.tap("guide_A01")
+    yield from d.screen("item")
+    d.check(d.find("take_for_item").disabled, "no numbers after hours")
+    d.check(d.text_of("take_why") == d.app.tr("closed_ended", end="17:00"), "the greyed button says why")
+    d.check(d.text_of("take_hint") == d.app.tr("closed_book"), "and how to book ahead")
+    yield from d.shot("after-hours-item")
     yield from d.tap("home")
     yield from d.screen("home")
     d.clock.set(OPEN_TIME)
@@ -670,6 +677,7 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "go_back": go_back,
     "rating": rating,
     "rating_belongs": rating_belongs,
+    "after_hours": after_hours,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

@@ -78,6 +78,8 @@ def test_pinyin_search_on_the_demo(catalog: Catalog) -> None:
                                                          "不动产继承"}
     assert catalog.search("kcg")[0].name == "开餐馆"
     assert catalog.search("sbk")[0].name == "社会保障卡申领"
+    names = [g.name for g in catalog.search("sb")]  # 社保's initials, not "…书遗失补证"'s middle (issue 15, finding 12)
+    assert names[0] == "社会保障卡申领" and names.index("社会保障卡申领") < names.index("不动产权证书遗失补证")
     assert catalog.search("护照")[0].code == "C05"
 
 

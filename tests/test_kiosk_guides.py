@@ -12,7 +12,7 @@ import pytest
 
 from center.catalog_load import load_catalog
 from core.catalog import Catalog
-from kiosk.guides import keywords, print_args
+from kiosk.guides import closed_now, keywords, print_args
 from kiosk.i18n import LANGUAGES, STRINGS, Translator
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -35,9 +35,27 @@ def test_next_opening_after_hours(catalog: Catalog) -> None:
     assert catalog.any_issuing(datetime(2026, 11, 25, 10, 0, tzinfo=TZ))
 
 
+def test_finding_12_a_greyed_take_a_number_says_why(catalog: Catalog) -> None:
+    """After hours 为此事项取号 was greyed without a reason: the day's end, lunch, the calendar."""
+    zh, en = Translator("zh"), Translator("en")
+    wednesday = datetime(2026, 11, 25, 20, 0, tzinfo=TZ)
+    assert closed_now(catalog, "A", wednesday, zh) == "今日取号已结束（17:00），可预约明日"
+    assert closed_now(catalog, "A", wednesday, en) == "Numbers for today ended at 17:00: book for tomorrow"
+    assert closed_now(catalog, "A", datetime(2026, 11, 27, 20, 0, tzinfo=TZ), zh) == "今日取号已结束（17:00），可预约11月30日"
+    assert closed_now(catalog, "A", wednesday.replace(hour=12, minute=30), zh) == "现在暂停取号，13:30 起可取号"
+    assert closed_now(catalog, "A", datetime(2026, 11, 28, 10, 0, tzinfo=TZ), zh) == "今天是周末，暂停取号"
+
+
 def test_search_chips_are_keywords_once_each(catalog: Catalog) -> None:
     chips = keywords(catalog, 8)
     assert len(chips) == 8 and len(set(chips)) == 8
+
+
+def test_finding_12_search_chips_speak_of_every_kind_of_business(catalog: Catalog) -> None:
+    """All eight chips were 不动产 terms: they come from each category in turn."""
+    chips = keywords(catalog, 8)
+    kinds = {g.category for g in catalog.guides if g.keywords and g.keywords[0] in chips}
+    assert len(kinds) >= min(8, len({g.category for g in catalog.guides if g.keywords}))
     assert all(catalog.search(chip) for chip in chips)
 
 

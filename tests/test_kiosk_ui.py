@@ -116,3 +116,8 @@ def test_finding_4_a_rating_belongs_to_the_person_served(display: str, tmp_path:
     tests/test_kiosk_center.py)."""
     run(display, "rating", tmp_path)
     run(display, "rating_belongs", tmp_path, language="en", orientation="landscape", elder=True)
+
+
+def test_finding_12_after_hours_a_greyed_action_says_why_and_how_to_book(display: str, tmp_path: Path) -> None:
+    run(display, "after_hours", tmp_path)
+    run(display, "after_hours", tmp_path, language="en", orientation="landscape", elder=True)

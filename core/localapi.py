@@ -158,13 +158,18 @@ OPS: dict[str, Op] = {
                            "materials": [{"name": "不动产权证书", "note": "原件", "optional": False,
                                           "deferrable": False}], "notice": "承诺时限 3 个工作日"},
                           {"printed": True}),
-    "rate": Op("rate a finished service (一次一评) from the kiosk, by its ticket or case number; waits up to 5 s"
-               " for the center: a refusal comes back as the center's error (AlreadyRated, NotRateable,"
-               " ReasonRequired, UnknownTicket, UnknownCase), no answer in time as `pending` (kept, sent later)",
+    "rate": Op("rate a finished service (一次一评) from the kiosk, by its ticket number, its ticket's QR"
+               " (`ticket_token`: the last part of the ticket's phone link) or case number; a typed ticket number"
+               " counts only with the card that took it on the reader (the daemon adds the card's keyed hash;"
+               " `use_card: false` leaves it out); waits up to 5 s for the center: a refusal comes back as the"
+               " center's error (AlreadyRated, NotRateable, NotTheirsToRate, ReasonRequired, UnknownTicket,"
+               " UnknownCase), no answer in time as `pending` (kept, sent later)",
                {"ticket": "A023", "level": 2, "reasons": ["等待时间长"]}, {"recorded": True, "pending": False}),
     "call_helper": Op("ask for a floor helper (帮办): an alert in the control room", {"topic": "不会操作"},
                       {"queued": True}),
     "device_states": Op("every device's state", {}, {"devices": {"printer": {"state": "online"}}}),
+    "read_card": Op("a flow asks for a card: one lying on the reader since before is read again (a `card_read`"
+                    " follows); reading is false when none lies there", {}, {"reading": True}),
     "forget_citizen": Op("drop the card read and everything about the citizen (idle reset)", {},
                          {"forgotten": True}),
     "maintenance": Op("enter (with the PIN) or leave maintenance mode", {"enter": True, "pin": "2468"},

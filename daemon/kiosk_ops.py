@@ -51,7 +51,7 @@ class KioskOps:
         self.ops: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             name: getattr(self, f"op_{name}") for name in (
                 "hello", "catalog", "queue_summary", "take_number", "check_in", "lookup_case",
-                "print_checklist", "rate", "call_helper", "device_states", "forget_citizen",
+                "print_checklist", "rate", "call_helper", "device_states", "forget_citizen", "read_card",
                 "maintenance", "test_print", "paper_changed")}
 
     def dispatch(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +85,12 @@ class KioskOps:
     def op_forget_citizen(self, args: dict[str, Any]) -> dict[str, Any]:
         self.t.citizens.forget()
         return {"forgotten": True}
+
+    def op_read_card(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A flow asks for a card: one lying on the reader since before is read again (a
+        `card_read` follows); reading: false when none lies there."""
+        reader = self.t.supervisor.by_family("idcard")
+        return {"reading": bool(reader is not None and reader.read_again())}
 
     # ---- numbers -----------------------------------------------------------------------------
     def _citizen_key(self, args: dict[str, Any]) -> str | None:

@@ -121,6 +121,7 @@ class IdCardReader(Driver):
         self.sam_id: SamId | None = None
         self._conn = HostConnection()
         self._present = False        # a card was read and has not been lifted since
+        self._again = False          # read the card lying there once more at the next poll
         self._reported: str | None = None  # the CardError already told for this card
         self._misses = 0
         self._troubles = 0
@@ -159,8 +160,21 @@ class IdCardReader(Driver):
     def get_status(self) -> dict[str, Any]:
         return {**super().get_status(), "card_present": self._present}
 
+    def read_again(self) -> bool:
+        """Read the card lying on the reader once more, at the next poll: a flow asks for a card
+        while one lies there since before (the citizen it was read for was forgotten, or put it
+        down early). False when none lies there: the next one placed is read anyway."""
+        self._again = self._present
+        return self._again
+
     # ---- one poll --------------------------------------------------------------------
     def _cycle(self) -> None:
+        if self._again:
+            self._again = self._present = False
+            self._read_card()
+            if not self._present:  # lifted meanwhile, or unreadable now: the kiosk must not wait on it
+                self._removed()
+            return
         find = self._idle(Command(Op.FIND))
         if find is None:
             return

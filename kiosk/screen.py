@@ -41,6 +41,7 @@ class KioskScreen(Screen):
     home_button = True
     back_button = True  # False where a flow ends (a ticket, a notice): going back would repeat it
     header = True
+    wants_card = False  # the screen asks for a card: one lying on the reader since before is read again
 
     def __init__(self, app: KioskApp, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -69,6 +70,8 @@ class KioskScreen(Screen):
 
     def on_pre_enter(self, *_: Any) -> None:
         self.render()
+        if self.wants_card and self.app.card_on_reader and not self.app.citizen.citizen_key:
+            self.app.call("read_card", {}, lambda _r: None, lambda _e: None)
 
     def on_leave(self, *_: Any) -> None:
         self.clear_widgets()  # widgets of a screen not shown hold nothing about anybody

@@ -23,6 +23,7 @@ class IdentifyScreen(KioskScreen):
     `purpose` says what follows: "take_number" (→ choose the category) or "check_in"."""
 
     screen_name = "identify"
+    wants_card = True
 
     def fresh(self) -> dict[str, Any]:
         return {"purpose": "take_number", "category": None, "item": None, "event": None, "answers": {},

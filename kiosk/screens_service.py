@@ -32,6 +32,7 @@ def entry_box() -> BoxLayout:
 
 class ProgressScreen(KioskScreen):
     screen_name = "progress"
+    wants_card = True
 
     def fresh(self) -> dict[str, Any]:
         return {"number": "", "asked": "", "cases": None, "busy": False}
@@ -120,6 +121,7 @@ class RatingScreen(KioskScreen):
     daemon adds the card's key), or the ticket's QR scanned here names the ticket by itself."""
 
     screen_name = "rating"
+    wants_card = True
 
     def fresh(self) -> dict[str, Any]:
         return {"ticket": "", "token": "", "ticket_done": False, "level": None, "reasons": [], "busy": False}

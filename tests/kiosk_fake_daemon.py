@@ -61,6 +61,7 @@ class FakeDaemon:
                                                    "scanner": {"state": "online", "reason": ""}}
         self.maintenance = False
         self.card: dict[str, Any] | None = None
+        self.lying: dict[str, Any] | None = None  # the card on the reader, remembered or not
         self.code: str | None = None
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.rated: set[str] = set()
@@ -126,10 +127,12 @@ class FakeDaemon:
         """What daemon/citizen.py sends: masked name and keyed hash, never the number."""
         self.card = {"masked_name": name, "card_type": "resident", "gender": "女", "age": 72 if elderly else 35,
                      "elderly": elderly, "expired": False, "citizen_key": "k-" + name.encode().hex()[:16]}
+        self.lying = {"name": name, "elderly": elderly}
         self.push("card_read", self.card)
 
     def remove_card(self) -> None:
         """The citizen lifts the card (the daemon still remembers it until forgotten)."""
+        self.lying = None
         self.push("card_removed", {})
 
     def card_error(self) -> None:
@@ -284,6 +287,13 @@ class FakeDaemon:
 
     def op_device_states(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"devices": self.devices}
+
+    def op_read_card(self, args: dict[str, Any]) -> dict[str, Any]:
+        """As the reader does: the card still lying there (`lying`) is read again."""
+        if self.lying is None:
+            return {"reading": False}
+        self.place_card(**self.lying)
+        return {"reading": True}
 
     def op_forget_citizen(self, args: dict[str, Any]) -> dict[str, Any]:
         self.card, self.code = None, None

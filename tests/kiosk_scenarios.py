@@ -161,6 +161,31 @@ def take_your_card(d: Driver) -> Step:
     yield from d.screen("home")
 
 
+def card_left_lying(d: Driver) -> Step:
+    """Finding 7: a card lies on the reader from before (the citizen went home without lifting it,
+    or the next one put theirs down first): 取号 reads it, instead of waiting for a new one."""
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.daemon.place_card("张*")
+    yield from d.screen("category")
+    yield from d.tap("home")  # forgotten, but the card still lies there
+    yield from d.screen("home")
+    d.check(d.daemon.card is None and d.daemon.lying is not None, "the daemon forgot the card lying there")
+    yield from d.tap("tile_take_number")
+    yield from d.screen("category")
+    d.check(d.daemon.ops("read_card") == [{}], "the kiosk asked for the card on the reader")
+    d.check(d.sees("张*"), "greeted by the card lying there")
+    yield from d.tap("home")
+    yield from d.screen("home")
+    d.daemon.remove_card()
+    yield from d.until(lambda: not d.app.card_on_reader, "the card lifted")
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.check(len(d.daemon.ops("read_card")) == 1, "no card lying there: nothing to read again")
+    yield from d.tap("home")
+    yield from d.screen("home")
+
+
 def back_to_defaults(d: Driver) -> Step:
     """Run with --idle 3. English and large text left on home: home returns to Chinese standard
     mode by itself; no header control sits on one screen where another one was on the next."""
@@ -678,6 +703,7 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "rating": rating,
     "rating_belongs": rating_belongs,
     "after_hours": after_hours,
+    "card_left_lying": card_left_lying,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

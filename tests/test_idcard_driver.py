@@ -103,6 +103,20 @@ def test_a_card_on_the_reader_is_read_once_and_removed_once(rig: Rig) -> None:
     assert [type(e) for e in rig.events] == [CardRead, CardRemoved]
 
 
+def test_a_card_lying_on_the_reader_is_read_again_when_asked(rig: Rig) -> None:
+    """Issue 15, finding 7: the kiosk forgot the citizen, the card still lies there; a flow that
+    asks for a card gets it read again (no 30 s wait, no "未检测到证件")."""
+    assert rig.reader.read_again() is False  # nothing lies there
+    rig.sim.insert_card("张三")
+    wait_until(lambda: rig.of(CardRead), 5)
+    assert rig.reader.read_again() is True
+    wait_until(lambda: len(rig.of(CardRead)) == 2, 5)
+    assert rig.of(CardRead)[1].card == DEFAULT_CITIZENS[0] and not rig.of(CardRemoved)
+    rig.sim.remove_card()
+    wait_until(lambda: rig.of(CardRemoved), 5)
+    assert rig.reader.read_again() is False
+
+
 def test_every_card_type_and_a_swap_between_polls_with_no_number_in_logs(
         rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)

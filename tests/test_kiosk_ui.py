@@ -121,3 +121,7 @@ def test_finding_4_a_rating_belongs_to_the_person_served(display: str, tmp_path:
 def test_finding_12_after_hours_a_greyed_action_says_why_and_how_to_book(display: str, tmp_path: Path) -> None:
     run(display, "after_hours", tmp_path)
     run(display, "after_hours", tmp_path, language="en", orientation="landscape", elder=True)
+
+
+def test_finding_7_a_card_lying_on_the_reader_is_read_when_a_flow_asks_for_one(display: str, tmp_path: Path) -> None:
+    run(display, "card_left_lying", tmp_path)

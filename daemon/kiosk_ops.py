@@ -163,7 +163,8 @@ class KioskOps:
         if not args.get("ticket") and not args.get("ticket_token") and not args.get("case_number"):
             raise BadArguments("rate needs the ticket, its QR code or the case number of the finished service")
         rating = {"ticket": args.get("ticket") or None, "ticket_token": args.get("ticket_token") or None,
-                  "case_number": args.get("case_number") or None, "level": level, "reasons": reasons, "channel": "kiosk", "citizen_key": self._citizen_key(args)}
+                  "case_number": args.get("case_number") or None, "level": level, "reasons": reasons,
+                  "channel": "kiosk", "citizen_key": self._citizen_key(args)}
         answer = self.t.link.emit_answered("rating", {k: v for k, v in rating.items() if v is not None})
         try:
             refused = answer.result(self.RATING_ANSWER_S)

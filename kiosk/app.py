@@ -36,6 +36,7 @@ from kiosk.screens_number import CategoryScreen, IdentifyScreen, TicketScreen
 from kiosk.screens_service import HelpScreen, ProgressScreen, RatingScreen
 from kiosk.screens_system import IdleOverlay, MaintenanceScreen, NoticeScreen, OutOfServiceScreen, PinScreen
 from kiosk.settings import KioskSettings
+from kiosk.voice import Voice
 from kiosk.widgets import PAPER, STYLE, guarded
 
 log = logging.getLogger("kiosk.app")
@@ -101,6 +102,8 @@ class KioskApp(App):
         self.citizen = Citizen()
         self.generation = 0  # bumped by forget(): stale answers are dropped
         self.history: list[tuple[str, dict[str, Any]]] = []  # the screens 返回 goes back to, with their state
+        self.voice = Voice(settings.voice_program)
+        self.voice_choice: bool | None = None  # the citizen's 语音 toggle; None: the hall's default
         self.connected = False
         self.center_reachable = True
         self.maintenance = False
@@ -145,6 +148,7 @@ class KioskApp(App):
         self.client.start()
 
     def on_stop(self) -> None:
+        self.voice.stop()
         self.client.stop()
 
     def _call_soon(self, callback: Callable[[], None]) -> None:
@@ -202,6 +206,26 @@ class KioskApp(App):
     def toggle_elder(self) -> None:
         STYLE.elder = not STYLE.elder
         self.rerender()
+        self.speak(self.screen.spoken())  # elder mode turns the voice on, by default
+
+    @property
+    def voice_on(self) -> bool:
+        """语音引导: the citizen's choice, else on in elder mode (`voice_guidance = "elder"`)."""
+        if self.voice_choice is not None:
+            return self.voice_choice
+        mode = self.settings.voice_guidance
+        return mode == "on" or (mode == "elder" and STYLE.elder)
+
+    def toggle_voice(self) -> None:
+        self.voice_choice = not self.voice_on
+        if not self.voice_on:
+            self.voice.stop()
+        self.rerender()
+        self.speak(self.screen.spoken())
+
+    def speak(self, text: str) -> None:
+        if self.voice_on and text:
+            self.voice.say(text, self.tr.language)
 
     def toggle_language(self) -> None:
         self.tr.language = "en" if self.tr.language == "zh" else "zh"
@@ -212,8 +236,10 @@ class KioskApp(App):
         self.generation += 1
         self.citizen = Citizen()
         self.history.clear()
+        self.voice.stop()
         if full:
             STYLE.elder = False
+            self.voice_choice = None
             self.tr.language = self.settings.language
         for screen in self.sm.screens:
             screen.reset()
@@ -227,8 +253,8 @@ class KioskApp(App):
 
     @property
     def at_defaults(self) -> bool:
-        """The kiosk as the next citizen should meet it: the hall's language, standard text."""
-        return self.tr.language == self.settings.language and not STYLE.elder
+        """The kiosk as the next citizen should meet it: the hall's language, standard text, the voice as set."""
+        return self.tr.language == self.settings.language and not STYLE.elder and self.voice_choice is None
 
     def recover(self, exc: BaseException) -> None:
         """A bug surfaced in the UI: tell the citizen calmly and start over."""

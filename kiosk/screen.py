@@ -42,6 +42,7 @@ class KioskScreen(Screen):
     back_button = True  # False where a flow ends (a ticket, a notice): going back would repeat it
     header = True
     wants_card = False  # the screen asks for a card: one lying on the reader since before is read again
+    title_key = ""  # what 语音引导 says on entering (`spoken()`)
 
     def __init__(self, app: KioskApp, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -68,8 +69,13 @@ class KioskScreen(Screen):
         self.state = self.fresh()
         self.clear_widgets()
 
+    def spoken(self) -> str:
+        """What 语音引导 says as the screen opens: its title (the ticket: the number and where)."""
+        return self.tr(self.title_key) if self.title_key else ""
+
     def on_pre_enter(self, *_: Any) -> None:
         self.render()
+        self.app.speak(self.spoken())
         if self.wants_card and self.app.card_on_reader and not self.app.citizen.citizen_key:
             self.app.call("read_card", {}, lambda _r: None, lambda _e: None)
 
@@ -97,8 +103,9 @@ class KioskScreen(Screen):
         raise NotImplementedError
 
     def _header(self) -> Widget:
-        """Hall name and time, elder mode, language, home: the same on every screen."""
-        bar = Panel(bg=BLUE, orientation="horizontal", size_hint_y=None, height=STYLE.px(130),
+        """Hall name and time, elder mode, language, home: the same on every screen; elder mode
+        enlarges them with everything else (their widths hold the larger words)."""
+        bar = Panel(bg=BLUE, orientation="horizontal", size_hint_y=None, height=STYLE.tall(130),
                     padding=[STYLE.px(24), STYLE.px(10)], spacing=STYLE.px(14))
         names = BoxLayout(orientation="vertical")
         name = HallName(self.app, text=self.app.hall_name, font_size=STYLE.font("body", False), color=WHITE,
@@ -110,19 +117,21 @@ class KioskScreen(Screen):
         names.add_widget(name)
         names.add_widget(self._clock_label)
         bar.add_widget(names)
-        for key, action, kid in (("elder_off" if STYLE.elder else "elder_on", self.app.toggle_elder, "toggle_elder"),
-                                 ("language", self.app.toggle_language, "toggle_language")):
-            bar.add_widget(Big(self.tr(key), action, kid, bg=DEEP, level="small", scaled=False, size_hint_x=None,
-                               width=STYLE.px(210)))
+        for key, action, kid, width in (
+                ("elder_off" if STYLE.elder else "elder_on", self.app.toggle_elder, "toggle_elder", 190),
+                ("language", self.app.toggle_language, "toggle_language", 170),
+                ("voice_on" if self.app.voice_on else "voice_off", self.app.toggle_voice, "toggle_voice", 160)):
+            bar.add_widget(Big(self.tr(key), action, kid, bg=DEEP, level="small", size_hint_x=None,
+                               width=STYLE.px(width)))
         # the back and home buttons' places stay empty where there are none (home): a tap meant for
         # 首页 or 返回 as the screen changes must not land on another control (the language toggle)
-        back = Big(self.tr("back"), self.app.back, "back", bg=WHITE, fg=DEEP, level="body", scaled=False,
-                   size_hint_x=None, width=STYLE.px(150)) if self.back_button and self.home_button else \
-            Widget(size_hint_x=None, width=STYLE.px(150))
+        back = Big(self.tr("back"), self.app.back, "back", bg=WHITE, fg=DEEP, level="body",
+                   size_hint_x=None, width=STYLE.px(130)) if self.back_button and self.home_button else \
+            Widget(size_hint_x=None, width=STYLE.px(130))
         bar.add_widget(back)
-        home = Big(self.tr("home"), self.app.go_home, "home", bg=WHITE, fg=DEEP, level="body", scaled=False,
-                   size_hint_x=None, width=STYLE.px(170)) if self.home_button else \
-            Widget(size_hint_x=None, width=STYLE.px(170))
+        home = Big(self.tr("home"), self.app.go_home, "home", bg=WHITE, fg=DEEP, level="body",
+                   size_hint_x=None, width=STYLE.px(160)) if self.home_button else \
+            Widget(size_hint_x=None, width=STYLE.px(160))
         bar.add_widget(home)
         return bar
 

@@ -49,6 +49,7 @@ def materials_lines(checklist: Checklist, tr: Translator) -> list[Widget]:
 
 class GuidesScreen(KioskScreen):
     screen_name = "guides"
+    title_key = "guides_title"
 
     def fresh(self) -> dict[str, Any]:
         return {"mode": "category", "selected": None, "query": "", "page": 0}
@@ -125,6 +126,9 @@ class GuidesScreen(KioskScreen):
         query = self.state["query"]
         box = BoxLayout(orientation="vertical" if STYLE.portrait else "horizontal", spacing=STYLE.px(14))
         entry = BoxLayout(orientation="vertical", spacing=STYLE.px(10))
+        if STYLE.portrait:  # as tall as the pad and chips need; the results take the rest
+            entry.size_hint_y = None
+            entry.bind(minimum_height=entry.setter("height"))
         entry.add_widget(Text(query or self.tr("search_hint"), "large" if query else "body", halign="center",
                               color=DEEP if query else MUTED, fit=True,
                               kiosk_id="search_query"))
@@ -134,7 +138,7 @@ class GuidesScreen(KioskScreen):
         entry.add_widget(chips)
         entry.add_widget(Keypad(list(string.ascii_lowercase), query if query.isascii() else "", self._query,
                                 cols=7, max_length=12, tr=self.tr, size_hint_y=None,
-                                height=STYLE.px(460 if STYLE.portrait else 420)))
+                                height=STYLE.px(460 if STYLE.portrait else 360)))
         box.add_widget(entry)
         results = [(g.code, g.name) for g in guides.search(query)]
         found = BoxLayout(orientation="vertical", spacing=STYLE.px(8))
@@ -157,6 +161,9 @@ class ItemScreen(KioskScreen):
 
     def fresh(self) -> dict[str, Any]:
         return {"code": None, "printed": None}
+
+    def spoken(self) -> str:
+        return self.app.guides.item(self.state["code"]).name if self.app.guides and self.state["code"] else ""
 
     def body(self) -> Widget:
         guides, tr = self.app.guides, self.tr

@@ -6,16 +6,19 @@ from typing import Any
 from kivy.animation import Animation
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.screen import KioskScreen
 from kiosk.widgets import BLUE, DEEP, MUTED, STYLE, TILE_COLORS, Panel, Text, tile
 
 ATTRACT = ("attract", "attract_2", "attract_3")
+TILE_PX = 270  # a portrait tile's height at full size, in either mode
 
 
 class HomeScreen(KioskScreen):
     screen_name = "home"
+    title_key = "attract"
     home_button = False
     back_button = False
 
@@ -28,8 +31,11 @@ class HomeScreen(KioskScreen):
         left = BoxLayout(orientation="vertical", spacing=STYLE.px(18))
         left.add_widget(self._welcome())
         left.add_widget(self._tiles(cols=2 if portrait else 3))
+        if portrait:
+            left.size_hint_y = None
+            left.bind(minimum_height=left.setter("height"))
         outer.add_widget(left)
-        self._waiting = Panel(orientation="vertical", spacing=STYLE.px(6), fit=portrait)
+        self._waiting = Panel(orientation="vertical", spacing=STYLE.px(6))
         if not portrait:
             self._waiting.size_hint_x = 0.3
         outer.add_widget(self._waiting)
@@ -37,12 +43,16 @@ class HomeScreen(KioskScreen):
         return outer
 
     def _welcome(self) -> Widget:
+        """The time and a hint; in elder mode the time alone, at its standard size (already
+        large), so the tiles below keep their height."""
         panel = Panel(orientation="vertical", fit=True, spacing=0)
-        self._time = Text(self._time_text(), "title", color=DEEP, bold=True, fit=True, kiosk_id="home_time")
+        self._time = Text(self._time_text(), "title", color=DEEP, bold=True, fit=True, kiosk_id="home_time",
+                          scaled=False)
         panel.add_widget(self._time)
         self._attract = Text(self.tr(ATTRACT[self.state["attract"]]), "large", color=MUTED, fit=True,
                              kiosk_id="attract")
-        panel.add_widget(self._attract)
+        if not STYLE.elder:
+            panel.add_widget(self._attract)
         return panel
 
     def _time_text(self) -> str:
@@ -50,9 +60,13 @@ class HomeScreen(KioskScreen):
         return f"{self.app.clock_text()}   {now:%Y-%m-%d} {self.tr(f'weekday_{now.weekday()}')}"
 
     def _tiles(self, cols: int) -> Widget:
-        """Six tiles and, across the bottom, 帮办: help is never more than one touch away."""
+        """Six tiles and, across the bottom, 帮办: help is never more than one touch away. In
+        portrait the tiles have a height of their own (elder mode's larger header and queue
+        must not shrink them); the waiting panel takes what is left, and scrolls."""
         portrait = cols == 2
         grid = GridLayout(cols=cols, spacing=STYLE.px(18))
+        if portrait:
+            grid.size_hint_y, grid.height = None, 3 * STYLE.px(TILE_PX) + 2 * STYLE.px(18)
         blocked = self.app.numbers_blocked()
         number_note = (self.tr("no_numbers_here") if blocked else
                        self.tr("closed_title") if self.app.is_closed() else "")
@@ -67,7 +81,12 @@ class HomeScreen(KioskScreen):
         box = BoxLayout(orientation="vertical", spacing=STYLE.px(18))
         box.add_widget(grid)
         helper = tile(self.tr("tile_help"), "", lambda: self.app.go("help"), "tile_help", TILE_COLORS[6])
-        helper.size_hint_y = 0.22 if portrait else 0.3
+        if portrait:
+            helper.size_hint_y, helper.height = None, STYLE.px(150)
+            box.size_hint_y = None
+            box.bind(minimum_height=box.setter("height"))
+        else:
+            helper.size_hint_y = 0.3
         box.add_widget(helper)
         return box
 
@@ -78,7 +97,7 @@ class HomeScreen(KioskScreen):
             return
         panel.clear_widgets()
         panel.add_widget(Text(self.tr("waiting_title"), "large", color=BLUE, bold=True, fit=True))
-        cols = 2 if STYLE.portrait and not (STYLE.elder or self.tr.language == "en") else 1
+        cols = 2 if STYLE.portrait and self.tr.language == "zh" else 1
         grid = GridLayout(cols=cols, spacing=STYLE.px(4), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         names = {c.letter: self.tr.pick(c.name, c.name_en) for c in
@@ -88,9 +107,9 @@ class HomeScreen(KioskScreen):
             grid.add_widget(Text(self.tr("waiting_line", letter=entry["letter"], name=name,
                                          waiting=entry.get("waiting", 0)), "small", fit=True,
                                  kiosk_id=f"waiting_{entry['letter']}"))
-        panel.add_widget(grid)
-        if not STYLE.portrait:
-            panel.add_widget(Widget())  # top-aligned in the side column
+        view = ScrollView(do_scroll_x=False, bar_width=STYLE.px(8))  # a long queue in a short place
+        view.add_widget(grid)
+        panel.add_widget(view)
 
     def tick(self) -> None:
         """The hall's time (home may stay up for hours untouched) and the attract loop."""

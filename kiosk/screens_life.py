@@ -16,6 +16,7 @@ from kiosk.widgets import BLUE, DEEP, GREEN, MUTED, SKY, STYLE, Big, Panel, Text
 
 class LifeScreen(KioskScreen):
     screen_name = "life"
+    title_key = "life_title"
 
     def fresh(self) -> dict[str, Any]:
         return {"page": 0}
@@ -27,13 +28,13 @@ class LifeScreen(KioskScreen):
         if not events:
             box.add_widget(Text(self.tr("life_none"), "large", color=MUTED, halign="center", kiosk_id="life_none"))
             return box
-        shown, page, pages = paged(events, self.state["page"], STYLE.page_size(6 if STYLE.portrait else 4))
+        shown, page, pages = paged(events, self.state["page"], STYLE.page_size(6 if STYLE.portrait else 3))
         for event in shown:
             small = int(STYLE.font("small"))
             text = f"[b]{event.name}[/b]" + (f"\n[size={small}]{event.description}[/size]" if event.description else "")
             box.add_widget(Big(text, lambda c=event.code: self.app.go("life_event", code=c),
                                f"event_{event.code}", bg=SKY, fg=DEEP, level="large",
-                               min_height=STYLE.px(170)))
+                               min_height=STYLE.px(170 if STYLE.portrait else 150)))
         box.add_widget(Widget())
         box.add_widget(pager_bar(page, pages, self._turn, self.tr))
         return box
@@ -50,6 +51,9 @@ class LifeEventScreen(KioskScreen):
 
     def fresh(self) -> dict[str, Any]:
         return {"code": None, "answers": {}, "page": 0, "list": False, "printed": None}
+
+    def spoken(self) -> str:
+        return self.app.guides.life_event(self.state["code"]).name if self.app.guides and self.state["code"] else ""
 
     def body(self) -> Widget:
         event = self.app.guides.life_event(self.state["code"])

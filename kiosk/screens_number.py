@@ -7,6 +7,7 @@ from kivy.animation import Animation
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.client import LocalApiCallError
@@ -47,14 +48,20 @@ class IdentifyScreen(KioskScreen):
             self.later(0.1, self._identified)
         return box
 
+    def spoken(self) -> str:
+        return self.tr("check_in_title" if self.state["purpose"] == "check_in" else "card_title")
+
     def _prompt(self) -> Widget:
         """A card sliding down onto the reader, over and over: the animated prompt."""
         stage = FloatLayout()
+        stage.decorative = True  # an animation: the card passes over the reader by design
         reader = Panel(bg=DEEP, size_hint=(0.6, None), height=STYLE.px(120), pos_hint={"center_x": 0.5, "y": 0.02},
                        padding=STYLE.px(8))
         reader.add_widget(Text(self.tr("card_reader"), "body", color=WHITE, halign="center"))
         card = Panel(bg=SKY, size_hint=(0.42, 0.34), pos_hint={"center_x": 0.5}, radius=16)
-        card.add_widget(Text("ID", "title", color=DEEP, halign="center", bold=True, scaled=False))
+        word = Label(text="ID", color=DEEP, bold=True, halign="center", valign="middle")
+        word.bind(height=lambda w, h: setattr(w, "font_size", max(h * 0.5, 1)))  # follows the card's size
+        card.add_widget(word)
         stage.add_widget(reader)
         stage.add_widget(card)
 
@@ -105,6 +112,7 @@ class CategoryScreen(KioskScreen):
     """Greeting, then the category, the item (optional) and the priority lane; then the number."""
 
     screen_name = "category"
+    title_key = "choose_category"
 
     def fresh(self) -> dict[str, Any]:
         return {"category": None, "item": None, "event": None, "answers": {}, "priority": None, "page": 0,
@@ -121,8 +129,6 @@ class CategoryScreen(KioskScreen):
         panel = Panel(orientation="vertical", fit=True, spacing=0)
         hello = self.tr("greeting", name=citizen.name) if citizen.name else self.tr("greeting_code")
         panel.add_widget(Text(hello, "large", bold=True, color=DEEP, fit=True, kiosk_id="greeting"))
-        if self._elderly:
-            panel.add_widget(Text(self.tr("elderly_note"), "body", color=GREEN, fit=True, kiosk_id="elderly_note"))
         return panel
 
     @property
@@ -142,9 +148,9 @@ class CategoryScreen(KioskScreen):
             name = self.tr.pick(category.name, category.name_en)
             note = self.tr("closed_title") if self.app.is_closed(letter) else \
                 self.tr("waiting_n", waiting=waiting.get(letter, 0))
-            small = int(STYLE.font("small"))
+            small = int(STYLE.font("small", scaled=False))
             button = Big(f"{letter}  {name}\n[size={small}]{note}[/size]", lambda c=letter: self._pick_category(c),
-                         f"category_{letter}", level="body")
+                         f"category_{letter}", level="body", scaled=STYLE.portrait)  # landscape: two lines per row
             button.disabled = self.app.is_closed(letter)
             grid.add_widget(button)
         box.add_widget(grid)
@@ -195,10 +201,11 @@ class CategoryScreen(KioskScreen):
     def _priority_row(self) -> Widget:
         row = BoxLayout(orientation="vertical", size_hint_y=None, spacing=STYLE.px(8))
         row.bind(minimum_height=row.setter("height"))
-        row.add_widget(Text(self.tr("priority_title"), "body", color=MUTED, fit=True))
-        if self._elderly:
-            row.add_widget(Text(self.tr("elderly_note"), "body", color=GREEN, bold=True, fit=True))
+        if self._elderly:  # 绿色通道 said once: the lane is already theirs
+            row.add_widget(Text(self.tr("elderly_note"), "body", color=GREEN, bold=True, fit=True,
+                                kiosk_id="elderly_note"))
             return row
+        row.add_widget(Text(self.tr("priority_title"), "body", color=MUTED, fit=True))
         cols = 4 if STYLE.portrait else 2
         buttons = GridLayout(cols=cols, spacing=STYLE.px(10), size_hint_y=None,
                              height=STYLE.tall(90) * (4 // cols) + STYLE.px(10) * (4 // cols - 1))
@@ -306,6 +313,13 @@ class TicketScreen(KioskScreen):
         box.add_widget(Big(self.tr("home"), self.app.go_home, "ticket_home", size_hint_y=None, height=STYLE.tall(140)))
         self.later(self.app.settings.result_seconds, self.app.go_home)
         return frame
+
+    def spoken(self) -> str:
+        """The number, where to wait, and — the card still on the reader — 请取走您的身份证."""
+        result = self.state["result"]
+        where = self.tr("ticket_window", window_area=result["window_area"]) if result.get("window_area") else ""
+        said = self.tr("voice_ticket", number=result.get("number", ""), where=where)
+        return f"{said} {self.tr('take_card')}" if self.app.card_on_reader else said
 
     def on_card_removed(self) -> None:
         self.render()

@@ -32,6 +32,7 @@ def entry_box() -> BoxLayout:
 
 class ProgressScreen(KioskScreen):
     screen_name = "progress"
+    title_key = "progress_title"
     wants_card = True
 
     def fresh(self) -> dict[str, Any]:
@@ -121,6 +122,7 @@ class RatingScreen(KioskScreen):
     daemon adds the card's key), or the ticket's QR scanned here names the ticket by itself."""
 
     screen_name = "rating"
+    title_key = "rating_title"
     wants_card = True
 
     def fresh(self) -> dict[str, Any]:
@@ -139,8 +141,8 @@ class RatingScreen(KioskScreen):
         box.add_widget(Text(self.state["ticket"] or "A001", "title", halign="center", bold=True,
                             color=DEEP if self.state["ticket"] else MUTED, fit=True,
                             kiosk_id="rating_ticket"))
-        box.add_widget(Keypad([*letters, *"1234567890"], self.state["ticket"], self._typed, cols=5, max_length=4,
-                              tr=self.tr))
+        box.add_widget(Keypad([*letters, *"1234567890"], self.state["ticket"], self._typed,
+                              cols=5 if STYLE.portrait else 10, max_length=4, tr=self.tr))
         ok = Big(self.tr("next_page"), self._ticket_entered, "rating_next", bg=GREEN, size_hint_y=None,
                  height=STYLE.tall(130))
         ok.disabled = len(self.state["ticket"]) != 4 or not self.state["ticket"][0].isalpha()
@@ -149,13 +151,19 @@ class RatingScreen(KioskScreen):
 
     def _faces(self) -> Widget:
         box = BoxLayout(orientation="vertical", spacing=STYLE.px(16))
-        box.add_widget(Text(self.tr("rating_how"), "title", color=DEEP, bold=True, halign="center", fit=True))
-        box.add_widget(Text(self.tr("rating_qr") if self.state["token"] else self.state["ticket"], "large",
-                            color=MUTED, halign="center", fit=True, kiosk_id="rating_of"))
+        heading = BoxLayout(orientation="vertical" if STYLE.portrait else "horizontal", size_hint_y=None,
+                            spacing=STYLE.px(16))  # landscape: one row, the faces need the height
+        heading.bind(minimum_height=heading.setter("height"))
+        heading.add_widget(Text(self.tr("rating_how"), "title", color=DEEP, bold=True, halign="center", fit=True))
+        heading.add_widget(Text(self.tr("rating_qr") if self.state["token"] else self.state["ticket"], "large",
+                                color=MUTED, halign="center", fit=True, kiosk_id="rating_of",
+                                size_hint_x=1 if STYLE.portrait else 0.35))
+        box.add_widget(heading)
         box.add_widget(Widget(size_hint_y=0.3))
         rows = 2 if STYLE.portrait and STYLE.elder else 1
         faces = GridLayout(cols=3 if rows == 2 else 5, spacing=STYLE.px(12), size_hint_y=None,
-                           height=rows * STYLE.px(300 if STYLE.portrait else 260) * (1.2 if STYLE.elder else 1))
+                           height=rows * STYLE.px(230 if rows == 2 else 300 if STYLE.portrait else 170)
+                           * (1.2 if STYLE.elder else 1))
         for level in LEVELS:
             faces.add_widget(Face(level, self.tr(f"level_{level}"), lambda v=level: self._rate(v),
                                   selected=self.state["level"] == level))
@@ -163,15 +171,16 @@ class RatingScreen(KioskScreen):
         level = self.state["level"]
         if level is not None and level <= BAD:
             box.add_widget(Text(self.tr("reasons_title"), "large", color=RED, fit=True, kiosk_id="reasons_title"))
-            grid = GridLayout(cols=3 if not STYLE.elder else 2, spacing=STYLE.px(10), size_hint_y=None,
-                              height=STYLE.tall(260 if not STYLE.elder else 330))
+            grid = GridLayout(cols=2 if STYLE.elder and STYLE.portrait else 3, spacing=STYLE.px(10),
+                              size_hint_y=None,
+                              height=STYLE.tall((260 if not STYLE.elder else 300) if STYLE.portrait else 150))
             for key in REASONS:
                 grid.add_widget(choice(self.tr(key), key in self.state["reasons"], lambda k=key: self._reason(k),
                                        key, level="body"))
             box.add_widget(grid)
         box.add_widget(Widget(size_hint_y=0.3))
         send = Big(self.tr("working") if self.state["busy"] else self.tr("submit"), self._submit, "rating_submit",
-                   bg=BLUE, size_hint_y=None, height=STYLE.tall(140))
+                   bg=BLUE, size_hint_y=None, height=STYLE.tall(140 if STYLE.portrait else 110))
         send.disabled = self.state["busy"] or level is None or (level <= BAD and not self.state["reasons"])
         box.add_widget(send)
         return box
@@ -231,6 +240,7 @@ class RatingScreen(KioskScreen):
 
 class HelpScreen(KioskScreen):
     screen_name = "help"
+    title_key = "help_title"
 
     def body(self) -> Widget:
         box = BoxLayout(orientation="vertical", spacing=STYLE.px(16))

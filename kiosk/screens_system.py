@@ -7,6 +7,7 @@ from kivy.app import App
 from kivy.graphics import Color, Rectangle
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
 from kiosk.client import LocalApiCallError
@@ -28,6 +29,9 @@ class NoticeScreen(KioskScreen):
     def fresh(self) -> dict[str, Any]:
         return {"title": "", "lines": [], "tone": "info", "home_after": True}
 
+    def spoken(self) -> str:
+        return " ".join([self.state["title"], *self.state["lines"]])
+
     def body(self) -> Widget:
         box = Panel(orientation="vertical", padding=STYLE.px(48), spacing=STYLE.px(24))
         box.add_widget(Widget(size_hint_y=0.2))
@@ -46,6 +50,7 @@ class OutOfServiceScreen(KioskScreen):
     """The daemon is not answering: say so calmly; the app leaves by itself on `hello`."""
 
     screen_name = "out_of_service"
+    title_key = "out_of_service"
     header = False
 
     def body(self) -> Widget:
@@ -99,6 +104,7 @@ class PinScreen(KioskScreen):
     """After the hidden gesture: the maintenance PIN, checked by the daemon."""
 
     screen_name = "pin"
+    title_key = "pin_title"
 
     def fresh(self) -> dict[str, Any]:
         return {"pin": "", "wrong": False}
@@ -134,6 +140,7 @@ class MaintenanceScreen(KioskScreen):
     """For the maintainer: devices, test print, paper changed, leave; and the way out of kiosk mode."""
 
     screen_name = "maintenance"
+    title_key = "maint_title"
     home_button = False
 
     def fresh(self) -> dict[str, Any]:
@@ -144,7 +151,7 @@ class MaintenanceScreen(KioskScreen):
             self.state["devices"] = {}
             self.app.call("device_states", {}, self._devices)
         box = Panel(orientation="vertical")
-        box.add_widget(Text(self.tr("maint_title"), "title", bold=True, fit=True))
+        box.add_widget(Text(self.tr("maint_title"), "title" if STYLE.portrait else "large", bold=True, fit=True))
         box.add_widget(Text(self.tr("maint_devices"), "large", color=MUTED, fit=True))
         for name, state in sorted(self.state["devices"].items()):
             box.add_widget(Text(self.tr("device_line", device=name, state=state.get("state", ""),
@@ -152,7 +159,9 @@ class MaintenanceScreen(KioskScreen):
         box.add_widget(Widget())
         if self.state["message"]:
             box.add_widget(Text(self.state["message"], "large", color=GREEN, fit=True, kiosk_id="maint_message"))
-        grid = BoxLayout(orientation="vertical", spacing=STYLE.px(14), size_hint_y=None, height=STYLE.tall(4 * 144))
+        rows = 4 if STYLE.portrait else 2  # landscape: two columns, under the device list
+        grid = GridLayout(cols=4 // rows, spacing=STYLE.px(14), size_hint_y=None,
+                          height=STYLE.tall(rows * 130) + STYLE.px(14) * (rows - 1))
         for key, action, bg, fg in (("test_print", self._test_print, BLUE, WHITE),
                                     ("paper_changed", self._paper_changed, BLUE, WHITE),
                                     ("maint_leave", self._leave, SKY, DEEP), ("maint_quit", self._quit, RED, WHITE)):

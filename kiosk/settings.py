@@ -36,6 +36,8 @@ class KioskSection(ConfigModel):
     touch_device: str = ""  # e.g. /dev/input/by-id/usb-ILITEK-event-if00 ("none": mouse only)
     maintenance_taps: int = Field(5, ge=3)  # taps on the hall's name within 3 s open the PIN pad
     request_timeout: float = Field(8.0, gt=0)
+    voice_guidance: Literal["elder", "on", "off"] = "elder"  # 语音引导: on by default in elder mode
+    voice_program: str = "espeak-ng"
 
 
 class KioskSettings(KioskSection):

@@ -41,7 +41,7 @@ def rgb(hex_color: str, alpha: float = 1.0) -> RGBA:
 # A calm palette: government blue, white cards, one warm and one alert colour.
 BLUE, DEEP, SKY = rgb("#0B4EA2"), rgb("#083B7A"), rgb("#E8F0FB")
 PAPER, INK, MUTED = rgb("#F4F6FA"), rgb("#1F2937"), rgb("#5B6472")
-GREEN, AMBER, RED, WHITE = rgb("#138A52"), rgb("#B86E00"), rgb("#C0362C"), rgb("#FFFFFF")
+GREEN, AMBER, RED, WHITE = rgb("#0E7444"), rgb("#8F5500"), rgb("#C0362C"), rgb("#FFFFFF")  # text ≥ 4.5:1 (WCAG)
 TILE_COLORS = [rgb(c) for c in ("#0B4EA2", "#0F7B8A", "#2E6B3A", "#6A4C9C", "#8A5A14", "#A0412F", "#3F5873")]
 
 
@@ -213,7 +213,7 @@ class Big(Button):
 
 def tile(title: str, note: str, on_tap: Callable[[], None], kiosk_id: str, bg: RGBA) -> Big:
     """A home-screen tile: a big word, and under it a short status line when there is one."""
-    small = int(STYLE.font("small"))
+    small = int(STYLE.font("small", scaled=False))
     text = f"[b]{title}[/b]" + (f"\n[size={small}]{note}[/size]" if note else "")
     return Big(text, on_tap, kiosk_id, bg=bg, level="title" if STYLE.portrait else "large",
                scaled=False)  # already large in either mode

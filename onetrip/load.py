@@ -133,7 +133,7 @@ class Load:
         self.ledger = Ledger()
         self.pools = Pools()
         self.to_rate: deque[str] = deque()   # numbers finished at web windows, for kiosk ratings
-        self.qr_of: dict[str, str] = {}      # what each number's QR says: a rating scans it (a typed one needs the card)
+        self.qr_of: dict[str, str] = {}      # each number's QR: a rating scans it (a typed one needs the card)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._bus = next(t for t in hall.terminals.values() if t.printer_port is None)

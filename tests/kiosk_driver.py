@@ -69,6 +69,8 @@ class Driver:
         self.app, self.daemon, self.clock = app, daemon, clock
         self.shots_dir, self.tag = shots, tag
         self.shots: list[str] = []
+        self.keep_shots = True  # False: `screens` audits without photographing (no --shots)
+        self.a11y: list[dict[str, str]] = []  # what `audit` found, per shot
         self.overflows: list[dict[str, Any]] = []
         self.notes: dict[str, Any] = {}
 
@@ -165,6 +167,16 @@ class Driver:
         made = Path(Window.screenshot(name=str(self.shots_dir / "_shot.png")))
         made.replace(target)
         self.shots.append(str(target))
+
+    def audit(self, name: str) -> None:
+        """The 适老化 rules on the screen as drawn (tests/kiosk_a11y.py), and the text-fit check."""
+        from kivy.core.window import Window
+
+        from kiosk.widgets import STYLE
+        from tests.kiosk_a11y import audit
+        self.check_fit(name)
+        for problem in audit(self.app.sm.current_screen, STYLE.unit, STYLE.elder, Window.size, Window.clearcolor):
+            self.a11y.append({"shot": f"{self.tag}-{name}", **problem.as_dict()})
 
     def check_fit(self, name: str) -> None:
         from kivy.uix.label import Label
@@ -283,6 +295,7 @@ def drive(args: argparse.Namespace, daemon: DaemonControl, settings: KioskSettin
     tag = f"{args.orientation}-{args.language}" + ("-elder" if args.elder else "")
     shots = Path(args.shots) if args.shots else Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
     driver = Driver(app, daemon, clock, shots, tag)
+    driver.keep_shots = bool(args.shots)
     report: dict[str, Any] = {"ok": False, "scenario": args.scenario, "tag": tag}
     scenario = kiosk_scenarios.SCENARIOS[args.scenario]
 
@@ -312,7 +325,7 @@ def drive(args: argparse.Namespace, daemon: DaemonControl, settings: KioskSettin
 
     def finish() -> None:
         event.cancel()
-        report.update(shots=driver.shots, overflows=driver.overflows, notes=driver.notes)
+        report.update(shots=driver.shots, overflows=driver.overflows, notes=driver.notes, a11y=driver.a11y)
         if isinstance(daemon, FakeDaemon):
             report["requests"] = [op for op, _ in daemon.requests]
         Path(args.report).write_text(json.dumps(report, ensure_ascii=False, indent=1))

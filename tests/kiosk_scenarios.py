@@ -10,7 +10,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from tests.kiosk_driver import OPEN_TIME, Driver
-from tests.kiosk_fake_daemon import TICKET_QR
+from tests.kiosk_fake_daemon import CARD_CASES, TICKET_QR
 
 Step = Generator[Any, None, None]
 
@@ -182,6 +182,73 @@ def card_left_lying(d: Driver) -> Step:
     yield from d.tap("tile_take_number")
     yield from d.screen("identify")
     d.check(len(d.daemon.ops("read_card")) == 1, "no card lying there: nothing to read again")
+    yield from d.tap("home")
+    yield from d.screen("home")
+
+
+def voice_guidance(d: Driver) -> Step:
+    """Finding 11: 语音引导 — off in standard mode, on in elder mode: each screen's title, the
+    number and where to wait, 请取走您的身份证; the citizen can switch it off (and on)."""
+    voice = d.app.voice
+    yield from d.tap("tile_guides")
+    yield from d.screen("guides")
+    d.check(voice.spoken == [] and d.text_of("toggle_voice") == d.app.tr("voice_off"), "standard mode: silent")
+    yield from d.tap("home")
+    yield from d.screen("home")
+    yield from d.tap("toggle_elder")
+    yield from d.until(lambda: voice.spoken[-1:] == [d.app.tr("attract")], "elder mode says the screen")
+    d.check(d.text_of("toggle_voice") == d.app.tr("voice_on"), "the toggle says the voice is on")
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.check(voice.spoken[-1] == d.app.tr("card_title"), f"the title said: {voice.spoken[-1:]}")
+    d.daemon.place_card("欧阳**", elderly=True)
+    yield from d.screen("category")
+    d.check(voice.spoken[-1] == d.app.tr("choose_category"), "the category title said")
+    d.check(not any("欧阳" in said for said in voice.spoken), "no name is said aloud")
+    yield from d.tap("category_B")
+    yield from d.tap("take")
+    yield from d.screen("ticket")
+    number, area = d.text_of("ticket_number"), d.daemon.snapshot["categories"][1]["window_area"]
+    where = d.app.tr("ticket_window", window_area=area)
+    d.check(voice.spoken[-1] == f"{d.app.tr('voice_ticket', number=number, where=where)} {d.app.tr('take_card')}",
+            f"the number, where to go and the card said: {voice.spoken[-1]!r}")
+    yield from d.tap("toggle_voice")
+    d.check(not d.app.voice_on and d.text_of("toggle_voice") == d.app.tr("voice_off"), "switched off")
+    said = len(voice.spoken)
+    d.daemon.remove_card()
+    yield from d.tap("ticket_home")
+    yield from d.screen("home")
+    d.check(len(voice.spoken) == said, "silent once switched off")
+    yield from d.tap("toggle_voice")
+    yield from d.until(lambda: voice.spoken[-1:] == [d.app.tr("attract")], "and on again")
+
+
+def elder_layout(d: Driver) -> Step:
+    """Finding 11: elder mode enlarges the header's controls too, the home tiles keep at least
+    their standard height, and a senior's 绿色通道 is said once."""
+    from kiosk.widgets import STYLE
+
+    def sizes() -> dict[str, tuple[float, float]]:
+        return {k: (d.find(k).height, d.find(k).font_size) for k in ("toggle_elder", "toggle_language",
+                                                                       "toggle_voice", "tile_take_number")}
+    standard = sizes()
+    yield from d.tap("toggle_elder")
+    yield from d.frames(3)
+    elder = sizes()
+    for key in ("toggle_elder", "toggle_language", "toggle_voice"):
+        d.check(elder[key][0] > standard[key][0] and elder[key][1] > standard[key][1], f"{key} enlarged: "
+                f"{standard[key]} → {elder[key]}")
+    d.check(elder["tile_take_number"][0] >= standard["tile_take_number"][0] - 1,
+            f"tiles keep their height: {standard['tile_take_number'][0]:.0f} → {elder['tile_take_number'][0]:.0f}")
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.check(d.find("back").font_size > STYLE.font("body", False), "返回 enlarged")
+    d.daemon.place_card("欧阳**", elderly=True)
+    yield from d.screen("category")
+    yield from d.tap("category_B")
+    yield from d.frames(2)
+    lane = "绿色通道" if d.app.tr.language == "zh" else "Priority lane"
+    d.check(sum(lane in t for t in d.texts()) == 1, f"{lane} said once: {[t for t in d.texts() if lane in t]}")
     yield from d.tap("home")
     yield from d.screen("home")
 
@@ -424,6 +491,9 @@ def tour(d: Driver) -> Step:
     yield from d.shot("home")
     for flow in (take_number, guides, life_event, check_in, progress, rating, help_call, after_hours, maintenance):
         yield from flow(d)
+        if d.app.card_on_reader:  # the citizen leaves with their card: the next flow asks for one
+            d.daemon.remove_card()
+            yield from d.until(lambda: not d.app.card_on_reader, "the card lifted")
 
 
 def elderly(d: Driver) -> Step:
@@ -432,12 +502,12 @@ def elderly(d: Driver) -> Step:
     yield from d.screen("identify")
     d.daemon.place_card("欧阳**", elderly=True)
     yield from d.screen("category")
-    d.check(d.find("elderly_note") is not None, "the senior lane is announced")
     yield from d.tap("toggle_language")
     d.check(d.sees("Hello, 欧阳**"), "English greeting")
     yield from d.tap("toggle_language")
     d.check(d.sees("欧阳**，您好"), "back to Chinese")
     yield from d.tap("category_B")
+    d.check(d.find("elderly_note") is not None, "the senior lane is announced")
     d.check(d.find("priority_disabled") is None, "no need to choose a lane")
     yield from d.tap("take")
     yield from d.screen("ticket")
@@ -691,7 +761,78 @@ def hall_paper(d: Driver) -> Step:
     yield from card_ticket(d, "hall-paper-back-ticket")
 
 
+def every_screen(d: Driver) -> list[tuple[str, str, dict[str, Any], Callable[[], None]]]:
+    """Each kiosk screen in each of its states worth seeing: (shot name, screen, params, setup)."""
+    from kiosk.app import Citizen
+
+    app = d.app
+    event = next(e for e in app.guides.life_events if e.questions)
+    ticket = {"number": "A023", "ahead": 12, "wait_min": 25, "wait_max": 40, "window_area": "二楼 A 区 1–12 号窗口",
+              "printed": True}
+
+    def citizen(elderly: bool = False) -> Callable[[], None]:
+        return lambda: setattr(app, "citizen", Citizen(name="欧阳**" if elderly else "张*", elderly=elderly,
+                                                       citizen_key="k-screens"))
+
+    def card(on: bool) -> Callable[[], None]:
+        return lambda: setattr(app, "card_on_reader", on)
+
+    def banner(on: bool) -> Callable[[], None]:
+        return lambda: app.devices.update(printer={"state": "offline" if on else "online",
+                                                   "reason": "paper_out" if on else ""})
+    nothing: Callable[[], None] = lambda: None  # noqa: E731
+    return [
+        ("home", "home", {}, nothing),
+        ("home-banner", "home", {}, banner(True)),
+        ("identify-banner", "identify", {"purpose": "take_number"}, nothing),
+        ("identify", "identify", {"purpose": "check_in"}, banner(False)),
+        ("category", "category", {}, citizen()),
+        ("category-items", "category", {"category": "A"}, citizen()),
+        ("category-senior", "category", {"category": "B"}, citizen(elderly=True)),
+        ("ticket", "ticket", {"result": ticket, "priority": "elderly"}, card(True)),
+        ("guides", "guides", {}, card(False)),
+        ("guides-items", "guides", {"selected": "A"}, nothing),
+        ("guides-departments", "guides", {"mode": "department"}, nothing),
+        ("search", "guides", {"mode": "search", "query": "sb"}, nothing),
+        ("item", "item", {"code": "A01"}, nothing),
+        ("life", "life", {}, nothing),
+        ("life-event", "life_event", {"code": event.code}, nothing),
+        ("life-list", "life_event", {"code": event.code, "list": True}, nothing),
+        ("progress", "progress", {}, nothing),
+        ("progress-cases", "progress", {"cases": CARD_CASES, "asked": ""}, nothing),
+        ("rating", "rating", {"ticket": "B002"}, nothing),
+        ("rating-reasons", "rating", {"ticket": "B002", "ticket_done": True, "level": 2,
+                                      "reasons": ["reason_wait"]}, nothing),
+        ("help", "help", {}, nothing),
+        ("notice", "notice", {"title": d.app.tr("err_NotTheirsToRate"), "lines": [d.app.tr("closed_book")],
+                              "tone": "error"}, nothing),
+        ("pin", "pin", {}, nothing),
+        ("maintenance", "maintenance", {"devices": dict(d.daemon.devices)}, nothing),
+    ]
+
+
+def screens(d: Driver) -> Step:
+    """适老化, measured: every screen in both languages, standard and elder mode (this run's
+    orientation), each audited (tests/kiosk_a11y.py) and, with --shots, photographed."""
+    from kiosk.widgets import STYLE
+
+    for language, elder in (("zh", False), ("en", False), ("zh", True), ("en", True)):
+        d.app.forget(full=False)  # no time-out of the last pass fires on this one
+        d.app.tr.language, STYLE.elder = language, elder
+        d.tag = f"{'portrait' if STYLE.portrait else 'landscape'}-{language}" + ("-elder" if elder else "")
+        for name, screen, params, setup in every_screen(d):
+            setup()
+            d.app.go(screen, **params)
+            yield from d.screen(screen)
+            yield from d.frames(4)  # wrapped texts take a frame to grow, their layouts another
+            d.audit(name)
+            if d.keep_shots:
+                yield from d.shot(name)
+    yield from d.frames(1)
+
+
 SCENARIOS: dict[str, Callable[[Driver], Step]] = {
+    "screens": screens,
     "visits": visits,
     "tour": tour,
     "progress": progress,
@@ -704,6 +845,8 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "rating_belongs": rating_belongs,
     "after_hours": after_hours,
     "card_left_lying": card_left_lying,
+    "voice_guidance": voice_guidance,
+    "elder_layout": elder_layout,
     "elderly": elderly,
     "idle": idle,
     "failures": failures,

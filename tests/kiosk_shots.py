@@ -11,9 +11,11 @@ from pathlib import Path
 
 from tests.kiosk_xvfb import ROOT, run_driver, xvfb
 
-# every screen in both orientations, both languages, and elder mode in both orientations
-RUNS = [("tour", "portrait", "zh", False), ("tour", "portrait", "en", True),
-        ("tour", "landscape", "en", False), ("tour", "landscape", "zh", True),
+# every screen in every mode (zh/en × standard/elder) in both orientations (`screens` switches
+# the modes itself), then the flows' own moments: thanks, refusals, failures, idle
+RUNS = [("screens", "portrait", "zh", False), ("screens", "landscape", "zh", False),
+        ("tour", "portrait", "zh", False), ("tour", "landscape", "en", True),
+        ("rating_belongs", "portrait", "zh", False), ("take_your_card", "landscape", "zh", True),
         ("failures", "portrait", "zh", False), ("failures", "landscape", "en", False),
         ("idle", "portrait", "en", False), ("elderly", "landscape", "zh", True)]
 
@@ -21,11 +23,13 @@ RUNS = [("tour", "portrait", "zh", False), ("tour", "portrait", "en", True),
 def main(argv: list[str]) -> int:
     target = Path(argv[0]) if argv else ROOT / "docs" / "img" / "kiosk"
     target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob("*.png"):  # no stale picture of a screen that changed or went
+        old.unlink()
     failed = 0
     with xvfb() as display:
         for scenario, orientation, language, elder in RUNS:
             report = run_driver(display, scenario, orientation=orientation, language=language, elder=elder,
-                                shots=target, extra=["--idle", "3"] if scenario == "idle" else [])
+                                shots=target, extra=["--idle", "3"] if scenario == "idle" else [], timeout=300)
             status = "ok" if report["ok"] and not report["overflows"] else "PROBLEM"
             failed += status != "ok"
             print(f"{status:7} {scenario:9} {orientation:9} {language} {'elder' if elder else '':5} "

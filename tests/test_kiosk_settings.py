@@ -65,7 +65,8 @@ def test_finding_12_demo_kiosks_side_by_side_each_half_the_screen() -> None:
 @pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xwininfo") is None, reason="needs Xvfb, xwininfo")
 def test_finding_12_two_kiosk_windows_open_where_the_demo_puts_them(tmp_path: Path) -> None:
     with xvfb() as display:
-        env = {**os.environ, "DISPLAY": display, "KIVY_HOME": str(tmp_path / "kivy"), "ONETRIP_STATE_DIR": str(tmp_path)}
+        env = {**os.environ, "DISPLAY": display, "KIVY_HOME": str(tmp_path / "kivy"),
+               "ONETRIP_STATE_DIR": str(tmp_path)}
         screen = screen_size(display)
         assert screen == (1920, 1920)
         places = side_by_side(2, screen, "portrait")

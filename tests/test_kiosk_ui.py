@@ -125,3 +125,27 @@ def test_finding_12_after_hours_a_greyed_action_says_why_and_how_to_book(display
 
 def test_finding_7_a_card_lying_on_the_reader_is_read_when_a_flow_asks_for_one(display: str, tmp_path: Path) -> None:
     run(display, "card_left_lying", tmp_path)
+
+
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+def test_finding_5_and_11_every_screen_in_every_mode_passes_the_elderly_friendly_rules(
+        display: str, tmp_path: Path, orientation: str) -> None:
+    """适老化, measured (tests/kiosk_a11y.py): every screen in zh/en, standard/elder mode: text
+    ≥ 18 dp-equivalent in elder mode, targets ≥ 60 dp, every label ≥ 4.5:1 on its background,
+    nothing outside the window or under another widget (the header, a banner)."""
+    report = run_driver(display, "screens", orientation=orientation, timeout=240)  # no photographs: faster
+    assert report["ok"], f"{report.get('error')}\n{report.get('traceback', '')}"
+    assert report["overflows"] == [], report["overflows"]
+    assert report["a11y"] == [], "\n".join(f"{p['shot']}: {p['check']} {p['what']} {p['detail']}"
+                                           for p in report["a11y"][:30])
+
+
+def test_finding_11_voice_guidance_on_in_elder_mode_and_switchable(display: str, tmp_path: Path) -> None:
+    run(display, "voice_guidance", tmp_path)
+    run(display, "voice_guidance", tmp_path, language="en", orientation="landscape")
+
+
+def test_finding_11_elder_mode_enlarges_the_header_keeps_the_tiles_and_says_green_lane_once(
+        display: str, tmp_path: Path) -> None:
+    run(display, "elder_layout", tmp_path)
+    run(display, "elder_layout", tmp_path, orientation="landscape", language="en")

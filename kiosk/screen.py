@@ -103,8 +103,8 @@ class KioskScreen(Screen):
         raise NotImplementedError
 
     def _header(self) -> Widget:
-        """Hall name and time, elder mode, language, home: the same on every screen; elder mode
-        enlarges them with everything else (their widths hold the larger words)."""
+        """Hall name and time, elder mode, language, back, home: the same on every screen; elder
+        mode enlarges them with everything else (their widths hold the larger words)."""
         bar = Panel(bg=BLUE, orientation="horizontal", size_hint_y=None, height=STYLE.tall(130),
                     padding=[STYLE.px(24), STYLE.px(10)], spacing=STYLE.px(14))
         names = BoxLayout(orientation="vertical")
@@ -117,21 +117,19 @@ class KioskScreen(Screen):
         names.add_widget(name)
         names.add_widget(self._clock_label)
         bar.add_widget(names)
-        for key, action, kid, width in (
-                ("elder_off" if STYLE.elder else "elder_on", self.app.toggle_elder, "toggle_elder", 190),
-                ("language", self.app.toggle_language, "toggle_language", 170),
-                ("voice_on" if self.app.voice_on else "voice_off", self.app.toggle_voice, "toggle_voice", 160)):
+        for key, action, kid in (("elder_off" if STYLE.elder else "elder_on", self.app.toggle_elder, "toggle_elder"),
+                                 ("language", self.app.toggle_language, "toggle_language")):
             bar.add_widget(Big(self.tr(key), action, kid, bg=DEEP, level="small", size_hint_x=None,
-                               width=STYLE.px(width)))
+                               width=STYLE.px(210)))
         # the back and home buttons' places stay empty where there are none (home): a tap meant for
         # 首页 or 返回 as the screen changes must not land on another control (the language toggle)
         back = Big(self.tr("back"), self.app.back, "back", bg=WHITE, fg=DEEP, level="body",
-                   size_hint_x=None, width=STYLE.px(130)) if self.back_button and self.home_button else \
-            Widget(size_hint_x=None, width=STYLE.px(130))
+                   size_hint_x=None, width=STYLE.px(150)) if self.back_button and self.home_button else \
+            Widget(size_hint_x=None, width=STYLE.px(150))
         bar.add_widget(back)
         home = Big(self.tr("home"), self.app.go_home, "home", bg=WHITE, fg=DEEP, level="body",
-                   size_hint_x=None, width=STYLE.px(160)) if self.home_button else \
-            Widget(size_hint_x=None, width=STYLE.px(160))
+                   size_hint_x=None, width=STYLE.px(170)) if self.home_button else \
+            Widget(size_hint_x=None, width=STYLE.px(170))
         bar.add_widget(home)
         return bar
 

@@ -10,7 +10,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.screen import KioskScreen
-from kiosk.widgets import BLUE, DEEP, MUTED, STYLE, TILE_COLORS, Panel, Text, tile
+from kiosk.widgets import BLUE, DEEP, MUTED, STYLE, TILE_COLORS, Big, Panel, Text, tile
 
 ATTRACT = ("attract", "attract_2", "attract_3")
 TILE_PX = 270  # a portrait tile's height at full size, in either mode
@@ -81,13 +81,18 @@ class HomeScreen(KioskScreen):
         box = BoxLayout(orientation="vertical", spacing=STYLE.px(18))
         box.add_widget(grid)
         helper = tile(self.tr("tile_help"), "", lambda: self.app.go("help"), "tile_help", TILE_COLORS[6])
+        voice = Big(self.tr("voice_on" if self.app.voice_on else "voice_off"), self.app.toggle_voice, "toggle_voice",
+                    bg=DEEP, level="body", size_hint_x=0.34)  # 语音引导, beside help: where a citizen starts
+        bottom = BoxLayout(spacing=STYLE.px(18))
+        bottom.add_widget(helper)
+        bottom.add_widget(voice)
         if portrait:
-            helper.size_hint_y, helper.height = None, STYLE.px(150)
+            bottom.size_hint_y, bottom.height = None, STYLE.px(150)
             box.size_hint_y = None
             box.bind(minimum_height=box.setter("height"))
         else:
-            helper.size_hint_y = 0.3
-        box.add_widget(helper)
+            bottom.size_hint_y = 0.3
+        box.add_widget(bottom)
         return box
 
     def show_queue(self) -> None:

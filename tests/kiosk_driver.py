@@ -227,6 +227,12 @@ class Driver:
         if not width:
             return None
         plain = MARKUP.sub("", label.text)
+        words = set(MARKUP.sub("", said(label)).split())
+        rows = plain.split("\n")
+        for row, after in zip(rows, rows[1:]):  # cut between two rows ("Standar/d")
+            if row.split() and after.split() and row.split()[-1][-1:].isascii() and row.split()[-1][-1:].isalpha() \
+                    and (joined := row.split()[-1] + after.split()[0]) in words and joined.isascii():
+                return joined
         core = CoreLabel(font_size=label.font_size, font_name=label.font_name,
                          bold=label.bold or "[b]" in label.text)
         for word in plain.split():

@@ -685,6 +685,8 @@ def card_ticket(d: Driver, shot: str, bad_read_first: bool = False) -> Step:
     yield from d.shot(shot)
     yield from d.until(lambda: len(d.daemon.ops("take_number")) > before, "the printed ticket")
     d.notes.setdefault("tickets", []).append({"number": number, **d.daemon.ops("take_number")[-1]})
+    d.daemon.remove_card()  # the citizen leaves with it: the next one's 取号 asks for a card again
+    yield from d.until(lambda: not d.app.card_on_reader, "the card lifted", timeout=20)
     yield from d.tap("ticket_home")
     yield from d.screen("home")
 

@@ -82,7 +82,7 @@ class HomeScreen(KioskScreen):
         box.add_widget(grid)
         helper = tile(self.tr("tile_help"), "", lambda: self.app.go("help"), "tile_help", TILE_COLORS[6])
         voice = Big(self.tr("voice_on" if self.app.voice_on else "voice_off"), self.app.toggle_voice, "toggle_voice",
-                    bg=DEEP, level="body", size_hint_x=0.34)  # 语音引导, beside help: where a citizen starts
+                    bg=DEEP, level="body", size_hint_x=0.6)  # 语音引导, beside help: where a citizen starts
         bottom = BoxLayout(spacing=STYLE.px(18))
         bottom.add_widget(helper)
         bottom.add_widget(voice)

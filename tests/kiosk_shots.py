@@ -2,7 +2,7 @@
 
 Every screen in portrait and landscape, Chinese and English, standard and elder mode, plus
 the failure and idle screens, under a private Xvfb; written to docs/img/kiosk/ by default. Prints any label
-whose text does not fit its widget (the same check the UI tests make).
+whose text does not fit its widget and any 适老化 problem (the same checks the UI tests make).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
         for scenario, orientation, language, elder in RUNS:
             report = run_driver(display, scenario, orientation=orientation, language=language, elder=elder,
                                 shots=target, extra=["--idle", "3"] if scenario == "idle" else [], timeout=300)
-            status = "ok" if report["ok"] and not report["overflows"] else "PROBLEM"
+            status = "ok" if report["ok"] and not report["overflows"] and not report.get("a11y") else "PROBLEM"
             failed += status != "ok"
             print(f"{status:7} {scenario:9} {orientation:9} {language} {'elder' if elder else '':5} "
                   f"{len(report.get('shots', []))} shots", flush=True)
@@ -38,6 +38,8 @@ def main(argv: list[str]) -> int:
                 print("   ", report.get("error"))
             for overflow in report.get("overflows", []):
                 print("    does not fit:", overflow)
+            for problem in report.get("a11y", []):
+                print("    适老化:", problem)
     print(f"screenshots in {target}")
     return 1 if failed else 0
 

@@ -228,18 +228,31 @@ class Load:
         except IndexError:
             return
         level = rng.choice((5, 5, 4, 4, 3, 2))
-        sim_command(kiosk.control, f"scan {self.qr_of.get(number) or number}")  # the ticket's QR on the scanner
-        try:
-            token = ticket_token(str(client.next_event("code_scanned", timeout=5)["code"]))
-        except queue.Empty:
-            token = None
-        which = {"ticket_token": token} if token else {"ticket": number}
-        reply = client.call("rate", **which, level=level, reasons=["等候时间长"] if level <= 2 else [])
+        qr = self.qr_of.get(number)
+        token = self._scan(client, kiosk, qr) if qr else None
+        if token is None:  # a typed number would need the card that took it: this citizen does not rate
+            self.ledger.count(self.ledger.rating_refusals, "QR not read")
+            return
+        reply = client.call("rate", ticket_token=token, level=level, reasons=["等候时间长"] if level <= 2 else [])
         if reply["ok"]:
             with self.ledger.lock:
                 self.ledger.kiosk_ratings += 1
         else:
             self.ledger.count(self.ledger.rating_refusals, reply["error"]["type"])
+
+    @staticmethod
+    def _scan(client: ApiClient, kiosk: Terminal, qr: str) -> str | None:
+        """The ticket's QR on the kiosk's scanner: its token once this very code is read (an
+        earlier scan read late must not rate another ticket), None if it is not read in 5 s."""
+        sim_command(kiosk.control, f"scan {qr}")
+        deadline = time.monotonic() + 5
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                if client.next_event("code_scanned", timeout=left)["code"] == qr:
+                    return ticket_token(qr)
+            except queue.Empty:
+                return None
+        return None
 
     # ---- staff at a bus window: caller keypad and rating pad only ------------------------------
     def press(self, address: int, what: str, key: str) -> None:

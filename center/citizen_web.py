@@ -278,6 +278,7 @@ class CitizenWeb:
             "window": t.window, "window_name": window.name if window else t.window,
             "near": s.near_turn.watched(ticket_id), "expires": claim.expires, "tz": engine.settings.timezone,
             "rating": None, "rateable": False, "reactivate_until": None, "reactivate_open": False,
+            "no_show_rule": s.no_show_rule,
         }
         if t.state is TicketState.DONE:
             rating = engine.ticket_rating(ticket_id)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from center import alerts, appointments, cases, numbers, ordering, ratings, refusals, tickets, waits, windows
+from center import alerts, appointments, cases, no_shows, numbers, ordering, ratings, refusals, tickets, waits, windows
 from center.alerts import AlertKind
 from center.applied import applied, apply_once
 from center.db import Database, counters, services, window_categories
@@ -241,14 +241,18 @@ class QueueEngine:
         return self._run(action, event_id, fn, Ticket)
 
     def reactivate(self, ticket_id: int, *, event_id: str | None = None) -> Ticket:
-        """A no-show comes back in time: waiting again, in the place it had."""
+        """A no-show comes back in time: waiting again, in the place it had or behind the next
+        `reactivate_after_tickets` (the hall's rule, center/no_shows.py)."""
 
         def fn(conn: Connection, now: float) -> Ticket:
             current = tickets.get(conn, ticket_id)
             limit = self.settings.reactivate_within_min
             if current.state == S.NO_SHOW.value and now - current.state_at > limit * 60:
                 raise ReactivationExpired(current.number, limit)
-            return tickets.to_ticket(tickets.move(conn, ticket_id, "reactivate", S.NO_SHOW, S.WAITING, now))
+            behind = self.settings.reactivate_after_tickets
+            values = {"sort_at": no_shows.place_behind(conn, current, behind, now)} if behind else None
+            return tickets.to_ticket(tickets.move(conn, ticket_id, "reactivate", S.NO_SHOW, S.WAITING, now,
+                                                  values=values))
 
         return self._run("reactivate", event_id, fn, Ticket)
 

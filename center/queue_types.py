@@ -124,7 +124,10 @@ class QueueSettings(ConfigModel):
                               description="k: priority first; after k priority calls in a row, one normal is owed")
     normal_run: int | None = Field(None, ge=1, description="n: normal first; after n normal calls in a row, one"
                                                            " priority is owed (replaces priority_run)")
-    reactivate_within_min: float = Field(30, ge=0)
+    reactivate_within_min: float = Field(30, ge=0, description="过号: back at the window within this long; 0:"
+                                                             " 过号需重新取号")
+    reactivate_after_tickets: int = Field(0, ge=0, description="a reactivated no-show waits behind the next N"
+                                                               " tickets of its category; 0: its original place")
     checkin_early_min: float = Field(30, ge=0, description="how long before its slot an appointment may check in")
     checkin_late_min: float = Field(0, ge=0, description="grace after the slot's end")
     slot_capacity: int = Field(10, ge=1, description="appointments per category and slot")

@@ -14,7 +14,7 @@ import threading
 from datetime import date, timedelta
 from typing import Any, Callable
 
-from center import audit
+from center import audit, no_shows
 from center import cases as case_flow
 from center.alerts import AlertKind
 from center.appointments import Timing
@@ -243,7 +243,13 @@ class CenterService:
                 "window_area": self.window_area(ticket.category, ticket.item_code), "priority": ticket.priority,
                 "priority_name": self.config.queue.priority_groups.get(ticket.priority or "", ""),
                 "materials": self._materials(ticket.item_code, answers or {}) if item else [],
+                "no_show_rule": self.no_show_rule,  # printed and shown as the hall configured it
                 "qr": self.phone.ticket(ticket.ref, ticket.day)}  # the citizen's phone page (docs/phone.md)
+
+    @property
+    def no_show_rule(self) -> str:
+        """The hall's 过号 rule in words: the one text the ticket, the kiosk and the phone show."""
+        return no_shows.rule_text(self.engine.settings)
 
     def booking_page(self, appointment: Appointment) -> str:
         """The booking's phone page (see, cancel, move), valid until its day's close."""
@@ -488,6 +494,13 @@ class WindowDesk:
         if not held:
             raise QueueError(f"window {window} holds no ticket")
         return self.call_back(window, held[0].id, event_id=event_id)
+
+    def reactivate(self, window: str, ticket_id: int, event_id: str | None = None) -> Any:
+        """过号恢复 at the counter: only a no-show of this window today, by the hall's rule."""
+        day = self.s.engine.local().date().isoformat()
+        if all(n.ticket_id != ticket_id for n in no_shows.of_window(self.s.db, window, day, self.s.engine.settings)):
+            raise no_shows.NotMissedHere(ticket_id, window)
+        return self._done(self.s.engine.reactivate(ticket_id, event_id=event_id))
 
     def transfer(self, ticket_id: int, category: str, event_id: str | None = None) -> Any:
         return self._done(self.s.engine.transfer(ticket_id, category, event_id=event_id))

@@ -36,7 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from center import metrics, reports, screens
+from center import metrics, no_shows, reports, screens
 from center.citizen_web import create_citizen_app
 from center.queue_errors import InvalidTransition, NotIssuingNow, QueueError, UnknownWindow
 from center.ratings import FollowUpAction
@@ -77,6 +77,7 @@ MESSAGES = {
     "UnknownItem": "目录中没有这个事项", "UnknownPriority": "本大厅没有这个绿色通道类别",
     "NotHeldHere": "该号不是本窗口挂起的号", "NotYourTicket": "该号不是本终端所出", "InvalidArgs": "请求参数有误",
     "InvalidLevel": "评价等级应为 1 到 5", "NumberAlreadyHeld": "该群众在此业务已有未办结的号",
+    "NotMissedHere": "该号不是本窗口今日的过号",
 }
 STATES = {
     "idle": "空闲", "calling": "呼叫中", "serving": "办理中", "paused": "暂停", "closed": "未签到",
@@ -180,6 +181,7 @@ DESK_ACTIONS: dict[str, DeskAction] = {
     "no_show": lambda d, w, b, t, who: d.no_show(w),
     "hold": lambda d, w, b, t, who: d.hold(w),
     "call_back": lambda d, w, b, t, who: d.call_back(w, int(_text(b, "ticket_id"))),
+    "reactivate": lambda d, w, b, t, who: d.reactivate(w, int(_text(b, "ticket_id"))),
     "transfer": lambda d, w, b, t, who: d.transfer(int(b.get("ticket_id") or t()), _text(b, "category")),
     "pause": lambda d, w, b, t, who: d.pause(w, _text(b, "reason")),
     "resume": lambda d, w, b, t, who: d.resume(w),
@@ -258,6 +260,8 @@ class CenterWeb:
             "queue": screens.window_queue(self.s.db, code, day, self.s.engine.clock.time(),
                                           self.s.engine.settings.fairness),
             "held": self.s.engine.held_at(code),
+            "no_shows": no_shows.of_window(self.s.db, code, day, self.s.engine.settings),
+            "no_show_rule": self.s.no_show_rule,
             "categories": self._categories(),
             "items": [{"code": i.code, "name": i.name, "category": i.category} for i in self.s.catalog.items
                       if i.category in view.categories],
@@ -319,7 +323,8 @@ class CenterWeb:
     def hall(self, request: Request) -> JSONResponse:
         """The hall's name, time zone and clock: screens show the hall's time, not their PC's."""
         return _json({"hall": self.s.catalog.header.hall, "tz": self.s.engine.settings.timezone,
-                      "now": self.s.clock.time(), "speed": getattr(self.s.clock, "speed", 1.0)})
+                      "now": self.s.clock.time(), "speed": getattr(self.s.clock, "speed", 1.0),
+                      "no_show_rule": self.s.no_show_rule})
 
     # ---- hall display ---------------------------------------------------------------------------
     def display(self, request: Request) -> JSONResponse:

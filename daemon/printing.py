@@ -22,14 +22,16 @@ def materials(items: list[dict[str, Any]]) -> tuple[Material, ...]:
 
 
 def ticket_notice(t: dict[str, Any]) -> str:
-    """What the window must know at a glance: 绿色通道 or the appointment's slot, a line each."""
+    """What the window must know at a glance: 绿色通道 or the appointment's slot, a line each,
+    then the hall's 过号 rule."""
     lines = []
     if t.get("slot"):
         lines.append(f"预约时段 {t['slot']}，请按时办理")
     if t.get("priority"):
         lines.append(f"绿色通道（{t.get('priority_name') or t['priority']}）优先办理，请在窗口出示相关证件")
-    if t.get("notice"):
-        lines.append(str(t["notice"]))
+    for key in ("notice", "no_show_rule"):  # the rule: the hall's own words, from the center
+        if t.get(key):
+            lines.append(str(t[key]))
     return "\n".join(lines)
 
 

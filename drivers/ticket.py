@@ -190,7 +190,7 @@ def sample_ticket(**changes: object) -> Ticket:
                    Material("不动产登记申请书", "现场填写"),
                    Material("户口簿", "原件及复印件", deferrable=True),
                    Material("婚姻关系证明", optional=True)),
-        notice="请留意大厅屏幕和语音叫号，过号需重新取号。", window_area="二楼 A 区 1–12 号窗口")
+        notice="请留意大厅屏幕和语音叫号。\n过号30分钟内可到窗口恢复，恢复后按原顺序叫号", window_area="二楼 A 区 1–12 号窗口")
     fields.update(changes)
     return Ticket(**fields)  # type: ignore[arg-type]
 

@@ -23,6 +23,7 @@ const DONE = {
   no_show: (r) => `${r.number} 已过号`,
   hold: (r) => `${r.number} 已挂起`,
   call_back: (r) => `已回呼 ${r.number}`,
+  reactivate: (r) => `${r.number} 已恢复排队`,
   transfer: (r) => `${r.number} 已转至 ${r.category} 类等候`,
   pause: (r) => `窗口已暂停（${r.pause_reason}）`,
   resume: () => "窗口已恢复",
@@ -56,6 +57,21 @@ function render(data) {
   renderButtons(w.state);
   renderOptions(data.ticket);
   renderQueue(data.queue, data.held, w.state);
+  renderNoShows(data.no_shows, data.no_show_rule);
+}
+
+// 过号 of this window today: minutes left to come back, and one touch to put the ticket back.
+function renderNoShows(noShows, rule) {
+  $("#no-show-rule").textContent = rule;
+  const now = (HALL.pcMs ? HALL.hallMs + (Date.now() - HALL.pcMs) * HALL.speed : Date.now()) / 1000;
+  fill($("#no-shows"), noShows.length ? noShows.map((t) => {
+    const left = t.reactivate_until === null ? 0 : Math.ceil((t.reactivate_until - now) / 60);
+    return el("li", {},
+      el("span", {class: "num"}, t.number),
+      el("span", {class: "meta"}, `${hhmm(t.missed_at)} 过号 · ` + (left > 0 ? `还可恢复 ${left} 分钟` : "已超过恢复时限")),
+      el("button", {class: "small", disabled: left <= 0, dataset: {ticket: t.ticket_id},
+        onclick: () => act("reactivate", {ticket_id: t.ticket_id})}, "恢复"));
+  }) : el("li", {class: "empty"}, "无"));
 }
 
 function renderTicket(t, w) {

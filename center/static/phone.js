@@ -22,7 +22,7 @@ const WORDS = {
     held: "暂时挂起", held_big: (w) => `${w} 已挂起您的号`,
     held_text: "通常是需要补充材料或核实信息。准备好后请留意叫号，窗口会回呼您，不必重新取号。",
     no_show: "您已过号", no_show_big: (t) => `${t} 前可恢复排队`, no_show_over: "已超过恢复时限",
-    no_show_text: (m, t) => `过号后 ${m} 分钟内（${t} 前）可恢复排队，保留原来的位置。请回到等候区后点下面的按钮。`,
+    no_show_text: (m, t) => `过号后 ${m} 分钟内（${t} 前）可恢复排队。请回到等候区后点下面的按钮。`,
     no_show_late: "已超过恢复时限，请到取号机重新取号。", reactivate: "我已回到大厅，恢复排队",
     reactivated: "已恢复排队，请留意叫号。",
     cancelled: "此号已作废", cancelled_text: "凭条未能打印或已取消。如需办理，请到取号机重新取号。",
@@ -61,7 +61,7 @@ const WORDS = {
     held: "On hold", held_big: (w) => `${w} put your number on hold`,
     held_text: "Usually a missing document or a check. When ready, watch for the call: the window calls you back; no new number needed.",
     no_show: "You missed your call", no_show_big: (t) => `Rejoin before ${t}`, no_show_over: "Too late to rejoin",
-    no_show_text: (m, t) => `Within ${m} minutes (before ${t}) you can rejoin and keep your place. Go back to the waiting area and tap the button.`,
+    no_show_text: (m, t) => `Within ${m} minutes (before ${t}) you can rejoin. Go back to the waiting area and tap the button.`,
     no_show_late: "The time to rejoin has passed; please take a new number at a kiosk.", reactivate: "I'm back, rejoin the queue",
     reactivated: "You are back in the queue.",
     cancelled: "Number cancelled", cancelled_text: "The ticket could not be printed or was cancelled. Take a new number at a kiosk.",
@@ -152,6 +152,7 @@ function render(v) {
   $("service").textContent = v.service;
   $("number").textContent = v.number;
   $("area").textContent = w("where", v.window_area);
+  $("rule").textContent = v.no_show_rule;  // the hall's own words, as printed on the ticket
   $("expires").textContent = w("expires", hhmm(v.expires));
   const title = $("state-title"), big = $("state-big"), text = $("state-text"), more = $("state-more");
   big.textContent = ""; text.textContent = ""; more.textContent = "";

@@ -1,0 +1,82 @@
+"""The hall floor's staff screens in real headless Chromium (the app under uvicorn, a real
+CenterService on a real Mosquitto): a clerk puts a 过号 back in line from the console."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from center.service import CenterService
+from center.web import create_app
+from core.clock import FakeClock
+from onetrip.staff_accounts import DEMO_PASSWORD
+from tests.web_helpers import CHROMIUM_ARGS, WebServer
+from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(service: CenterService) -> Iterator[WebServer]:
+    s = WebServer(create_app(service, telemetry_period=0.05)).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def staff_page(browser: Browser) -> Iterator:
+    pages: list[Page] = []
+    errors: list[str] = []
+
+    def opener(url: str, staff: str, width: int = 1600, height: int = 1000) -> Page:
+        """A page of its own, signed in as `staff` through the sign-in page."""
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+        page.on("pageerror", lambda exc: errors.append(f"{url}: {exc}"))
+        pages.append(page)
+        parts = urlsplit(url)
+        page.goto(f"{parts.scheme}://{parts.netloc}/login?next={quote(parts.path + '?' + parts.query, safe='')}")
+        page.fill("#staff-no", staff)
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("#sign-in button")
+        page.wait_for_url(url)
+        return page
+
+    yield opener
+    for page in pages:
+        page.close()
+    assert errors == []
+
+
+def test_clerk_reactivates_a_no_show_with_one_touch(
+        server: WebServer, staff_page, service: CenterService, clock: FakeClock, tmp_path: Path) -> None:
+    service.desk.sign_in("3", "s003")
+    first = service.req_take_number("kiosk-01", {"category": "B"})
+    service.req_take_number("kiosk-01", {"category": "B"})
+    service.desk.call_next("3")
+    clock.advance(60)
+    service.desk.no_show("3")
+    clock.advance(5 * 60)
+
+    console = staff_page(f"{server.url}/console?window=3", "s003")
+    row = console.locator("#no-shows li", has_text=first["number"])
+    expect(row).to_contain_text("还可恢复 25 分钟")
+    expect(console.locator("#no-show-rule")).to_have_text("过号30分钟内可到窗口恢复，恢复后按原顺序叫号")
+    console.screenshot(path=str(tmp_path / "console-no-shows.png"), full_page=True)
+    row.locator("button").click()
+    expect(console.locator("#message")).to_contain_text(f"{first['number']} 已恢复排队")
+    expect(console.locator("#no-shows li")).to_have_text("无")
+    expect(console.locator("#queue li .num").first).to_have_text(first["number"])
+    console.keyboard.press("F1")
+    expect(console.locator("#ticket-number")).to_have_text(first["number"])

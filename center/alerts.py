@@ -29,6 +29,8 @@ class AlertKind(str, enum.Enum):
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
     HELP = "help_requested"  # a citizen at a kiosk asked for a floor helper (帮办)
     CLOCK_OFFSET = "clock_offset"  # a terminal's own clock is off hall time (it still shows hall time)
+    PROMISE_OVERDUE = "promise_overdue"  # a 容缺 material not handed in by its deadline
+    HELP_ESCALATED = "help_escalated"  # a 帮办 request nobody acknowledged in time
 
 
 QUEUE_KINDS = (AlertKind.WAIT_OVER_TARGET, AlertKind.QUEUE_LONG, AlertKind.WINDOW_IDLE, AlertKind.FOLLOW_UP_OVERDUE)

@@ -100,6 +100,16 @@ class VoiceSettings(ConfigModel):
     clips_dir: Path = Path("var/center/voice")
 
 
+class FloorSettings(ConfigModel):
+    """`[floor]`: 容缺 promises kept and 帮办 answered (center/promises.py, center/help_desk.py)."""
+
+    promise_working_days: int = Field(5, ge=1, description="容缺: a deferred material is due this many of the"
+                                                           " hall's business days after the case is accepted")
+    promise_due_soon_days: int = Field(3, ge=0, description="the control room lists promises due within this many"
+                                                            " days (and every overdue one)")
+    help_escalate_min: float = Field(3, gt=0, description="帮办 not acknowledged this long (hall clock) escalates")
+
+
 class CenterConfig(ConfigModel):
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite under state_dir")
     catalog: Path = Path("config/catalog")
@@ -114,6 +124,7 @@ class CenterConfig(ConfigModel):
     voice: VoiceSettings = VoiceSettings()
     staff: StaffSettings = StaffSettings()  # accounts, passwords, sessions, audit retention
     citizen_web: CitizenWebSettings = CitizenWebSettings()
+    floor: FloorSettings = FloorSettings()  # 容缺 promises, 帮办 cases
     log: LogSettings = LogSettings()
     clock: ClockSettings = ClockSettings()
     windows: dict[str, WindowSettings] = Field(min_length=1)

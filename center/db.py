@@ -313,6 +313,45 @@ audit_log = Table(
     Index(None, "at"),
 )
 
+# 容缺受理: a deferred material promised at the window, with its 承诺书 and deadline (center/promises.py).
+promises = Table(
+    "promises", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_no", String(24), nullable=False, index=True),
+    Column("material", String(200), nullable=False),
+    Column("pledge_signed", Boolean, nullable=False),   # 承诺书 signed at the window
+    Column("due", String(10), nullable=False),          # local date, YYYY-MM-DD: the last business day
+    Column("state", String(16), nullable=False),        # owed, fulfilled
+    Column("promised_at", Double, nullable=False),
+    Column("window", String(32)),
+    Column("staff", String(KEY)),
+    Column("fulfilled_at", Double),
+    Column("fulfilled_by", String(KEY)),
+)
+
+# 帮办: a kiosk's help request as a case, from asked to closed (center/help_desk.py).
+help_cases = Table(
+    "help_cases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(KEY), nullable=False, unique=True),
+    Column("terminal", String(KEY), nullable=False),
+    Column("location", String(200), nullable=False),
+    Column("topic", String(60), nullable=False),
+    Column("day", String(10), nullable=False),          # local date asked, for the day's report
+    Column("state", String(16), nullable=False),        # asked, assigned, arrived, resolved
+    Column("asked_at", Double, nullable=False),
+    Column("acknowledged_at", Double),
+    Column("acknowledged_by", String(KEY)),
+    Column("helper", String(KEY)),                      # the floor helper's 工号
+    Column("helper_name", String(64)),
+    Column("arrived_at", Double),
+    Column("closed_at", Double),
+    Column("closed_by", String(KEY)),
+    Column("outcome", String(200)),
+    Column("escalated_at", Double),
+    Index(None, "day"),
+)
+
 applied_events = Table(
     "applied_events", metadata,
     Column("event_id", String(KEY), primary_key=True),

@@ -12,9 +12,9 @@ import enum
 import logging
 import threading
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from center import audit, no_shows
+from center import alerts, audit, help_desk, no_shows, promises
 from center import cases as case_flow
 from center.alerts import AlertKind
 from center.appointments import Timing
@@ -149,6 +149,8 @@ class CenterService:
         queue summary for every screen."""
         self.close_day()
         self.retention()
+        self.promise_alerts()
+        self.help_escalations()
         for alert in self.engine.check_alerts():
             self.hub.publish("alert", plain(alert))
         for view in list(self.link.terminals.values()):
@@ -285,6 +287,36 @@ class CenterService:
             checklist = self.catalog.notice(code)
         return paper_materials(checklist)
 
+    def deferrable_materials(self, code: str | None) -> list[str]:
+        """The materials the catalog marks 可容缺 for an item (or a life event)."""
+        if code is None or self._item(code) is None:
+            return []
+        return [m["name"] for m in self._materials(code, {}) if m["deferrable"]]
+
+    # ---- 容缺 promises ---------------------------------------------------------------------------
+    def promise(self, case_no: str, materials: Sequence[str], window: str) -> list[promises.Promise]:
+        """Record what a case owes, due `[floor] promise_working_days` business days from today."""
+        today = self.engine.local().date()
+        due = self.calendar.add_working_days(today, self.config.floor.promise_working_days)
+        staff = next((w.staff for w in self.engine.window_states() if w.code == window), None)
+        made = promises.record(self.db, case_no, materials, due, self.clock.time(), window, staff)
+        self.hub.publish("promises", {"case_no": case_no, "promises": plain(made)})
+        return made
+
+    def fulfil_promise(self, promise_id: int, by: str) -> promises.Promise:
+        """补交: the material is handed in; its overdue alert, if any, clears."""
+        kept = promises.fulfil(self.db, promise_id, by, self.clock.time())
+        if self.engine.clear_alert(AlertKind.PROMISE_OVERDUE, str(promise_id)):
+            self.hub.publish("alert_cleared", {"kind": AlertKind.PROMISE_OVERDUE.value, "key": str(promise_id)})
+        self.hub.publish("promises", {"case_no": kept.case_no, "promises": [plain(kept)]})
+        return kept
+
+    def promise_alerts(self) -> None:
+        """Every owed promise past its day is an alert (raised once, refreshed while it lasts)."""
+        for p in promises.overdue(self.db, self.engine.local().date()):
+            self._alert(True, AlertKind.PROMISE_OVERDUE, str(p.id),
+                        promises.TEXTS["overdue_alert"].format(case_no=p.case_no, material=p.material, due=p.due))
+
     def known_item(self, code: str | None) -> str | None:
         """`code` if the catalog has it (an item or a life event), else UnknownItem."""
         if code and self._item(code) is None:
@@ -340,7 +372,12 @@ class CenterService:
                 "item": item.name if item else category.name, "state": case.state,
                 "state_name": case_flow.LABELS.get(case.state, case.state), "received": received.isoformat(),
                 "promised_by": promised.isoformat() if promised else None,
-                "collect_at": getattr(item, "window", "") or category.window_area}
+                "collect_at": getattr(item, "window", "") or category.window_area,
+                "owed": self.owed(case.case_no)}
+
+    def owed(self, case_no: str) -> list[dict[str, Any]]:
+        """What a case still owes (容缺) and by when: the kiosk and the phone page show it."""
+        return promises.owed_view(promises.of_cases(self.db, [case_no]).get(case_no, []), self.engine.local().date())
 
     # ---- events from terminals (the EventApplier the link calls) ----------------------------------
     def apply(self, terminal: str, kind: str, event: Event) -> bool:
@@ -387,10 +424,51 @@ class CenterService:
         self.desk.key(data.window, data.key, event_id)
 
     def evt_help_requested(self, terminal: str, data: payloads.HelpRequested, event_id: str) -> None:
-        alert = self.engine.raise_alert(AlertKind.HELP, f"{terminal}:{event_id[:8]}",
-                                        f"帮办: {data.location or terminal} {data.topic}".strip(),
-                                        event_id=event_id)
-        self.hub.publish("alert", plain(alert))
+        """帮办: a case opens (asked) with its alert, in the transaction that applies the event."""
+        now = self.clock.time()
+        location = data.location or terminal
+
+        def fn(conn: Any) -> dict[str, Any]:
+            case = help_desk.open_case(conn, event_id, terminal, location, data.topic, self.engine.local(now).date()
+                                       .isoformat(), now)
+            alert = alerts.raise_alert(self.db, conn, now, AlertKind.HELP, f"help:{case.id}",
+                                       help_desk.TEXTS["alert"].format(location=location, topic=data.topic).strip())
+            return {"case": plain(case), "alert": plain(alert)}
+
+        applied, result = self.engine.apply_event(event_id, "help_requested", fn)
+        if applied:
+            self.hub.publish("alert", result["alert"])
+            self.hub.publish("help", result["case"])
+
+    # ---- 帮办 cases ---------------------------------------------------------------------------------
+    def help_step(self, case_id: int, action: str, by: str, *, helper: str | None = None,
+                  outcome: str | None = None) -> help_desk.HelpCase:
+        """assign a named helper (the kiosk is told at once who is coming), arrive, close."""
+        if action not in help_desk.STEPS:
+            raise ValueError(f"no help action {action!r}")
+        name = None
+        if action == "assign":
+            if not helper:
+                raise ValueError("helper is required")
+            name = self.staff.get(helper).name  # UnknownStaff: not one of the hall's staff
+        case = help_desk.step(self.db, case_id, action, self.clock.time(), by, helper=helper, helper_name=name,
+                              outcome=outcome)
+        if action == "assign":
+            self.engine.ack_alert(AlertKind.HELP, f"help:{case.id}", by)
+            self.link.send_command(case.terminal, "help_coming", {"case_id": case.id, "helper_name": name}, ttl=60)
+        cleared = {"assign": (AlertKind.HELP_ESCALATED,), "close": (AlertKind.HELP, AlertKind.HELP_ESCALATED)}
+        for kind in cleared.get(action, ()):
+            self._alert(False, kind, f"help:{case.id}", "")
+        self.hub.publish("help", plain(case))
+        return case
+
+    def help_escalations(self) -> None:
+        """帮办 asked and not acknowledged within `[floor] help_escalate_min` (hall clock): an alert."""
+        now = self.clock.time()
+        for case in help_desk.escalate(self.db, now - self.config.floor.help_escalate_min * 60, now):
+            self._alert(True, AlertKind.HELP_ESCALATED, f"help:{case.id}", help_desk.TEXTS["escalated"].format(
+                location=case.location, topic=case.topic, minutes=f"{(now - case.asked_at) / 60:.0f}"))
+            self.hub.publish("help", plain(case))
 
     def evt_outbox_overflow(self, terminal: str, data: payloads.OutboxOverflow, event_id: str) -> None:
         """A terminal refused events at a full outbox: kept as an alert until staff handle it."""
@@ -476,9 +554,21 @@ class WindowDesk:
         return self._done(self.s.engine.start(window, event_id=event_id))
 
     def finish(self, window: str, create_case: bool = False, item_code: str | None = None,
-               event_id: str | None = None) -> Any:
-        return self._done(self.s.engine.finish(window, create_case=create_case, item_code=self.s.known_item(item_code),
-                                               event_id=event_id))
+               event_id: str | None = None, deferred: Sequence[str] = (), pledge_signed: bool = False) -> Any:
+        """办结; with `deferred` (容缺受理) the case is accepted on the citizen's signed 承诺书 and
+        each material becomes a promise due in the hall's business days (center/promises.py)."""
+        item_code = self.s.known_item(item_code)
+        if deferred:
+            current = next(w.ticket_id for w in self.s.engine.window_states() if w.code == window)
+            code = item_code or (self.s.engine.ticket(current).item_code if current else None)
+            promises.check(deferred, self.s.deferrable_materials(code), code, pledge_signed)
+            if not create_case:
+                raise promises.PledgeRequired()  # a promise belongs to a case
+        finished = self._done(self.s.engine.finish(window, create_case=create_case, item_code=item_code,
+                                                   event_id=event_id))
+        if deferred and finished.case is not None:
+            self.s.promise(finished.case.case_no, deferred, window)
+        return finished
 
     def no_show(self, window: str, event_id: str | None = None) -> Any:
         return self._done(self.s.engine.no_show(window, event_id=event_id))

@@ -36,7 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from center import metrics, no_shows, reports, screens
+from center import help_desk, metrics, no_shows, promises, reports, screens
 from center.citizen_web import create_citizen_app
 from center.queue_errors import InvalidTransition, NotIssuingNow, QueueError, UnknownWindow
 from center.ratings import FollowUpAction
@@ -77,12 +77,15 @@ MESSAGES = {
     "UnknownItem": "目录中没有这个事项", "UnknownPriority": "本大厅没有这个绿色通道类别",
     "NotHeldHere": "该号不是本窗口挂起的号", "NotYourTicket": "该号不是本终端所出", "InvalidArgs": "请求参数有误",
     "InvalidLevel": "评价等级应为 1 到 5", "NumberAlreadyHeld": "该群众在此业务已有未办结的号",
-    "NotMissedHere": "该号不是本窗口今日的过号",
+    "NotMissedHere": "该号不是本窗口今日的过号", "NotDeferrable": "该材料不可容缺",
+    "PledgeRequired": "容缺受理须生成办件并由群众签署承诺书", "UnknownPromise": "没有这项待补交的承诺",
+    "UnknownHelpCase": "没有这条帮办",
 }
 STATES = {
     "idle": "空闲", "calling": "呼叫中", "serving": "办理中", "paused": "暂停", "closed": "未签到",
     "waiting": "等候", "called": "已呼叫", "held": "挂起", "done": "已办结", "no_show": "过号",
     "cancelled": "作废", "day_closed": "闭馆未办结", "open": "待整改", "rectified": "已整改", "appealed": "申诉中", "changed meanwhile": "已被他人改变",
+    **{state: help_desk.TEXTS[state] for state in help_desk.STATES},
 }
 ACTIONS = {
     "call the next ticket": "呼叫下一位", "recall": "重呼", "start serving": "开始办理", "finish": "办结",
@@ -90,6 +93,7 @@ ACTIONS = {
     "resume": "恢复", "sign in": "签到", "sign out": "签退", "cancel": "作废", "rectify": "记录整改",
     "return visit": "记录回访", "appeal": "申诉", "appeal upheld": "裁定申诉成立", "appeal rejected": "驳回申诉",
     "close": "关闭", "close before the return visit (回访)": "在回访前关闭",
+    "assign": "派人", "arrive": "到场",
 }
 
 
@@ -177,7 +181,9 @@ DESK_ACTIONS: dict[str, DeskAction] = {
     "recall": lambda d, w, b, t, who: d.recall(w),
     "start": lambda d, w, b, t, who: d.start(w),
     "finish": lambda d, w, b, t, who: d.finish(w, create_case=bool(b.get("create_case")),
-                                          item_code=b.get("item_code") or None),
+                                          item_code=b.get("item_code") or None,
+                                          deferred=[str(m) for m in b.get("deferred") or []],
+                                          pledge_signed=bool(b.get("pledge_signed"))),
     "no_show": lambda d, w, b, t, who: d.no_show(w),
     "hold": lambda d, w, b, t, who: d.hold(w),
     "call_back": lambda d, w, b, t, who: d.call_back(w, int(_text(b, "ticket_id"))),
@@ -262,8 +268,11 @@ class CenterWeb:
             "held": self.s.engine.held_at(code),
             "no_shows": no_shows.of_window(self.s.db, code, day, self.s.engine.settings),
             "no_show_rule": self.s.no_show_rule,
+            "promises": [{**plain(p), "overdue": p.overdue(self.s.engine.local().date())}
+                         for p in promises.owed_at(self.s.db, code)],
             "categories": self._categories(),
-            "items": [{"code": i.code, "name": i.name, "category": i.category} for i in self.s.catalog.items
+            "items": [{"code": i.code, "name": i.name, "category": i.category,
+                       "deferrable": self.s.deferrable_materials(i.code)} for i in self.s.catalog.items
                       if i.category in view.categories],
         }
 
@@ -414,8 +423,44 @@ class CenterWeb:
             "follow_ups": [{**plain(f), "rating": rated.get(f.rating_id)} for f in follow_ups],
             "ratings": screens.ratings_since(self.s.db, self._midnight()),
             "refused_events": self.s.engine.refused_events(20),
+            "promises": self._promises(),
+            "help_cases": help_desk.open_cases(self.s.db),
+            "helpers": [{"staff_no": a.staff_no, "name": a.name} for a in self.s.staff.listing()
+                        if a.state.value == "active" and a.roles & {Role.CLERK, Role.MANAGER}],
             "link": {"connected": self.s.link.connected, **dict(self.s.link.stats)},
         })
+
+    def _promises(self) -> list[dict[str, Any]]:
+        """容缺 owed and due within `[floor] promise_due_soon_days`, or overdue, soonest first."""
+        today = self.s.engine.local().date()
+        return [{**plain(p), "overdue": p.overdue(today)}
+                for p in promises.due_soon(self.s.db, today, self.s.config.floor.promise_due_soon_days)]
+
+    async def fulfil_promise(self, request: Request) -> JSONResponse:
+        """补交 recorded by a clerk or a manager (audited by its route)."""
+        promise_id, by = int(request.path_params["promise_id"]), request.state.session.staff_no
+        return _json(await anyio.to_thread.run_sync(lambda: self.s.fulfil_promise(promise_id, by)))
+
+    async def help_assign(self, request: Request) -> JSONResponse:
+        """A hall manager acknowledges a 帮办 and names the floor helper who goes."""
+        body = await _body(request)
+        case_id, by = int(request.path_params["case_id"]), request.state.session.staff_no
+        return _json(await anyio.to_thread.run_sync(
+            lambda: self.s.help_step(case_id, "assign", by, helper=_text(body, "helper"))))
+
+    async def help_step(self, request: Request) -> JSONResponse:
+        """The helper assigned (or a manager) marks arrival, or closes the case with its outcome."""
+        body = await _body(request)
+        case_id, action = int(request.path_params["case_id"]), request.path_params["action"]
+        session = request.state.session
+        if action not in ("arrive", "close"):
+            raise HTTPException(404, f"no help action {action!r}")
+        case = help_desk.get(self.s.db, case_id)
+        if not session.has(Role.MANAGER) and case.helper != session.staff_no:
+            raise Forbidden("该帮办未指派给您")
+        outcome = _text(body, "outcome") if action == "close" else None
+        return _json(await anyio.to_thread.run_sync(
+            lambda: self.s.help_step(case_id, action, session.staff_no, outcome=outcome)))
 
     def telemetry(self, request: Request) -> JSONResponse:
         return _json(self.history.terminal(request.path_params["terminal"]))
@@ -461,7 +506,10 @@ class CenterWeb:
 
     def report(self, request: Request) -> JSONResponse:
         by, first, last, rows = self._report(request)
-        return _json({"by": by, "from": first, "to": last, "rows": rows, "groups": reports.GROUPS})
+        return _json({"by": by, "from": first, "to": last, "rows": rows, "groups": reports.GROUPS,
+                      "help": help_desk.day_figures(self.s.db, first, last),
+                      "promises": promises.figures(self.s.db, first, last, self.s.engine.tz,
+                                                   self.s.engine.local().date())})
 
     def report_csv(self, request: Request) -> Response:
         by, first, last, rows = self._report(request)
@@ -508,6 +556,9 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
         r("/api/windows/{window}", web.window, desk),
         r("/api/windows/{window}/{action}", web.window_action, desk, ["POST"]),
         r("/api/control", web.control, watch),
+        r("/api/promises/{promise_id:int}/fulfil", web.fulfil_promise, desk, ["POST"]),
+        r("/api/help/{case_id:int}/assign", web.help_assign, managers, ["POST"]),
+        r("/api/help/{case_id:int}/{action}", web.help_step, desk, ["POST"]),
         r("/api/telemetry/{terminal}", web.telemetry, watch),
         r("/api/alerts/ack", web.ack_alert, managers, ["POST"]),
         r("/api/follow-ups/{follow_up_id:int}/{action}", web.follow_up_step, managers, ["POST"]),

@@ -162,7 +162,8 @@ OPS: dict[str, Op] = {
                " for the center: a refusal comes back as the center's error (AlreadyRated, NotRateable,"
                " ReasonRequired, UnknownTicket, UnknownCase), no answer in time as `pending` (kept, sent later)",
                {"ticket": "A023", "level": 2, "reasons": ["等待时间长"]}, {"recorded": True, "pending": False}),
-    "call_helper": Op("ask for a floor helper (帮办): an alert in the control room", {"topic": "不会操作"},
+    "call_helper": Op("ask for a floor helper (帮办): a case in the control room; `help_coming` follows when"
+                      " a helper is sent", {"topic": "不会操作"},
                       {"queued": True}),
     "device_states": Op("every device's state", {}, {"devices": {"printer": {"state": "online"}}}),
     "forget_citizen": Op("drop the card read and everything about the citizen (idle reset)", {},
@@ -184,4 +185,5 @@ EVENTS: dict[str, str] = {
     "queue": "the queue summary changed: {categories}",
     "maintenance": "maintenance mode changed: {maintenance}",
     "hall_time": "the daemon measured hall time again: {hall_time, offset_ms}; the kiosk shows hall time",
+    "help_coming": "a hall manager sent a floor helper for this kiosk's 帮办: {case_id, helper_name}",
 }

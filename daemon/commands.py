@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.clock import local_datetime
 from core.errors import OneTripError
+from core.localapi import event
 
 if TYPE_CHECKING:
     from daemon.terminal import Terminal
@@ -40,6 +41,7 @@ class Commands:
         link.on_command("beep", lambda a: self._bus().beep(int(a["window"])) or {})
         link.on_command("start_rating", lambda a: self._bus().start_rating(int(a["window"])) or {})
         link.on_command("rebirth", lambda a: self.t.link.rebirth() or {})
+        link.on_command("help_coming", self.help_coming)
         link.on_command("restart_driver", self.restart_driver)
         link.on_command("maintenance", lambda a: self.t.set_maintenance(bool(a.get("enter"))) or
                         {"maintenance": self.t.maintenance})
@@ -60,6 +62,12 @@ class Commands:
         self.idle_windows.discard(window)
         bus.show(window, number, args.get("waiting"))
         return {"shown": args.get("number")}
+
+    def help_coming(self, args: dict[str, Any]) -> dict[str, Any]:
+        """帮办 answered: the kiosk tells the citizen who is on the way."""
+        self.t.api.broadcast(event("help_coming", {"case_id": args.get("case_id"),
+                                                   "helper_name": str(args.get("helper_name") or "")}))
+        return {"told": True}
 
     def _show_time(self, window: int) -> None:
         self._bus().show_text(window, f"{local_datetime(self.t.clock.time()):%H:%M}")

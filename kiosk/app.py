@@ -351,6 +351,9 @@ class KioskApp(App):
             self._set_queue(data)
         elif name == "hall_time":
             self._set_hall_time(data.get("hall_time"))
+        elif name == "help_coming":  # 帮办 answered: who is on the way to this kiosk
+            self.go("notice", title=self.tr("help_coming"), tone="ok",
+                    lines=[self.tr("help_coming_who", helper=data.get("helper_name") or "")])
         elif name == "maintenance":
             self.maintenance = bool(data.get("maintenance"))
             if self.maintenance:

@@ -18,6 +18,7 @@ DEMO_APPOINTMENT_KEY_SHA256 = hashlib.sha256(DEMO_APPOINTMENT_KEY.encode()).hexd
 CLERKS = {str(w): f"s00{w}" for w in range(1, 7)}  # window → its clerk's 工号
 DEMO_STAFF: list[tuple[str, str, set[Role]]] = [
     *((no, f"{w}号窗口人员", {Role.CLERK}) for w, no in CLERKS.items()),
+    ("h001", "导办员小李", {Role.CLERK}),  # a floor helper (帮办): sent by the manager, closes the case
     ("m001", "值班长", {Role.MANAGER}),
     ("w001", "运维员", {Role.MAINTAINER}),
     ("a001", "审计员", {Role.AUDITOR}),

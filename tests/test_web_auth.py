@@ -28,7 +28,7 @@ from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (importe
 
 PUBLIC_WRITES = {"/api/session", "/api/session/sign_out", "/api/session/password", "/api/appointments"}
 SAMPLE_PARAMS = {"window": "1", "action": "call", "terminal": "kiosk-01", "name": "test_page", "follow_up_id": "1",
-                 "staff_no": "s001", "announcement_id": "1"}
+                 "staff_no": "s001", "announcement_id": "1", "promise_id": "1", "case_id": "1"}
 DEMO_ROLES = {"s001": Role.CLERK, "m001": Role.MANAGER, "w001": Role.MAINTAINER, "a001": Role.AUDITOR,
               "admin": Role.ADMIN}  # one role each (onetrip/staff_accounts.py)
 

@@ -19,7 +19,9 @@ const DONE = {
   call: (r) => `已呼叫 ${r.number}，请等候群众到窗口`,
   recall: (r) => `已重呼 ${r.number}`,
   start: (r) => `开始办理 ${r.number}`,
-  finish: (r) => `${r.ticket.number} 已办结` + (r.case ? `，办件编号 ${r.case.case_no}` : ""),
+  finish: (r, b) => `${r.ticket.number} 已办结` + (r.case ? `，办件编号 ${r.case.case_no}` : "")
+    + (b.deferred && b.deferred.length ? `，容缺 ${b.deferred.length} 项已登记承诺` : ""),
+  fulfil: (r) => `办件 ${r.case_no} 的「${r.material}」已补交`,
   no_show: (r) => `${r.number} 已过号`,
   hold: (r) => `${r.number} 已挂起`,
   call_back: (r) => `已回呼 ${r.number}`,
@@ -58,6 +60,37 @@ function render(data) {
   renderOptions(data.ticket);
   renderQueue(data.queue, data.held, w.state);
   renderNoShows(data.no_shows, data.no_show_rule);
+  renderPromises(data.promises);
+}
+
+// 容缺 owed at this window: the material handed in is recorded with one touch (audited).
+function renderPromises(promises) {
+  fill($("#promises"), promises.length ? promises.map((p) => el("li", {class: p.overdue ? "overdue" : ""},
+    el("span", {class: "meta"}, `${p.case_no} · ${p.material} · ${p.overdue ? "已逾期，" : ""}${p.due} 前补交`),
+    el("button", {class: "small", onclick: () => fulfil(p.id)}, "补交")))
+    : el("li", {class: "empty"}, "无"));
+}
+
+async function fulfil(promiseId) {
+  try {
+    const kept = await api(`/api/promises/${promiseId}/fulfil`, {});
+    notify($("#message"), DONE.fulfil(kept), "ok");
+    load();
+  } catch (err) {
+    notify($("#message"), err.message, "error", err.detail || "");
+  }
+}
+
+// The item's 可容缺 materials, offered when the case is accepted (each checked one is a promise).
+function renderDeferred() {
+  const item = detail.items.find((i) => i.code === $("#item").value);
+  const names = item ? item.deferrable : [];
+  const box = $("#deferred-materials");
+  if (box.dataset.item === (item ? item.code : "")) return;  // a refresh keeps what the clerk ticked
+  box.dataset.item = item ? item.code : "";
+  $("#deferred").hidden = !names.length;
+  fill(box, names.map((name) => el("label", {}, el("input", {type: "checkbox", value: name}), ` ${name}`)));
+  $("#pledge").checked = false;
 }
 
 // 过号 of this window today: minutes left to come back, and one touch to put the ticket back.
@@ -102,6 +135,7 @@ function renderOptions(t) {
   const items = detail.items.filter((i) => !t || i.category === t.category);
   fill($("#item"), el("option", {value: ""}, "（不指定事项）"),
     items.map((i) => el("option", {value: i.code, selected: t && t.item_code === i.code}, `${i.code} ${i.name}`)));
+  renderDeferred();
   fill($("#transfer-to"), detail.categories.filter((c) => !t || c.letter !== t.category)
     .map((c) => el("option", {value: c.letter}, `${c.letter} ${c.name}`)));
 }
@@ -122,7 +156,9 @@ function renderQueue(queue, held, windowState) {
 }
 
 function bodyFor(action) {
-  if (action === "finish") return {create_case: $("#create-case").checked, item_code: $("#item").value || null};
+  if (action === "finish") return {create_case: $("#create-case").checked, item_code: $("#item").value || null,
+    deferred: [...$("#deferred-materials").querySelectorAll("input:checked")].map((i) => i.value),
+    pledge_signed: $("#pledge").checked};
   if (action === "transfer") return {category: $("#transfer-to").value};
   if (action === "pause") return {reason: $("#pause-reason").value};
   return {};
@@ -131,8 +167,9 @@ function bodyFor(action) {
 async function act(action, body = bodyFor(action), messageBox = $("#message")) {
   try {
     const data = await api(`/api/windows/${encodeURIComponent(WINDOW)}/${action}`, body);
+    if (action === "finish") delete $("#deferred-materials").dataset.item;  // the next case starts unticked
     render(data);
-    notify(messageBox, DONE[action](data.result), "ok");
+    notify(messageBox, DONE[action](data.result, body), "ok");
   } catch (err) {
     notify(messageBox, err.message, "error", err.detail || "");
   }
@@ -163,6 +200,7 @@ function setup() {
     act("sign_in", {}, $("#sign-in-message"));  // as the signed-in person: the center takes it from the session
   });
   $("#sign-out").addEventListener("click", () => act("sign_out"));
+  $("#item").addEventListener("change", renderDeferred);
   document.addEventListener("keydown", (event) => {
     if (!/^F([1-9])$/.test(event.key)) return;
     event.preventDefault();  // F1 help, F5 reload: the desk's keys win on this page

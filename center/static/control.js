@@ -4,8 +4,17 @@
 
 const ALERT_KINDS = {
   wait_over_target: "等候超时", queue_long: "排队过长", window_idle: "窗口空闲", device_offline: "设备离线",
-  paper_out: "缺纸", outbox_backlog: "事件积压", bad_rating: "差评", follow_up_overdue: "整改逾期", help: "帮办",
-  clock_offset: "时钟偏差",
+  paper_out: "缺纸", outbox_backlog: "事件积压", bad_rating: "差评", follow_up_overdue: "整改逾期", help_requested: "帮办",
+  clock_offset: "时钟偏差", promise_overdue: "容缺逾期", help_escalated: "帮办超时",
+};
+// 帮办 cases and 容缺 promises (the hall's words; center/help_desk.py and center/promises.py).
+const FLOOR = {
+  help_states: {asked: "待响应", assigned: "已派人", arrived: "已到场"},
+  assign: "派人前往", arrive: "已到场", close: "结束", outcome: "处理结果", escalated: "已超时升级",
+  assigned: (name) => `已派 ${name} 前往`, arrived: "已记录到场", closed: "帮办已结束",
+  no_help: "无待处理帮办", promise_due: (p) => `${p.overdue ? "已逾期，" : ""}${p.due} 前补交`,
+  fulfil: "补交", fulfilled: (p) => `「${p.material}」已补交`, no_promises: "3 天内无到期承诺",
+  help_count: (n) => `${n} 件未结`, promise_count: (n, late) => `${n} 项（逾期 ${late}）`,
 };
 // A Chinese headline per alert kind; the engine's own text follows in small print.
 const ALERT_HEADLINES = {
@@ -121,6 +130,39 @@ function renderFollowUps(followUps) {
   }) : el("li", {class: "empty"}, "无未结整改"));
 }
 
+function renderHelp(cases, helpers) {
+  $("#help-count").textContent = cases.length ? FLOOR.help_count(cases.length) : "";
+  fill($("#help-cases"), cases.length ? cases.map((c) => {
+    const who = el("select", {}, helpers.map((h) => el("option", {value: h.staff_no}, `${h.name}（${h.staff_no}）`)));
+    const outcome = el("input", {type: "text", placeholder: FLOOR.outcome});
+    const step = (action, body, done) => el("button", {class: "small", dataset: {action},
+      onclick: () => run(() => api(`/api/help/${c.id}/${action}`, body()), done())}, FLOOR[action]);
+    const actions = c.state === "asked"
+      ? [who, step("assign", () => ({helper: who.value}), () => FLOOR.assigned(who.selectedOptions[0].textContent))]
+      : [c.state === "assigned" ? step("arrive", () => ({}), () => FLOOR.arrived) : null, outcome,
+         step("close", () => ({outcome: outcome.value}), () => FLOOR.closed)];
+    return el("li", {class: `help ${c.escalated_at ? "escalated" : ""}`, dataset: {help: c.id}},
+      el("span", {class: `badge ${c.state === "asked" ? "bad" : "warn"}`}, FLOOR.help_states[c.state] || c.state),
+      el("div", {class: "body"},
+        el("div", {}, `${c.location} · ${c.topic}`, c.helper_name ? ` · ${c.helper_name}` : "",
+          c.escalated_at ? el("span", {class: "muted"}, ` · ${FLOOR.escalated}`) : null),
+        el("div", {class: "when"}, [hhmm(c.asked_at), c.acknowledged_at && hhmm(c.acknowledged_at),
+          c.arrived_at && hhmm(c.arrived_at)].filter(Boolean).join(" → ")),
+        el("div", {class: "do"}, actions)));
+  }) : el("li", {class: "empty"}, FLOOR.no_help));
+}
+
+function renderPromises(promises) {
+  const late = promises.filter((p) => p.overdue).length;
+  $("#promise-count").textContent = promises.length ? FLOOR.promise_count(promises.length, late) : "";
+  fill($("#promises"), promises.length ? promises.map((p) => el("li", {class: p.overdue ? "overdue" : "", dataset: {promise: p.id}},
+    el("span", {class: `badge ${p.overdue ? "bad" : "warn"}`}, p.overdue ? ALERT_KINDS.promise_overdue : "待补交"),
+    el("div", {class: "body"}, `${p.case_no} · ${p.material}`, el("div", {class: "when"}, FLOOR.promise_due(p))),
+    el("button", {class: "small", onclick: () => run(() => api(`/api/promises/${p.id}/fulfil`, {}), FLOOR.fulfilled(p))},
+      FLOOR.fulfil)))
+    : el("li", {class: "empty"}, FLOOR.no_promises));
+}
+
 function command(terminal, name, args, label) {
   return run(() => api(`/api/terminals/${encodeURIComponent(terminal)}/commands/${name}`, {args}), `${label}：终端已执行`);
 }
@@ -178,6 +220,8 @@ async function load() {
     renderWindows(data.windows);
     renderRatings(data.ratings);
     renderRefused(data.refused_events);
+    if (!$("#help-cases").contains(document.activeElement)) renderHelp(data.help_cases, data.helpers);
+    renderPromises(data.promises);
     if (!$("#follow-ups").contains(document.activeElement)) renderFollowUps(data.follow_ups);  // keep a note being typed
     const history = {};
     await Promise.all(data.terminals.map(async (t) => { history[t.terminal] = await api(`/api/telemetry/${encodeURIComponent(t.terminal)}`); }));
@@ -195,7 +239,7 @@ hallReady.then(() => {
   live({day_close: (d) => { notify($("#message"), `日终清场（${d.day}）：${d.tickets.length} 张号${TICKET_OUTCOMES.day_closed}，`
     + `${d.windows.length} 个窗口签退`, "ok"); refresh(); },
     open: load, call: refresh, queue: refresh, windows: refresh, alert: refresh, alert_cleared: refresh,
-    rating: refresh, refused_event: refresh, terminal: refresh}, (up) => {
+    rating: refresh, refused_event: refresh, terminal: refresh, help: refresh, promises: refresh}, (up) => {
     $("#link").textContent = up ? "已连接" : "连接中断";
     $("#link").classList.toggle("down", !up);
   });

@@ -19,6 +19,7 @@ const WORDS = {
     recalls: (k) => `已重复呼叫 ${k} 次，过号将需重新排队`,
     serving: "正在办理", serving_big: (w) => `${w} 办理中`, serving_text: "请按窗口工作人员指引办理。",
     done: "业务已办结", done_text: "感谢您的耐心等候。",
+    owed: (m, d) => `待补交：${m}，请于 ${d} 前补交`, owed_late: (m, d) => `已逾期：${m}，应于 ${d} 前补交，请尽快到窗口补交`,
     held: "暂时挂起", held_big: (w) => `${w} 已挂起您的号`,
     held_text: "通常是需要补充材料或核实信息。准备好后请留意叫号，窗口会回呼您，不必重新取号。",
     no_show: "您已过号", no_show_big: (t) => `${t} 前可恢复排队`, no_show_over: "已超过恢复时限",
@@ -58,6 +59,7 @@ const WORDS = {
     recalls: (k) => `Called again ${k} time(s); if you miss it you must queue again`,
     serving: "Being served", serving_big: (w) => `At ${w}`, serving_text: "Please follow the staff's guidance.",
     done: "Service finished", done_text: "Thank you for waiting.",
+    owed: (m, d) => `To hand in: ${m}, by ${d}`, owed_late: (m, d) => `Overdue: ${m} was due by ${d}; please bring it to the window`,
     held: "On hold", held_big: (w) => `${w} put your number on hold`,
     held_text: "Usually a missing document or a check. When ready, watch for the call: the window calls you back; no new number needed.",
     no_show: "You missed your call", no_show_big: (t) => `Rejoin before ${t}`, no_show_over: "Too late to rejoin",
@@ -177,6 +179,7 @@ function render(v) {
       break;
     case "done":
       title.textContent = w("done"); big.textContent = "✓"; text.textContent = w("done_text");
+      more.textContent = (v.owed || []).map((o) => w(o.overdue ? "owed_late" : "owed", o.material, o.due)).join("　");  // 容缺
       break;
     case "held":
       title.textContent = w("held"); big.textContent = w("held_big", win); text.textContent = w("held_text");

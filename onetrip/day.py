@@ -3,8 +3,9 @@
 Citizens arrive on the hall's arrival curve (a mid-morning peak), swipe cards and take
 numbers at the two kiosks, check in appointments booked beforehand, print checklists, rate
 and now and then call a helper; six clerks sign in, call, serve, finish, transfer, give up
-on no-shows, hold and call back, and pause. Kiosk-02's printer runs out of paper for a
-while. Everything happens through the doors people use — the simulators' consoles, the
+on no-shows, hold and call back, and pause; one no-show is put back in line at its counter,
+the hall manager sends a helper to each 帮办, and a window accepts a case with a 容缺 promise.
+Kiosk-02's printer runs out of paper for a while. Everything happens through the doors people use — the simulators' consoles, the
 daemons' local API, the center's web API — on the hall's scaled clock.
 
 The day is the morning session (opening to 12:00, when issuing pauses for lunch, then the
@@ -31,6 +32,7 @@ from core.privacy import citizen_key
 from drivers.sim.idcard import DEFAULT_CITIZENS
 from onetrip.apiclient import ApiClient
 from onetrip.day_citizens import Kiosk
+from onetrip.day_floor import Floor
 from onetrip.day_hall import CenterApi, Day, DayLog, HallEvents, SimConsole
 from onetrip.day_plan import SLOT_MIN, Visitor, card_weights, plan_visitors
 from onetrip.day_report import Timing, write_report
@@ -140,7 +142,8 @@ def _run(hall: Hall, day: Day, visitors: int, rng: random.Random, screens: Scree
         rng.choice(kiosks).line.put(v)
 
     windows = _windows(day, rng, rate_at_kiosk)
-    threads: list[threading.Thread] = [*kiosks, *windows,
+    floor = Floor(day, list(STAFF), day.close + DRAIN_MIN * 60, lambda: not any(w.is_alive() for w in windows))
+    threads: list[threading.Thread] = [*kiosks, *windows, floor,
                                        threading.Thread(target=_paper_out, args=(hall, day), daemon=True)]
     for thread in threads:
         thread.start()
@@ -154,6 +157,7 @@ def _run(hall: Hall, day: Day, visitors: int, rng: random.Random, screens: Scree
             screens.peak.set()
         for w in windows:
             w.join(max(0.0, hard_stop - time.monotonic()))
+        floor.join(max(0.0, hard_stop - time.monotonic()))
         for k in kiosks:
             k.line.close()  # the last ratings at the kiosks, then home
         for k in kiosks:
@@ -224,7 +228,9 @@ def _windows(day: Day, rng: random.Random, rate_at_kiosk: Callable[[Visitor], No
         desk = KeypadDesk(code, day, bus) if bus else Desk(code, day)
         made.append(Window(desk, day, random.Random(rng.random()), ratings, staff,
                            breaks=breaks.get(code, ()), hold_at=day.at(0.5) if code == "6" else None,
-                           rate_at_kiosk=None if bus else rate_at_kiosk, drain_until=day.close + DRAIN_MIN * 60))
+                           rate_at_kiosk=None if bus else rate_at_kiosk, drain_until=day.close + DRAIN_MIN * 60,
+                           no_show_at=day.at(0.3) if code == "6" else None,
+                           promise_at=day.at(0.2) if not bus else None))
     return made
 
 

@@ -26,7 +26,8 @@ WEEKDAYS = "一二三四五六日"
 STATES = {"open": "待整改", "rectified": "已整改", "appealed": "申诉中", "closed": "已关闭"}
 ALERT_NAMES = {"wait_over_target": "等候超时", "queue_long": "排队过长", "window_idle": "窗口空闲",
                "device_offline": "设备离线", "paper_out": "打印机缺纸", "outbox_backlog": "事件积压",
-               "bad_rating": "差评", "follow_up_overdue": "整改逾期", "help_requested": "帮办求助"}
+               "bad_rating": "差评", "follow_up_overdue": "整改逾期", "help_requested": "帮办求助",
+               "help_escalated": "帮办超时", "promise_overdue": "容缺逾期"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def write_report(hall: Hall, day: Day, timing: Timing, out: Path, screenshots: l
     (out / "reports.csv").write_text(api.text("/reports.csv", by="category"), encoding="utf-8")
     (out / "reports-by-window.csv").write_text(api.text("/reports.csv", by="window"), encoding="utf-8")
     follow_ups = api.get("/api/control").get("follow_ups", [])
+    floor = api.get("/api/reports")  # the center's 帮办 and 容缺 figures of the day
     names = {c["letter"]: c["name"] for c in api.get("/api/windows")["categories"]}
 
     local = day.local(timing.first)
@@ -96,6 +98,7 @@ def write_report(hall: Hall, day: Day, timing: Timing, out: Path, screenshots: l
          f"(×{timing.speed:g}, {timing.real_s:.0f} s real). Issuing closes at {day.local(day.close):%H:%M}; "
          "the windows then serve everyone still waiting."), "",
         "## 概况 · Figures", "", *_table(["项目 · figure", "数值 · value"], figures(day, total, len(follow_ups))),
+        "## 大厅现场 · On the floor", "", *_table(["项目 · figure", "数值 · value"], floor_figures(day, floor)),
         "## 按业务类别 · By category", "",
         *_table(["类别", "呼叫", "办结", "过号", "等候 p50", "等候 p90", "办理 p50", "办理 p90", "评价", "满意率"],
                 [[r["label"], r["calls"], r["visits"], r["no_shows"], r["wait_p50_min"], r["wait_p90_min"],
@@ -129,6 +132,25 @@ def write_report(hall: Hall, day: Day, timing: Timing, out: Path, screenshots: l
     with report.open("a", encoding="utf-8") as fh:
         fh.write("\n".join(closing) + "\n")
     return report
+
+
+def floor_figures(day: Day, report: dict[str, Any]) -> list[list[Any]]:
+    """过号 back in line, 帮办 answered, 容缺 promised: the center's own figures beside the script's."""
+    c = day.log.counts
+    help_days = report.get("help") or [{}]
+    h = help_days[-1]
+    p = report.get("promises") or {}
+    return [
+        ["过号恢复 no-shows put back in line at the counter", c["过号 reactivated"]],
+        ["帮办 requests / answered / closed / escalated (center)",
+         f"{h.get('count', 0)} / {h.get('answered', 0)} / {h.get('closed', 0)} / {h.get('escalated', 0)}"],
+        ["帮办 median response / arrival (center)",
+         f"{_fmt(h.get('response_p50_min'), ' min')} / {_fmt(h.get('arrival_p50_min'), ' min')}"],
+        ["帮办 answered and closed (script)", c["帮办 answered and closed"]],
+        ["容缺 promises recorded today / fulfilled / overdue now (center)",
+         f"{p.get('recorded', 0)} / {p.get('fulfilled', 0)} / {p.get('overdue', 0)}"],
+        ["容缺 promises recorded (script)", c["容缺 promises recorded"]],
+    ]
 
 
 def figures(day: Day, total: dict[str, Any], open_follow_ups: int) -> list[list[Any]]:

@@ -114,6 +114,20 @@ class Desk:
         """办结; `level` is for rating pads, `call_next` for keypads (the console does neither)."""
         self.web("finish", create_case=case)
 
+    def finish_deferred(self) -> bool:
+        """容缺受理 at the console: the case accepted with one 可容缺 material promised on the
+        citizen's signed 承诺书 — the ticket's item, else an item of its category that has one.
+        False (nothing done) when the category has no such item."""
+        view = self.day.api.get(f"/api/windows/{self.code}")
+        ticket = view["ticket"] or {}
+        items = sorted((i for i in view["items"] if i["deferrable"] and i["category"] == ticket.get("category")),
+                       key=lambda i: i["code"] != ticket.get("item_code"))
+        if not items:
+            return False
+        self.web("finish", create_case=True, item_code=items[0]["code"], deferred=items[0]["deferrable"][:1],
+                 pledge_signed=True)
+        return True
+
     def pause(self, reason: str) -> bool:
         self.web("pause", reason=reason)
         return True
@@ -211,11 +225,14 @@ class Window(threading.Thread):
 
     def __init__(self, desk: Desk, day: Day, rng: random.Random, ratings: Ratings, staff: str,
                  breaks: tuple[Break, ...] = (), hold_at: float | None = None,
-                 rate_at_kiosk: Callable[[Visitor], None] | None = None, drain_until: float = 0.0) -> None:
+                 rate_at_kiosk: Callable[[Visitor], None] | None = None, drain_until: float = 0.0,
+                 no_show_at: float | None = None, promise_at: float | None = None) -> None:
         super().__init__(name=f"day-window-{desk.code}", daemon=True)
         self.desk, self.day, self.rng, self.ratings, self.staff = desk, day, rng, ratings, staff
         self.breaks = list(breaks)
         self.hold_at = hold_at     # console windows only: hold one citizen once, after this hall time
+        self.no_show_at = no_show_at  # one citizen called after this hall time does not come (过号)
+        self.promise_at = promise_at  # console windows only: one case after this accepted with 容缺
         self.held: Called | None = None
         self.served_since_hold = 0
         self.rate_at_kiosk = rate_at_kiosk
@@ -255,7 +272,7 @@ class Window(threading.Thread):
 
     def serve(self, called: Called) -> None:
         day, rng, log = self.day, self.rng, self.day.log
-        if rng.random() < NO_SHOW_SHARE:
+        if rng.random() < NO_SHOW_SHARE or self._scripted("no_show_at"):
             day.sleep(60)
             self.desk.recall()
             day.sleep(60)
@@ -274,7 +291,11 @@ class Window(threading.Thread):
             return
         day.sleep(service_seconds(rng, called.category))
         level = self.ratings.next() if self.desk.keypad and rng.random() < KEYPAD_RATE_SHARE else None
-        self.desk.finish(level, case=rng.random() < CASE_SHARE, call_next=not self.break_due())
+        if self.promise_at is not None and day.now() >= self.promise_at and self.desk.finish_deferred():
+            self.promise_at = None
+            log.count("容缺 promises recorded")
+        else:
+            self.desk.finish(level, case=rng.random() < CASE_SHARE, call_next=not self.break_due())
         self.served_since_hold += 1
         if level is not None:
             log.rated("pad", level)
@@ -290,6 +311,14 @@ class Window(threading.Thread):
         self.desk.hold()
         self.held, self.hold_at, self.served_since_hold = called, None, 0
         self.day.log.count("holds")
+
+    def _scripted(self, moment: str) -> bool:
+        """A once-a-day scripted moment (`no_show_at`) has come: True once, then never again."""
+        at = getattr(self, moment)
+        if at is None or self.day.now() < at:
+            return False
+        setattr(self, moment, None)
+        return True
 
     def break_due(self) -> bool:
         return bool(self.breaks) and self.day.now() >= self.breaks[0].start

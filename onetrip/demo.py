@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     work = args.workdir or state_dir("demo")
     clean(work)
     headless = args.headless or not os.environ.get("DISPLAY")
-    hall = Hall(work, speed=args.speed, secure=args.secure)
+    hall = Hall(work, speed=args.speed, secure=args.secure, history=headless)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"onetrip demo: starting the hall in {work} (hall time {hall.start_at:%a %Y-%m-%d %H:%M}, "

@@ -67,6 +67,7 @@ class Hall:
     broker_port: int | None = None
     web_port: int | None = None
     start_at: datetime = field(default_factory=next_opening)
+    history: bool = False  # the scripted day's: last week's 容缺 case, overdue today (onetrip/day_floor.py)
     terminals: dict[str, Terminal] = field(default_factory=dict)
     broker: Broker | None = None
     center: Proc | None = None
@@ -142,6 +143,10 @@ class Hall:
             self.broker = Broker(port=self.broker_port, workdir=self.work / "broker").start()
         center_config = self.center_config()
         self.seed_staff()
+        if self.history:
+            from onetrip.day_floor import seed_overdue_promise  # the day's own module, only for its hall
+
+            seed_overdue_promise(center_config, self.start_at.date())
         for name in names:
             self.terminals[name] = self._terminal(name, kiosk=name.startswith("kiosk"))
         self.center = Proc("center", ["center", "--config", str(center_config)], self.logs)

@@ -38,11 +38,13 @@ def post(client: TestClient, path: str, body: dict | None = None, status: int = 
     return response.json()
 
 
-def serving_a02(clerk: TestClient, service: CenterService) -> dict:
+def serving_a02(clerk: TestClient, service: CenterService, clock: FakeClock) -> dict:
     """Window 1 (category A) serves 新建商品房转移登记 (A02), whose 契税完税凭证 is 可容缺."""
     ticket = service.req_take_number("kiosk-01", {"category": "A", "item_code": "A02", "citizen_key": CARD})
     post(clerk, "/api/windows/1/call")
+    clock.advance(30)
     post(clerk, "/api/windows/1/start")
+    clock.advance(300)  # a service of some minutes, as the wait estimates learn them
     return ticket
 
 
@@ -57,7 +59,7 @@ def test_a_deferred_material_is_promised_shown_listed_alerted_and_fulfilled(
     items = {i["code"]: i for i in clerk.get("/api/windows/1").json()["items"]}
     assert items["A02"]["deferrable"] == ["契税完税凭证"]
 
-    serving_a02(clerk, service)
+    serving_a02(clerk, service, clock)
     finish = {"create_case": True, "item_code": "A02"}
     refused = post(clerk, "/api/windows/1/finish", {**finish, "deferred": ["契税完税凭证"]}, 409)  # no 承诺书
     assert refused["message"] == "容缺受理须生成办件并由群众签署承诺书"
@@ -102,10 +104,11 @@ def test_a_deferred_material_is_promised_shown_listed_alerted_and_fulfilled(
     assert ("a001", f"promise_id={owed['id']}", "refused: Forbidden") in rows
 
 
-def test_the_phone_page_of_the_ticket_shows_what_is_owed(app: TestClient, service: CenterService) -> None:
+def test_the_phone_page_of_the_ticket_shows_what_is_owed(app: TestClient, service: CenterService,
+                                                         clock: FakeClock) -> None:
     clerk = signed_in(app, "s001")
     post(clerk, "/api/windows/1/sign_in")
-    ticket = serving_a02(clerk, service)
+    ticket = serving_a02(clerk, service, clock)
     post(clerk, "/api/windows/1/finish", {"create_case": True, "item_code": "A02", "deferred": ["契税完税凭证"],
                                           "pledge_signed": True})
     token = ticket["qr"].rsplit("/t/", 1)[1]

@@ -423,7 +423,7 @@ class CenterWeb:
             "follow_ups": [{**plain(f), "rating": rated.get(f.rating_id)} for f in follow_ups],
             "ratings": screens.ratings_since(self.s.db, self._midnight()),
             "refused_events": self.s.engine.refused_events(20),
-            "promises": self._promises(),
+            "promises": self._promises(), "promise_due_soon_days": self.s.config.floor.promise_due_soon_days,
             "help_cases": help_desk.open_cases(self.s.db),
             "helpers": [{"staff_no": a.staff_no, "name": a.name} for a in self.s.staff.listing()
                         if a.state.value == "active" and a.roles & {Role.CLERK, Role.MANAGER}],

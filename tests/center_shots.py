@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from center import help_desk, promises
 from center.service import CenterService
 from center.web import create_app
+from core.clock import FakeClock
 from core.config import MqttSettings
+from mqtt.contract import Event
+from onetrip.staff_accounts import DEMO_PASSWORD, seed
 from mqtt.broker import Broker
 from tests.web_helpers import (
     CHROMIUM_ARGS,
@@ -28,10 +33,39 @@ from tests.web_helpers import (
 
 SCREENS = {  # file → (path, viewport, what to wait for)
     "display.png": ("/display", (1920, 1080), "#categories .cat"),
-    "console.png": ("/console?window=2", (1600, 1000), "#held li .num"),
-    "control.png": ("/control", (1600, 1400), "#terminals .terminal .spark path"),
+    "console.png": ("/console?window=2", (1600, 1000), "#no-shows li .num"),
+    "control.png": ("/control", (1600, 1400), "#help-cases li.help"),
     "reports.png": ("/reports?by=window", (1600, 1100), "#table tbody tr"),
 }
+
+
+def floor(service: CenterService, clock: FakeClock) -> None:
+    """The hall floor at the same moment: a 过号 at window 2 waiting to be put back, a case
+    accepted with a 容缺 promise and last week's overdue one, two 帮办 (one helper sent)."""
+    clock.advance(60)
+    service.desk.no_show("2")  # its citizen did not come
+    service.desk.call_next("2")
+    clock.advance(420)  # window 1's citizen (serving since the morning) is accepted with 容缺
+    service.desk.finish("1", create_case=True, item_code="A02", deferred=["契税完税凭证"], pledge_signed=True)
+    last_week = service.engine.local().date() - timedelta(days=8)
+    promises.record(service.db, f"{last_week:%Y%m%d}000012", ["营业执照"],
+                    service.calendar.add_working_days(last_week, 5), clock.time() - 8 * 86400, "4", "s104")
+    for n, (where, topic) in enumerate((("一楼自助区 1 号机", "不会操作"), ("一楼自助区 2 号机", "老年人帮办"))):
+        service.apply(f"kiosk-0{n + 1}", "help_requested", Event(event_id=f"shots-help-{n}", seq=n + 1, ts=0.0,
+                                                                 data={"location": where, "topic": topic}))
+        clock.advance(50)
+    first = help_desk.open_cases(service.db)[0]
+    service.help_step(first.id, "assign", "m001", helper="h001")
+    clock.advance(60)
+    service.housekeeping()  # the overdue promise's alert
+
+
+def sign_in(page: Page, base: str, staff_no: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#staff-no", staff_no)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#sign-in button")
+    page.wait_for_url(f"{base}/")
 
 
 def shoot(page: Page, url: str, out: Path, size: tuple[int, int], ready: str) -> None:
@@ -54,12 +88,15 @@ def main(out_dir: Path) -> int:
         kiosk = Kiosk(mqtt, root / "kiosk", clock).start()
         server = WebServer(create_app(service, telemetry_period=0.1)).start()
         try:
+            seed(service.db, clock)
             morning(service, clock)
+            floor(service, clock)
             kiosk.telemetry(12)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
                 page = browser.new_page(locale="zh-CN")
                 page.on("pageerror", lambda exc: print("page error:", exc, file=sys.stderr))
+                sign_in(page, server.url, "m001")  # the hall manager sees every screen
                 for name, (path, size, ready) in SCREENS.items():
                     shoot(page, server.url + path, out_dir / name, size, ready)
                     print(out_dir / name)

@@ -1,5 +1,6 @@
 """The hall floor's staff screens in real headless Chromium (the app under uvicorn, a real
-CenterService on a real Mosquitto): a clerk puts a 过号 back in line from the console."""
+CenterService on a real Mosquitto): a clerk puts a 过号 back in line from the console, a hall
+manager sends a helper to a 帮办, a clerk accepts a case with a 容缺 promise and records it kept."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
+from mqtt.contract import Event
 from onetrip.staff_accounts import DEMO_PASSWORD
 from tests.web_helpers import CHROMIUM_ARGS, WebServer
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
@@ -46,7 +48,8 @@ def staff_page(browser: Browser) -> Iterator:
         page.on("pageerror", lambda exc: errors.append(f"{url}: {exc}"))
         pages.append(page)
         parts = urlsplit(url)
-        page.goto(f"{parts.scheme}://{parts.netloc}/login?next={quote(parts.path + '?' + parts.query, safe='')}")
+        here = parts.path + (f"?{parts.query}" if parts.query else "")
+        page.goto(f"{parts.scheme}://{parts.netloc}/login?next={quote(here, safe='')}")
         page.fill("#staff-no", staff)
         page.fill("#password", DEMO_PASSWORD)
         page.click("#sign-in button")
@@ -80,3 +83,41 @@ def test_clerk_reactivates_a_no_show_with_one_touch(
     expect(console.locator("#queue li .num").first).to_have_text(first["number"])
     console.keyboard.press("F1")
     expect(console.locator("#ticket-number")).to_have_text(first["number"])
+
+
+def test_manager_sends_a_helper_and_a_clerk_records_a_promise_kept(
+        server: WebServer, staff_page, service: CenterService, clock: FakeClock) -> None:
+    """The control room: a 帮办 assigned to a named helper; the console: a 容缺 case accepted
+    with its 承诺书, then the material recorded as handed in."""
+    service.apply("kiosk-01", "help_requested", Event(event_id="help-request-1", seq=1, ts=0.0,
+                                                      data={"location": "一楼自助区 1 号机", "topic": "不会操作"}))
+    control = staff_page(f"{server.url}/control", "m001", height=1400)
+    case = control.locator("#help-cases li.help")
+    expect(case).to_contain_text("一楼自助区 1 号机 · 不会操作")
+    case.locator("select").select_option("h001")
+    case.locator('button[data-action="assign"]').click()
+    expect(control.locator("#message")).to_contain_text("已派 导办员小李（h001） 前往")
+    expect(case.locator(".badge")).to_have_text("已派人")
+
+    service.desk.sign_in("1", "s001")
+    service.req_take_number("kiosk-01", {"category": "A", "item_code": "A02"})
+    console = staff_page(f"{server.url}/console?window=1", "s001")
+    expect(console.locator("#queue li .num").first).to_have_text("A001")
+    console.keyboard.press("F1")
+    expect(console.locator("#ticket-number")).to_have_text("A001")
+    clock.advance(60)
+    console.keyboard.press("F3")
+    expect(console.locator("#window-state")).to_have_text("办理中")
+    console.select_option("#item", "A02")
+    console.locator("#deferred-materials input[value='契税完税凭证']").check()
+    console.keyboard.press("F4")  # no 承诺书 yet: refused in plain words
+    expect(console.locator("#message")).to_contain_text("容缺受理须生成办件并由群众签署承诺书")
+    console.locator("#pledge").check()
+    console.keyboard.press("F4")
+    expect(console.locator("#message")).to_contain_text("容缺 1 项已登记承诺")
+    row = console.locator("#promises li", has_text="契税完税凭证")
+    expect(row).to_be_visible()
+    expect(control.locator("#promises")).to_have_text("3 天内无到期承诺")  # due in 5 business days: not yet
+    row.locator("button").click()
+    expect(console.locator("#message")).to_contain_text("「契税完税凭证」已补交")
+    expect(console.locator("#promises li")).to_have_text("无")

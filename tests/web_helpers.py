@@ -154,7 +154,7 @@ def morning(service: CenterService, clock: FakeClock) -> None:
     service.desk.pause("5", "会议")
     letters = "AABABCCADAEBFAGBAC" * 2
     for i, letter in enumerate(letters):
-        service.req_take_number(f"kiosk-0{1 + i % 3}", {"category": letter, "priority": "老年人" if i == 7 else None})
+        service.req_take_number(f"kiosk-0{1 + i % 3}", {"category": letter, "priority": "elderly" if i == 7 else None})
         clock.advance(45)
     for i, (window, level) in enumerate((("1", 5), ("2", 4), ("3", 5), ("1", 5), ("2", 2), ("6", 5), ("3", 3))):
         serve(service, clock, window, 30 + 10 * i, 240 + 60 * i)

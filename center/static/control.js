@@ -13,7 +13,7 @@ const FLOOR = {
   assign: "派人前往", arrive: "已到场", close: "结束", outcome: "处理结果", escalated: "已超时升级",
   assigned: (name) => `已派 ${name} 前往`, arrived: "已记录到场", closed: "帮办已结束",
   no_help: "无待处理帮办", promise_due: (p) => `${p.overdue ? "已逾期，" : ""}${p.due} 前补交`,
-  fulfil: "补交", fulfilled: (p) => `「${p.material}」已补交`, no_promises: "3 天内无到期承诺",
+  fulfil: "补交", fulfilled: (p) => `「${p.material}」已补交`, no_promises: (days) => `${days} 天内无到期承诺`,
   help_count: (n) => `${n} 件未结`, promise_count: (n, late) => `${n} 项（逾期 ${late}）`,
 };
 // A Chinese headline per alert kind; the engine's own text follows in small print.
@@ -152,7 +152,7 @@ function renderHelp(cases, helpers) {
   }) : el("li", {class: "empty"}, FLOOR.no_help));
 }
 
-function renderPromises(promises) {
+function renderPromises(promises, days) {
   const late = promises.filter((p) => p.overdue).length;
   $("#promise-count").textContent = promises.length ? FLOOR.promise_count(promises.length, late) : "";
   fill($("#promises"), promises.length ? promises.map((p) => el("li", {class: p.overdue ? "overdue" : "", dataset: {promise: p.id}},
@@ -160,7 +160,7 @@ function renderPromises(promises) {
     el("div", {class: "body"}, `${p.case_no} · ${p.material}`, el("div", {class: "when"}, FLOOR.promise_due(p))),
     el("button", {class: "small", onclick: () => run(() => api(`/api/promises/${p.id}/fulfil`, {}), FLOOR.fulfilled(p))},
       FLOOR.fulfil)))
-    : el("li", {class: "empty"}, FLOOR.no_promises));
+    : el("li", {class: "empty"}, FLOOR.no_promises(days)));
 }
 
 function command(terminal, name, args, label) {
@@ -220,8 +220,9 @@ async function load() {
     renderWindows(data.windows);
     renderRatings(data.ratings);
     renderRefused(data.refused_events);
-    if (!$("#help-cases").contains(document.activeElement)) renderHelp(data.help_cases, data.helpers);
-    renderPromises(data.promises);
+    const typing = document.activeElement && document.activeElement.tagName === "INPUT";
+    if (!(typing && $("#help-cases").contains(document.activeElement))) renderHelp(data.help_cases, data.helpers);
+    renderPromises(data.promises, data.promise_due_soon_days);
     if (!$("#follow-ups").contains(document.activeElement)) renderFollowUps(data.follow_ups);  // keep a note being typed
     const history = {};
     await Promise.all(data.terminals.map(async (t) => { history[t.terminal] = await api(`/api/telemetry/${encodeURIComponent(t.terminal)}`); }));

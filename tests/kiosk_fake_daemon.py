@@ -20,10 +20,12 @@ from typing import Any
 from core.localapi import NEED_DATA, OPS, VERSION, LineCodec, LocalApiError, event, parse_request, reply_error, reply_ok
 
 PIN = "2468"
+NO_SHOW_RULE = "过号30分钟内可到窗口恢复，恢复后按原顺序叫号"  # the hall's rule, as the center words it
 # what the center's `case_answer` sends (center/service.py)
 CASES = {"2026112200017": {"case_number": "2026112200017", "item_code": "A01", "item": "不动产转移登记（二手房买卖）",
                            "state": "reviewing", "state_name": "审核", "received": "2026-11-22",
-                           "promised_by": "2026-11-27", "collect_at": "二楼 A 区 1–12 号窗口"}}
+                           "promised_by": "2026-11-27", "collect_at": "二楼 A 区 1–12 号窗口",
+                           "owed": [{"material": "契税完税凭证", "due": "2026-11-29", "overdue": False}]}}
 CARD_CASES = [{"case_number": "2026111800003", "item_code": "B03", "item": "社会保障卡申领", "state": "ready",
                "state_name": "可领取", "received": "2026-11-18", "promised_by": "2026-11-25",
                "collect_at": "一楼 B 区 13–20 号窗口"},
@@ -233,7 +235,8 @@ class FakeDaemon:
         category = next(c for c in self.snapshot["categories"] if c["letter"] == letter)
         waiting = next(q["waiting"] for q in self.queue if q["letter"] == letter)
         return {"number": f"{letter}{next(self.seq):03d}", "ahead": waiting, "wait_min": waiting * 2,
-                "wait_max": waiting * 3 + 5, "window_area": category["window_area"], "printed": True}
+                "wait_max": waiting * 3 + 5, "window_area": category["window_area"], "printed": True,
+                "no_show_rule": NO_SHOW_RULE}
 
     def op_check_in(self, args: dict[str, Any]) -> dict[str, Any]:
         self._need_center()

@@ -10,6 +10,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from tests.kiosk_driver import OPEN_TIME, Driver
+from tests.kiosk_fake_daemon import NO_SHOW_RULE
 
 Step = Generator[Any, None, None]
 
@@ -35,6 +36,7 @@ def take_number(d: Driver) -> Step:
     number = d.text_of("ticket_number")
     d.check(number.startswith("A") and len(number) == 4, f"ticket number {number!r}")
     d.check(d.find("ticket_priority") is not None, "the priority lane is shown")
+    d.check(d.sees(NO_SHOW_RULE), "the hall's 过号 rule, as printed on the ticket")
     d.notes["ticket"] = number
     yield from d.shot("ticket")
     yield from d.tap("ticket_home")
@@ -247,6 +249,8 @@ def progress(d: Driver) -> Step:
                    "二楼 A 区 1–12 号窗口")):
         d.check(d.sees(shown), f"the case shows {shown!r}")
     d.check(not d.sees("reviewing"), "the state in words, not the code")
+    owed = d.app.tr("case_owed", material="契税完税凭证", date=d.app.date_text("2026-11-29"))
+    d.check(d.sees(owed), "容缺: what is owed and by when")
     yield from d.shot("progress")
     d.daemon.place_card("王*")
     yield from d.until(lambda: d.find("case_1") is not None, "the card's cases")
@@ -344,6 +348,18 @@ def maintenance(d: Driver) -> Step:
     yield from d.tap("maint_leave")
     yield from d.screen("home")
     d.check(not d.daemon.maintenance, "maintenance left")
+
+
+def help_answered(d: Driver) -> Step:
+    """帮办 answered: once the hall manager sends someone, the kiosk says who is on the way."""
+    yield from d.tap("tile_help")
+    yield from d.screen("help")
+    yield from d.tap("help_topic_operate")
+    yield from d.screen("notice")
+    d.daemon.push("help_coming", {"case_id": 1, "helper_name": "导办员小李"})
+    yield from d.until(lambda: d.sees(d.app.tr("help_coming_who", helper="导办员小李")), "who is coming")
+    d.check(d.text_of("notice_title") == d.app.tr("help_coming"), "工作人员正在赶来")
+    yield from d.shot("help-coming")
 
 
 def tour(d: Driver) -> Step:
@@ -622,6 +638,7 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "visits": visits,
     "tour": tour,
     "progress": progress,
+    "help_answered": help_answered,
     "life_event": life_event,
     "check_in_refused": check_in_refused,
     "take_your_card": take_your_card,

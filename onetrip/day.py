@@ -230,7 +230,7 @@ def _windows(day: Day, rng: random.Random, rate_at_kiosk: Callable[[Visitor], No
                            breaks=breaks.get(code, ()), hold_at=day.at(0.5) if code == "6" else None,
                            rate_at_kiosk=None if bus else rate_at_kiosk, drain_until=day.close + DRAIN_MIN * 60,
                            no_show_at=day.at(0.3) if code == "6" else None,
-                           promise_at=day.at(0.2) if not bus else None))
+                           promise_at=day.at(0.2) if code == "6" else None))
     return made
 
 

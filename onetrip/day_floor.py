@@ -15,12 +15,12 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from center.catalog_load import load_catalog
 from center.config import CenterConfig
 from center.db import open_database
 from center.promises import record
 from center.queue import QueueEngine
 from center.service import category_rules
-from center.catalog_load import load_catalog
 from core.calendar import load_calendar
 from core.clock import FakeClock
 from core.config import load_config

@@ -15,8 +15,8 @@ from center.web import create_app
 from core.clock import FakeClock
 from mqtt.contract import Event
 from onetrip.staff_accounts import DEMO_PASSWORD
-from tests.web_helpers import CHROMIUM_ARGS, WebServer
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import CHROMIUM_ARGS, WebServer
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]

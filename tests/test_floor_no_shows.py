@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from center import audit, no_shows
+from center.db import Database, open_database
 from center.queue import QueueEngine
 from center.queue_errors import ReactivationExpired
 from center.queue_types import QueueSettings
@@ -18,7 +19,6 @@ from center.web import create_app
 from core.clock import FakeClock
 from daemon.printing import ticket_notice
 from onetrip.staff_accounts import sign_in
-from center.db import Database, open_database
 from tests.queue_helpers import MONDAY_9, make_categories
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 

@@ -97,8 +97,8 @@ class CenterService:
         self._stop = threading.Event()
         self._queue_dirty = threading.Event()
         self._threads: list[threading.Thread] = []
-        for op in ("take_number", "check_in", "lookup_case"):
-            self.link.on_request(op, getattr(self, f"req_{op}"))
+        for op, answer in payloads.RESULTS.items():
+            self.link.on_request(op, getattr(self, f"req_{op}"), answer)
         self.link.listeners.append(self._terminal_changed)
         self.link.add_connect_hook(self.publish_catalog)
 

@@ -50,11 +50,11 @@ class FakeQueue:
         if args["category"] == "T":  # a refusal with values the kiosk words itself
             raise TooEarly(datetime(2026, 11, 23, 11, 30))
         n = next(self._n)
-        ticket = {"ticket_id": f"t{n:06d}", "ticket_ref": f"ref{n:019d}", "number": f"{args['category']}{n:03d}", "category": args["category"],
-                  "category_name": "不动产登记", "ahead": n - 1, "wait_min": 5, "wait_max": 10,
-                  "window_area": "二楼 A 区 1–12 号窗口",
-                  "materials": [{"name": "不动产权证书", "note": "原件"}], "args": args}
-        self.issued.append(ticket)
+        ticket = {"ticket_id": f"t{n:06d}", "ticket_ref": f"ref{n:019d}", "number": f"{args['category']}{n:03d}",
+                  "category": args["category"], "category_name": "不动产登记", "service": "不动产登记",
+                  "ahead": n - 1, "wait_min": 5, "wait_max": 10, "window_area": "二楼 A 区 1–12 号窗口",
+                  "materials": [{"name": "不动产权证书", "note": "原件"}]}
+        self.issued.append({**ticket, "args": args})
         return ticket
 
 

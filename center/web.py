@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from prometheus_client import Histogram
+from prometheus_client.exposition import choose_encoder
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -133,7 +135,7 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
 class Timing:
     """ASGI middleware: time to the first response byte, per route template (not /events)."""
 
-    def __init__(self, app: ASGIApp, histogram: metrics.LatencyHistogram) -> None:
+    def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
         self.app, self.histogram = app, histogram
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -145,8 +147,8 @@ class Timing:
         async def timed(message: Message) -> None:
             if message["type"] == "http.response.start":
                 route = scope.get("route")
-                self.histogram.observe(getattr(route, "path", "unmatched"), scope["method"],
-                                       time.perf_counter() - start)
+                self.histogram.labels(getattr(route, "path", "unmatched"), scope["method"]).observe(
+                    time.perf_counter() - start)
             await send(message)
 
         await self.app(scope, receive, timed)
@@ -197,7 +199,7 @@ class CenterWeb:
         self.voice = voice
         self.history = history
         self.telemetry_period = telemetry_period
-        self.latency = metrics.LatencyHistogram()
+        self.exporter = metrics.CenterMetrics(service, lambda: self.sse_clients)
         self.stopping = threading.Event()
         self.sse_limiter = anyio.CapacityLimiter(512)  # one parked thread per open screen
         self.sse_clients = 0
@@ -209,9 +211,11 @@ class CenterWeb:
         if self.voice is not None:
             threading.Thread(target=self._prepare_voice, args=(self.voice,), name="voice-clips", daemon=True).start()
         sampler = asyncio.create_task(self._sample_telemetry())
+        self.s.announcers.append(self.exporter.called)
         try:
             yield
         finally:
+            self.s.announcers.remove(self.exporter.called)
             self.close_streams()
             sampler.cancel()
 
@@ -470,7 +474,8 @@ class CenterWeb:
             session = self.guard.session(request)
             if session is None or not session.has(Role.MAINTAINER):
                 raise Forbidden("指标仅限本机或运维人员查看")
-        return Response(metrics.render(self.s, self.latency, self.sse_clients), media_type=metrics.CONTENT_TYPE)
+        encode, content_type = choose_encoder(request.headers.get("accept", ""))
+        return Response(encode(self.exporter.registry), media_type=content_type)
 
 
 def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_period: float = 5.0,
@@ -520,7 +525,7 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
         routes.append(Mount("/m", app=create_citizen_app(service, web.stopping)))
     handlers: dict[Any, Any] = {OneTripError: _refused, ValueError: _bad_request,
                                 HTTPException: _http_error, Exception: _internal}
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(Timing, histogram=web.latency)],
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(Timing, histogram=web.exporter.latency)],
                     exception_handlers=handlers, lifespan=web.lifespan)
     app.state.web = web
     return app

@@ -12,6 +12,7 @@ from center.db import sqlite_url
 from center.queue_types import QueueSettings
 from center.staff import StaffSettings
 from core.calendar import CalendarSettings
+from core.catalog_model import Hours
 from core.config import ClockSettings, ConfigModel, LogSettings, MqttSettings
 
 
@@ -95,9 +96,15 @@ def _is_loopback(host: str) -> bool:
 
 
 class VoiceSettings(ConfigModel):
+    """The hall display's announcements: a chime, then the sentence `repeat` times (center/voice.py)."""
+
     enabled: bool = True
     voice: str = "cmn-latn-pinyin"
     clips_dir: Path = Path("var/center/voice")
+    repeat: int = Field(2, ge=1, le=5, description="times each call's sentence is said after its chime")
+    volume: float = Field(1.0, ge=0, le=1, description="the display's playback volume")
+    quiet_hours: Hours = Field("", description="hall-clock periods like '12:00-13:30' played at quiet_volume")
+    quiet_volume: float = Field(0.0, ge=0, le=1, description="volume in quiet hours; 0: screen only, no sound")
 
 
 class CenterConfig(ConfigModel):

@@ -53,6 +53,7 @@ from center.web_safety import BadBody, BodyTooLarge, SecurityHeaders, read_body
 from center.web_staff import StaffWeb
 from center.telemetry import TelemetryHistory
 from center.voice import Voice, VoiceError
+from core.catalog_model import parse_hours
 from core.errors import OneTripError, RequestTimeout
 
 log = logging.getLogger("center.web")
@@ -327,9 +328,19 @@ class CenterWeb:
 
     # ---- hall display ---------------------------------------------------------------------------
     def display(self, request: Request) -> JSONResponse:
+        """`voice`: how the display announces (None when silent); quiet hours read on the hall clock."""
+        v = self.voice.settings if self.voice is not None else None
         return _json({"hall": self.s.catalog.header.hall, "categories": self.s.queue_summary(),
                       "calls": screens.recent_calls(self.s.db, self._midnight()),
-                      "voice": self.voice is not None})
+                      "voice": v and {"repeat": v.repeat, "volume": v.volume, "quiet_volume": v.quiet_volume,
+                                      "quiet_hours": [[a.hour * 60 + a.minute, b.hour * 60 + b.minute]
+                                                      for a, b in parse_hours(v.quiet_hours)]}})
+
+    def chime_wav(self, request: Request) -> Response:
+        if self.voice is None:
+            raise HTTPException(404, "voice is disabled in this hall's config")
+        return FileResponse(self.voice.chime_audio(), media_type="audio/wav",
+                            headers={"Cache-Control": "max-age=86400"})
 
     def voice_wav(self, request: Request) -> Response:
         if self.voice is None:
@@ -497,6 +508,7 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
         r("/events", web.events, PUBLIC),  # filtered: a public screen gets only the display's events
         r("/api/hall", web.hall, PUBLIC),
         r("/api/display", web.display, PUBLIC),
+        r("/voice/chime.wav", web.chime_wav, PUBLIC),
         r("/voice/{announcement_id:int}.wav", web.voice_wav, PUBLIC),
         r("/api/session", people.whoami, PUBLIC),
         r("/api/session", people.sign_in, PUBLIC, ["POST"]),
@@ -525,7 +537,8 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
         routes.append(Mount("/m", app=create_citizen_app(service, web.stopping)))
     handlers: dict[Any, Any] = {OneTripError: _refused, ValueError: _bad_request,
                                 HTTPException: _http_error, Exception: _internal}
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(Timing, histogram=web.exporter.latency)],
+    middleware = [Middleware(SecurityHeaders), Middleware(Timing, histogram=web.exporter.latency)]
+    app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers=handlers, lifespan=web.lifespan)
     app.state.web = web
     return app

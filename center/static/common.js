@@ -126,8 +126,11 @@ function timeParts(ms) {
   return Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
 }
 
+// The hall's time now, in ms since the epoch.
+const hallNowMs = () => (HALL.pcMs ? HALL.hallMs + (Date.now() - HALL.pcMs) * HALL.speed : Date.now());
+
 function clockText() {
-  const p = timeParts(HALL.pcMs ? HALL.hallMs + (Date.now() - HALL.pcMs) * HALL.speed : Date.now());
+  const p = timeParts(hallNowMs());
   return `${p.year}-${p.month}-${p.day} 星期${WEEKDAYS[p.weekday]} ${p.hour}:${p.minute}:${p.second}`;
 }
 

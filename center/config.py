@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ class WindowSettings(ConfigModel):
 class WebSettings(ConfigModel):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    language: Literal["zh", "en"] = Field("zh", description="the staff screens' and hall display's language")
     appointment_keys_sha256: list[str] = Field(
         [], description="SHA-256 (hex) of each appointment platform's API key for POST /api/appointments")
     max_body_bytes: int = Field(65536, ge=1024, description="a request body larger than this is refused (413)")

@@ -23,7 +23,8 @@ from tests.web_helpers import DAY, Kiosk, rate, serve
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
 
-PAGES = {"/": "OneTrip", "/display": "叫号大屏", "/console": "窗口叫号", "/control": "大厅管理", "/reports": "统计报表"}
+PAGES = {"/": "OneTrip", "/display": 'data-t="display.title"', "/console": 'data-t="console.title"',
+         "/control": 'data-t="control.title"', "/reports": 'data-t="reports.title"'}
 
 
 @pytest.fixture
@@ -63,6 +64,9 @@ def test_pages_are_utf8_html_with_local_assets_only(client: TestClient) -> None:
         assert response.status_code == 200
         assert response.headers["content-type"] == "text/html; charset=utf-8"
         assert '<meta charset="utf-8">' in response.text and title in response.text
+    strings = client.get("/i18n.js")  # the titles' (and every text's) words, in the hall's language
+    assert strings.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert strings.text.startswith("const STRINGS = {") and '"console.title": "窗口叫号 · OneTrip"' in strings.text
     script = client.get("/static/console.js")
     assert script.status_code == 200 and "charset=utf-8" in script.headers["content-type"]
     for asset in STATIC.iterdir():

@@ -85,7 +85,7 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
     control = open_page(f"{server.url}/control", 1600, 1200, staff="m001")
     expect(control.locator("#who")).to_contain_text("值班长（m001）")
     expect(control.locator("#refused li").first).to_contain_text("kiosk-09 · 内容格式有误")
-    expect(control.locator("#refused li").first).to_contain_text("评价等级（level）不符合要求")
+    expect(control.locator("#refused li .body").first).to_have_attribute("title", re.compile("评价等级（level）不符合要求"))
     expect(control.locator("#rating-summary")).to_have_text("2 条，满意率 50.0%")
     expect(control.locator("#windows .tile").nth(2)).to_contain_text("s003")
     follow_up = control.locator("#follow-ups li.follow-up")
@@ -128,7 +128,7 @@ def test_control_room_shows_devices_and_sends_commands(
         terminal.locator('button[data-command="test_page"]').click()
         expect(control.locator("#message")).to_contain_text("测试打印：终端已执行")
         terminal.locator('tr[data-device="idcard"] button[data-command="restart_driver"]').click()
-        expect(control.locator("#message")).to_contain_text("重启 idcard：终端已执行")
+        expect(control.locator("#message")).to_contain_text("重启 身份证阅读器：终端已执行")
         assert kiosk.commands == [("test_page", {}), ("restart_driver", {"device": "idcard"})]
     finally:
         kiosk.stop()

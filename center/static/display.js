@@ -8,15 +8,15 @@ const state = {calls: []};
 function showNow(call) {
   $("#now").classList.remove("idle");
   $("#now-number").textContent = call.number;
-  $("#now-window").textContent = `请到 ${call.window_name} 办理`;
+  $("#now-window").textContent = t("display.go_to", {window: call.window_name});
 }
 
 function renderRecent() {
   fill($("#recent"), state.calls.slice(0, RECENT).map((c, i) =>
     el("li", {class: i === 0 ? "newest" : "", dataset: {announcement: c.announcement_id}},
       el("span", {class: "number"}, c.number,
-        c.kind === "recall" ? el("span", {class: "tag recall"}, "重呼") : null,
-        i === 0 ? el("span", {class: "tag newest"}, "最新") : null),
+        c.kind === "recall" ? el("span", {class: "tag recall"}, t("display.recall")) : null,
+        i === 0 ? el("span", {class: "tag newest"}, t("display.newest")) : null),
       el("span", {class: "to"}, c.window_name))));
 }
 
@@ -25,8 +25,8 @@ function renderCategories(categories) {
     el("div", {class: "letter"}, c.category),
     el("div", {class: "name"}, c.name),
     el("div", {class: "figures"},
-      el("span", {class: "count"}, "等候 ", el("b", {}, c.waiting), " 人"),
-      el("span", {class: "last"}, "已叫 ", el("b", {}, c.last_called || "—"))))));
+      el("span", {class: "count"}, ...parts("display.waiting_n", {n: c.waiting})),
+      el("span", {class: "last"}, ...parts("display.last_called", {number: c.last_called || "—"}))))));
 }
 
 // The announcement queue. Each call (a recall too: it is a call of its own) is announced to its
@@ -126,6 +126,6 @@ async function load() {
 
 startClock($("#clock"));
 hallReady.then(() => live({open: load, call: onCall, queue: (q) => renderCategories(q.categories)}, (up) => {
-  $("#link").textContent = up ? "已连接" : "连接中断，正在重连";
+  $("#link").textContent = t(up ? "common.connected" : "common.reconnecting");
   $("#link").classList.toggle("down", !up);
 }));

@@ -119,14 +119,14 @@ async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"error": "HTTPError", "message": i18n.text("err.NotFound" if exc.status_code == 404 else "err.HTTPError"),
-                         "detail": str(exc.detail)}, exc.status_code)
+    message = i18n.text("err.NotFound" if exc.status_code == 404 else "err.HTTPError")
+    return JSONResponse({"error": "HTTPError", "message": message, "detail": str(exc.detail)}, exc.status_code)
 
 
 async def _internal(request: Request, exc: Exception) -> JSONResponse:
     log.exception("request failed", extra={"path": request.url.path})
-    return JSONResponse({"error": "InternalError", "message": i18n.text("err.InternalError"), "detail": type(exc).__name__},
-                        500)
+    return JSONResponse({"error": "InternalError", "message": i18n.text("err.InternalError"),
+                         "detail": type(exc).__name__}, 500)
 
 
 class Timing:

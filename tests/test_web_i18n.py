@@ -7,16 +7,19 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from center import i18n
-from center.queue_errors import InvalidTransition
+from center.queue_errors import AppointmentMissed, InvalidTransition, NumberAlreadyHeld, TooEarly
 from center.service import CenterService
 from center.web import create_app, error_body
 from core.clock import FakeClock
+from kiosk.i18n import STRINGS as KIOSK
+from kiosk.i18n import Translator
 from mqtt.contract import ErrorInfo, Event
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
 from tests.conftest import wait_until
@@ -68,7 +71,8 @@ def busy_hall(service: CenterService, clock: FakeClock, mqtt_settings, tmp_path:
             service.req_take_number("kiosk-01", {"category": letter})
         clock.advance(40 * 60)  # waits over target, windows idle beside them
         service.engine.check_alerts()
-        service.refuse("kiosk-01", "rating", Event(event_id="e-bad-level", seq=3, ts=0, data={"window": "3", "level": 7}),
+        bad_level = Event(event_id="e-bad-level", seq=3, ts=0, data={"window": "3", "level": 7})
+        service.refuse("kiosk-01", "rating", bad_level,
                        ErrorInfo(type="InvalidArgs", message="参数有误：评价等级（level）不符合要求"))
         service.apply("kiosk-01", "help_requested", Event(event_id="e-help-asked", seq=4, ts=0,
                                                           data={"location": "自助区 1 号机", "topic": "社保"}))
@@ -122,3 +126,16 @@ def test_every_staff_screen_speaks_one_language(busy_hall: WebServer, open_page,
     reports = open_page(f"{url}/reports?by=window&day={DAY}", 1600, 1000, staff="m001")
     expect(reports.locator("#table tbody tr").last).to_contain_text("合计")
     assert_one_language(reports)
+
+
+def test_the_kiosk_words_every_refusal_that_carries_values() -> None:
+    """A refusal the center sends a kiosk carries its type and values (ErrorInfo.values); for each
+    such refusal the kiosk's table has a sentence naming those values, in both languages."""
+    at = datetime(2026, 11, 23, 9, 1)
+    for exc in (TooEarly(at), AppointmentMissed(at), NumberAlreadyHeld("A003", "A")):
+        key = f"err_{type(exc).__name__}_detail"
+        assert key in KIOSK, key
+        for language in ("zh", "en"):
+            worded = Translator(language)(key, **exc.values)
+            assert all(value in worded for value in exc.values.values()), worded
+    assert Translator("zh")("err_TooEarly_detail", **TooEarly(at).values) == "还未到签到时间，请于 09:01 后再来签到"

@@ -2,12 +2,12 @@
 
 `create_app(service)` returns a Starlette app: static pages (local assets only — halls run
 on intranets), a JSON API over `CenterService`, `/events` (server-sent events from the
-hub), the voice of each call at `/voice/{announcement_id}.wav`, CSV reports and
-`/metrics`. Building the app does no I/O; the lifespan starts the two background jobs
-(filling the voice clip cache, sampling telemetry) and stops them.
+hub), the screens' texts at `/i18n.js`, the chime and each call's sentence under `/voice/`,
+CSV reports and `/metrics`. Building the app does no I/O; the lifespan starts the two
+background jobs (filling the voice clip cache, sampling telemetry) and stops them.
 
 Every refusal of the engine reaches the browser as JSON `{"error", "message", "detail"}`
-with a Chinese message a window clerk can act on, never a stack trace.
+with a message in the hall's language a window clerk can act on, never a stack trace.
 """
 from __future__ import annotations
 

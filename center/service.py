@@ -14,7 +14,7 @@ import threading
 from datetime import date, timedelta
 from typing import Any, Callable
 
-from center import audit
+from center import audit, i18n
 from center import cases as case_flow
 from center.alerts import AlertKind
 from center.appointments import Timing
@@ -73,6 +73,7 @@ class UnknownEventKind(OneTripError):
 class CenterService:
     def __init__(self, config: CenterConfig, *, clock: Clock | None = None, link: CenterLink | None = None) -> None:
         self.config = config
+        i18n.use(config.web.language)  # the language of what the center words for its screens
         self.clock = clock = clock or config.clock.clock()
         config.state_dir.mkdir(parents=True, exist_ok=True)
         self.calendar = load_calendar(config.calendar)
@@ -155,8 +156,8 @@ class CenterService:
             system = view.telemetry["system"].values if "system" in view.telemetry else {}
             depth, full = system.get("outbox_depth", 0), bool(system.get("outbox_full"))
             self._alert(full or bool(depth and depth >= self.config.outbox_backlog_alert), AlertKind.OUTBOX_BACKLOG,
-                        view.terminal, f"{view.terminal}: {depth} events not yet acknowledged"
-                        + ("; the outbox is full and refuses new events" if full else ""))
+                        view.terminal, i18n.text("alert.outbox_full" if full else "alert.outbox_backlog",
+                                                 terminal=view.terminal, depth=depth))
             self._clock_alert(view.terminal, system)
         self.queue_changed()
 
@@ -183,8 +184,8 @@ class CenterService:
             return
         limit = self.config.clock_offset_alert_ms
         self._alert(abs(offset) > limit, AlertKind.CLOCK_OFFSET, terminal,
-                    f"{terminal}: 终端时钟与大厅时间相差 {offset / 1000:+.1f} 秒（阈值 {limit / 1000:g} 秒），"
-                    "终端已按大厅时间运行，请校准该终端系统时钟")
+                    i18n.text("alert.clock_offset", terminal=terminal, offset=f"{offset / 1000:+.1f}",
+                              limit=f"{limit / 1000:g}"))
 
     def close_day(self) -> DayClose:
         """日终清场 when due (engine.close_day); when it changed anything, every screen is told."""
@@ -382,14 +383,15 @@ class CenterService:
 
     def evt_help_requested(self, terminal: str, data: payloads.HelpRequested, event_id: str) -> None:
         alert = self.engine.raise_alert(AlertKind.HELP, f"{terminal}:{event_id[:8]}",
-                                        f"帮办: {data.location or terminal} {data.topic}".strip(),
+                                        i18n.text("alert.help_requested", place=data.location or terminal,
+                                                  topic=data.topic).strip(),
                                         event_id=event_id)
         self.hub.publish("alert", plain(alert))
 
     def evt_outbox_overflow(self, terminal: str, data: payloads.OutboxOverflow, event_id: str) -> None:
         """A terminal refused events at a full outbox: kept as an alert until staff handle it."""
         alert = self.engine.raise_alert(AlertKind.OUTBOX_BACKLOG, f"{terminal}:refused",
-                                        f"{terminal}: outbox full, events refused {data.refused} times",
+                                        i18n.text("alert.outbox_refused", terminal=terminal, refused=data.refused),
                                         event_id=event_id)
         self.hub.publish("alert", plain(alert))
 
@@ -404,9 +406,11 @@ class CenterService:
         for device, state in view.devices.items():
             key = f"{terminal}/{device}"
             offline = state.state == "offline" or not view.online
+            reason = "terminal_offline" if not view.online else state.reason or "offline"
             self._alert(offline and state.reason != "paper_out", AlertKind.DEVICE_OFFLINE, key,
-                        f"{key} {'terminal offline' if not view.online else state.reason or 'offline'}")
-            self._alert(view.online and state.reason == "paper_out", AlertKind.PAPER_OUT, key, f"{key} 缺纸")
+                        i18n.text("alert.device_offline", device=key, reason=i18n.text(f"device_reason.{reason}")))
+            self._alert(view.online and state.reason == "paper_out", AlertKind.PAPER_OUT, key,
+                        i18n.text("alert.paper_out", device=key))
         self.hub.publish("terminal", self.terminal_summary(view))
 
     def terminal_summary(self, view: TerminalView) -> dict[str, Any]:

@@ -15,20 +15,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from drivers.idcard import CardRead, CardRemoved, IdCardReader, IdCardSettings
-from drivers.idcard_card import build_text, parse_text
-from drivers.idcard_codec import (
-    NEED_DATA,
-    Command,
-    HostConnection,
+from core.sansio import feed, reraise
+from drivers.idcard.card import build_text, parse_text
+from drivers.idcard.codec import (
+    DeviceCodec,
+    HostCodec,
     Op,
-    ReaderConnection,
     ReadReply,
-    Reply,
-    Status,
+    SamCommand,
+    SamReply,
+    SamStatus,
     wire_time,
 )
-from drivers.sim.idcard import DEFAULT_CITIZENS, IdCardSim
+from drivers.idcard.driver import CardRead, CardRemoved, IdCardReader, IdCardSettings
+from drivers.idcard.sim import DEFAULT_CITIZENS, IdCardSim
 
 
 def ms(seconds: float) -> str:
@@ -36,17 +36,15 @@ def ms(seconds: float) -> str:
 
 
 def decode_rate(frame: bytes, op: Op, count: int, chunk: int = 4096) -> float:
-    """Frames a second through `HostConnection`, the stream fed `chunk` bytes at a time."""
-    host = HostConnection()
+    """Frames a second through `HostCodec`, the stream fed `chunk` bytes at a time."""
+    host = HostCodec()
     for _ in range(count):
-        host.send(Command(op))
+        host.send(SamCommand(op))
     stream = frame * count
     t0 = time.perf_counter()
     decoded = 0
     for start in range(0, len(stream), chunk):
-        host.receive_data(stream[start : start + chunk])
-        while host.next_event() is not NEED_DATA:
-            decoded += 1
+        decoded += sum(1 for _ in feed(host, stream[start : start + chunk], reraise))
     elapsed = time.perf_counter() - t0
     assert decoded == count, "the bench stream must decode whole"
     return count / elapsed
@@ -99,8 +97,8 @@ def insert_to_event(samples: int, settings: IdCardSettings) -> list[float]:
 
 def run(samples: int = 20, baud: int = 115200, poll_interval: float = 0.3) -> list[str]:
     zhang = DEFAULT_CITIZENS[0]
-    read_frame = ReaderConnection().send(ReadReply.build(build_text(zhang), zhang.photo))
-    find_frame = ReaderConnection().send(Reply(Status.CARD_FOUND, bytes(4)))
+    read_frame = DeviceCodec().send(ReadReply.build(build_text(zhang), zhang.photo))
+    find_frame = DeviceCodec().send(SamReply(SamStatus.CARD_FOUND, bytes(4)))
     settings = IdCardSettings(baud=baud, poll_interval=poll_interval)
     delays = insert_to_event(samples, settings)
     wire = wire_time(len(read_frame), baud)

@@ -1,6 +1,6 @@
 """A simulated ESC/POS ticket printer, on TCP (like port 9100) and/or a pty.
 
-Everything it receives goes through the device side of `drivers.escpos_codec`; the print
+Everything it receives goes through the device side of `drivers.printer.codec`; the print
 head draws the commands on `Paper` in the printer's own cell fonts (12×24 half-width,
 24×24 CJK, scaled by whole dots like a real head), with QR codes and raster images, and
 every cut writes the ticket as it would come out of the printer to a PNG. Status questions
@@ -20,12 +20,11 @@ from typing import Callable, Literal
 import qrcode
 from PIL import Image, ImageDraw
 
-from drivers.escpos_codec import (
-    NEED_DATA,
+from core.sansio import CodecError, feed
+from drivers.printer.codec import (
     Align,
     Cut,
     DeviceCodec,
-    EscPosError,
     Event,
     Feed,
     Init,
@@ -39,8 +38,9 @@ from drivers.escpos_codec import (
     Style,
     Text,
 )
+from drivers.printer.job import Alignment
+from drivers.printer.render import CELL, Paper, cells, font, qr_image
 from drivers.sim.port import PtyPort
-from drivers.ticket import CELL, Alignment, Paper, cells, font, qr_image
 
 log = logging.getLogger("sim.printer")
 LINE_PITCH = 30  # dots per line feed at the default line spacing
@@ -371,16 +371,7 @@ class PrinterSim:
         head = PrintHead(self.width_dots, self._cut)
 
         def handle(data: bytes) -> None:
-            codec.receive_data(data)
-            while True:
-                try:
-                    event = codec.next_event()
-                except EscPosError as exc:
-                    self.errors += 1
-                    log.warning("bad ESC/POS: %s", exc)
-                    continue
-                if event is NEED_DATA:
-                    return
+            for event in feed(codec, data, self._bad_bytes):
                 status = self.state.status()
                 if isinstance(event, StatusQuery):
                     if not self.state.silent:
@@ -390,6 +381,10 @@ class PrinterSim:
                 elif status.online:
                     head.apply(event)
         return handle
+
+    def _bad_bytes(self, error: CodecError) -> None:
+        self.errors += 1
+        log.warning("bad ESC/POS: %s", error)
 
     def _cut(self, sheet: Sheet, partial: bool) -> None:
         with self._lock:

@@ -16,8 +16,8 @@ from typing import Protocol
 
 from PIL import Image, ImageDraw
 
-from core.errors import ProtocolError
 from core.privacy import citizen_key, id_number_valid, mask_id_number, mask_name
+from core.sansio import CodecError
 
 TEXT_SIZE = 256
 PHOTO_SIZE = 1024
@@ -88,7 +88,7 @@ def _slots(layout: tuple[tuple[str, int, int], ...]) -> dict[str, list[slice]]:
 _SLOTS = {card_type: _slots(layout) for card_type, layout in LAYOUTS.items()}
 
 
-class InvalidCard(ProtocolError):
+class InvalidCard(CodecError):
     """A text block or card that is not valid; the message names the field, never its value."""
 
 

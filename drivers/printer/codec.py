@@ -4,8 +4,9 @@
 one-byte answers to them in order, and `PrinterStatus` reads those answers into the flags and
 the shared `Condition`. `DeviceCodec` is the printer's side, used by the simulator and the
 fuzzer: feed it whatever bytes arrive, in any chunking, and take typed commands out of
-`next_event()` until it says `NEED_DATA`. Malformed input raises an `EscPosError` after the
-offending bytes are consumed, so the caller can log it and go on, as a printer does.
+`next_event()` until it says `NEED_DATA`. Malformed input raises a `CodecError` after the
+offending bytes are consumed (`core.sansio`'s `BadCommand`, `BadReply`), so the caller can log
+it and go on, as a printer does.
 """
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ from typing import Callable, Iterable, Literal, Union
 from PIL import Image
 
 from core.devstate import ONLINE, Condition, DeviceState, Reason
-from core.errors import ProtocolError
-from core.sansio import NEED_DATA, NeedData
+from core.sansio import NEED_DATA, BadCommand, BadReply, NeedData
 
 ESC, GS, FS, DLE, EOT, LF, CR = 0x1B, 0x1D, 0x1C, 0x10, 0x04, 0x0A, 0x0D
 CHINESE_ON = b"\x1c&"  # FS &: two-byte GB18030 codes from here on
@@ -29,24 +29,6 @@ MAX_RASTER_HEIGHT = 4095
 CODE_PAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252",
               17: "cp866", 18: "cp852", 19: "cp858"}
 _CONTROL = re.compile(rb"[\x00-\x1f]")
-
-
-
-
-class EscPosError(ProtocolError):
-    """Bytes that do not fit ESC/POS; `data` holds the bytes that were consumed."""
-
-    def __init__(self, message: str, data: bytes = b"") -> None:
-        super().__init__(message)
-        self.data = data
-
-
-class MalformedCommand(EscPosError):
-    """A known command with parameters out of range (its length cannot be trusted)."""
-
-
-class BadStatusReply(EscPosError):
-    """A status byte that breaks the fixed bits of its answer, or one nobody asked for."""
 
 
 # ---- status: shared by both sides ----------------------------------------------------------
@@ -159,11 +141,11 @@ class HostCodec:
             return NEED_DATA
         value = self._buffer.pop(0)
         if not self._pending:
-            raise BadStatusReply(f"status byte {value:#04x} with no question pending", bytes((value,)))
+            raise BadReply(f"status byte {value:#04x} with no question pending", bytes((value,)))
         query = self._pending[0]
         fixed_ok = (value & 0x93) == 0x12 if query.realtime else (value & 0x90) == 0
         if not fixed_ok:  # line noise: the question stays open for its real answer
-            raise BadStatusReply(f"status byte {value:#04x} breaks the fixed bits of {query}",
+            raise BadReply(f"status byte {value:#04x} breaks the fixed bits of {query}",
                                  bytes((value,)))
         return StatusReply(self._pending.popleft(), value)
 
@@ -325,9 +307,9 @@ class DeviceCodec:
     def _have(self, n: int) -> bool:
         return len(self._buffer) - self._pos >= n
 
-    def _malformed(self, n: int, why: str) -> MalformedCommand:
+    def _malformed(self, n: int, why: str) -> BadCommand:
         data = self._take(n)
-        return MalformedCommand(f"{why}: {data[:16].hex(' ')}", data)
+        return BadCommand(f"{why}: {data[:16].hex(' ')}", data)
 
     def _parse(self) -> Event | NeedData | None:
         """One step: an event, `NEED_DATA`, or None when bytes were consumed silently (CR)."""

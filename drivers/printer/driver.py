@@ -22,24 +22,24 @@ from pydantic import Field
 from core.config import ConfigModel
 from core.devstate import DeviceState, Reason
 from core.errors import DeviceError
+from core.sansio import CodecError, wait_event
 from drivers.base import Driver, NoAnswer
-from drivers.escpos_codec import (
+from drivers.printer.codec import (
     ERROR_CAUSE,
-    NEED_DATA,
     OFFLINE_CAUSE,
     PAPER,
     PAPER_SENSOR,
     PRINTER,
-    BadStatusReply,
     HostCodec,
     PrinterStatus,
     StatusQuery,
     StatusReply,
 )
-from drivers.ticket import PrintJob, render_raster, render_text
+from drivers.printer.job import PrintJob
+from drivers.printer.render import render_raster, render_text
 from drivers.transport import SerialTransport, TcpTransport, Transport, UsbTransport
 
-log = logging.getLogger("drivers.printer")
+log = logging.getLogger("drivers.printer.driver")
 IDLE_QUERIES = (PRINTER, OFFLINE_CAUSE, PAPER)
 DONE_KEPT = 1000  # job ids remembered for idempotency
 
@@ -269,21 +269,18 @@ class Printer(Driver):
         deadline = self.clock.monotonic() + timeout + self._wire_time(2 * len(queries))
         replies: list[StatusReply] = []
         while len(replies) < len(queries):
-            try:
-                event = self._host.next_event()
-            except BadStatusReply:
-                self.counters.garbage_bytes += 1
-                continue
-            if event is NEED_DATA:
-                left = deadline - self.clock.monotonic()
-                if left <= 0:
-                    self.counters.frames_bad += 1
-                    raise NoAnswer(f"{self.name}: no answer to {len(queries) - len(replies)} status question(s)")
-                self._host.receive_data(self.transport.read(min(left, 0.1)))
-                continue
-            replies.append(event)
+            reply = wait_event(self._host, lambda left: self.transport.read(min(left, 0.1)),
+                               lambda: deadline - self.clock.monotonic(), self._stray_byte)
+            if reply is None:
+                self.counters.frames_bad += 1
+                raise NoAnswer(f"{self.name}: no answer to {len(queries) - len(replies)} status question(s)")
+            replies.append(reply)
         self.counters.frames_ok += len(replies)
         return replies
+
+    def _stray_byte(self, error: CodecError) -> None:
+        """A byte that answers no question (line noise): counted, and the question stays open."""
+        self.counters.garbage_bytes += len(error.data)
 
     def _drain(self, timeout: float) -> None:
         """Read and drop what nobody asked for (the idle wait between polls)."""

@@ -58,7 +58,7 @@ class Driver:
         self.counters = Counters()
         self.condition: Condition = CONNECTING
         self.condition_since = clock.time()
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future]] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._connected = False
@@ -89,7 +89,7 @@ class Driver:
         """Run `fn` on the driver thread (between polls) and return its result or raise."""
         if not self._connected:
             raise DeviceError(f"{self.name}: {self.condition.state.value} {self.condition.reason.value}".strip())
-        fut: Future = Future()
+        fut: Future[T] = Future()
         self._jobs.put((fn, fut))
         return fut.result(timeout)
 

@@ -12,7 +12,7 @@ import enum
 import re
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from PIL import Image, ImageDraw
 
@@ -267,7 +267,7 @@ def parse_text(block: bytes, photo: bytes = b"") -> Card:
         card_type = CardType(type_char)
     except ValueError:
         raise InvalidCard(f"unknown card type {type_char!r}") from None
-    values = {}
+    values: dict[str, Any] = {}
     for attr, slots in _SLOTS[card_type].items():
         text = _decode(b"".join(block[s] for s in slots), attr).rstrip(" ")
         values[attr] = _PARSERS.get(attr, lambda t, a: t)(text, attr)

@@ -92,11 +92,11 @@ class Op(enum.Enum):
 
     @property
     def cmd(self) -> int:
-        return self.value[0]
+        return int(self.value[0])
 
     @property
     def reply_size(self) -> int:
-        return self.value[2]
+        return int(self.value[2])
 
 
 _OPS = {(op.cmd, op.value[1]): op for op in Op if op.value[1] is not None}

@@ -46,10 +46,10 @@ log = logging.getLogger("drivers.idcard.driver")
 class IdCardSettings(ConfigModel):
     port: str = "/dev/ttyUSB0"
     baud: Literal[115200, 57600, 38400, 19200, 9600] = 115200
-    poll_interval: float = Field(0.3, ge=0.3, le=5.0)  # GA 467 readers: no faster than 300 ms
-    reply_timeout: float = Field(0.5, gt=0, le=5.0)   # idle commands, beyond wire time
-    read_timeout: float = Field(2.0, gt=0, le=10.0)   # a card transaction, beyond wire time
-    idle_misses: int = Field(2, ge=1, le=10)          # unanswered idle commands before offline
+    poll_interval: float = Field(default=0.3, ge=0.3, le=5.0)  # GA 467 readers: no faster than 300 ms
+    reply_timeout: float = Field(default=0.5, gt=0, le=5.0)   # idle commands, beyond wire time
+    read_timeout: float = Field(default=2.0, gt=0, le=10.0)   # a card transaction, beyond wire time
+    idle_misses: int = Field(default=2, ge=1, le=10)          # unanswered idle commands before offline
     model: str = "GA 467 SAM reader"
 
 

@@ -49,16 +49,16 @@ class PrinterSettings(ConfigModel):
     port: str = "/dev/ttyUSB0"                      # serial / pty
     baud: Literal[115200, 57600, 38400, 19200, 9600] = 115200
     host: str = "127.0.0.1"                         # tcp
-    tcp_port: int = Field(9100, ge=1, le=65535)
-    usb_vendor: int = Field(0x0416, ge=0, le=0xFFFF)  # usb (0416:5011 is a common Chinese printer)
-    usb_product: int = Field(0x5011, ge=0, le=0xFFFF)
+    tcp_port: int = Field(default=9100, ge=1, le=65535)
+    usb_vendor: int = Field(default=0x0416, ge=0, le=0xFFFF)  # usb (0416:5011 is a common Chinese printer)
+    usb_product: int = Field(default=0x5011, ge=0, le=0xFFFF)
     width_dots: Literal[384, 576] = 576             # 58 mm or 80 mm paper
     render: Literal["text", "raster"] = "text"      # raster prints any character, ~100x the bytes
     confirm: Literal["gs_r", "dle_eot"] = "gs_r"    # dle_eot for printers that ignore GS r
-    poll_interval: float = Field(1.0, ge=0.2, le=10.0)
-    reply_timeout: float = Field(0.5, gt=0, le=5.0)    # a status answer, beyond wire time
-    confirm_timeout: float = Field(5.0, gt=0, le=60.0)  # printing a ticket, beyond wire time
-    idle_misses: int = Field(2, ge=1, le=10)        # unanswered idle polls before offline
+    poll_interval: float = Field(default=1.0, ge=0.2, le=10.0)
+    reply_timeout: float = Field(default=0.5, gt=0, le=5.0)    # a status answer, beyond wire time
+    confirm_timeout: float = Field(default=5.0, gt=0, le=60.0)  # printing a ticket, beyond wire time
+    idle_misses: int = Field(default=2, ge=1, le=10)        # unanswered idle polls before offline
     model: str = "ESC/POS ticket printer"
 
 

@@ -13,7 +13,7 @@ from drivers.printer.sim import PrinterSim
 
 
 class PrinterSimSettings(ConfigModel):
-    tcp_port: int = Field(9100, ge=0, le=65535, description="0 = any free port")
+    tcp_port: int = Field(default=9100, ge=0, le=65535, description="0 = any free port")
     link: str | None = "printer"
     width_dots: Literal[384, 576] = 576
     tickets: str = "tickets"

@@ -99,7 +99,8 @@ def _dummy() -> type:
     capabilities_cache()
     from escpos.printer import Dummy
 
-    return Dummy
+    dummy: type = Dummy
+    return dummy
 
 
 def _escpos(build: Callable[[Any], None], profile: str | None = None) -> bytes:
@@ -107,7 +108,7 @@ def _escpos(build: Callable[[Any], None], profile: str | None = None) -> bytes:
     dummy = _dummy()
     printer = dummy(profile=profile) if profile else dummy()
     build(printer)
-    return printer.output
+    return bytes(printer.output)
 
 
 def feed_dots(dots: int) -> bytes:
@@ -205,7 +206,8 @@ def qr_image(payload: str | bytes, module: int, level: int = qrcode.constants.ER
     code = qrcode.QRCode(error_correction=level, box_size=module, border=0)
     code.add_data(payload)
     code.make(fit=True)
-    return code.make_image(fill_color="black", back_color="white").get_image().convert("L")
+    image: Image.Image = code.make_image(fill_color="black", back_color="white").get_image().convert("L")
+    return image
 
 
 def text_image(text: str, px: int, bold: bool = False) -> Image.Image:

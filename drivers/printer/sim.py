@@ -10,12 +10,13 @@ to a printer without paper leaves no ticket.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Iterator, Literal
 
 import qrcode
 from PIL import Image, ImageDraw
@@ -333,7 +334,7 @@ class PrinterSim:
             client.settimeout(0.2)
             with self._lock:
                 self._clients.add(client)
-            self._spawn(lambda c=client: self._serve_tcp(c), "sim-printer-conn")
+            self._spawn(functools.partial(self._serve_tcp, client), "sim-printer-conn")
 
     def _serve_tcp(self, client: socket.socket) -> None:
         session = self._session(client.sendall)
@@ -371,7 +372,8 @@ class PrinterSim:
         head = PrintHead(self.width_dots, self._cut)
 
         def handle(data: bytes) -> None:
-            for event in feed(codec, data, self._bad_bytes):
+            commands: Iterator[Event] = feed(codec, data, self._bad_bytes)
+            for event in commands:
                 status = self.state.status()
                 if isinstance(event, StatusQuery):
                     if not self.state.silent:

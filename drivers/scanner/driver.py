@@ -30,9 +30,9 @@ from drivers.transport import TransportError, os_reason
 class ScannerSettings(ConfigModel):
     """A terminal config's `[scanner]` section; the first way given finds the nodes."""
 
-    vendor_id: int | None = Field(None, ge=0, le=0xFFFF)
-    product_id: int | None = Field(None, ge=0, le=0xFFFF)
-    by_id: str | None = Field(None, description="glob, e.g. /dev/input/by-id/usb-Netum*-event-kbd")
+    vendor_id: int | None = Field(default=None, ge=0, le=0xFFFF)
+    product_id: int | None = Field(default=None, ge=0, le=0xFFFF)
+    by_id: str | None = Field(default=None, description="glob, e.g. /dev/input/by-id/usb-Netum*-event-kbd")
     nodes: list[str] = Field(default_factory=list, description="fixed paths (the simulator's node)")
     grab: bool = True
 
@@ -68,7 +68,7 @@ class _Node:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.device: InputDevice | None = None
+        self.device: InputDevice[str] | None = None
         if stat.S_ISCHR(os.stat(path).st_mode):
             self.device = InputDevice(path, readonly=True)
             self.fd = self.device.fd

@@ -236,7 +236,8 @@ def codec_class(profile: str) -> type[BusCodec]:
         module, name = PROFILES[profile].split(":")
     except KeyError:
         raise ValueError(f"unknown window bus profile {profile!r} (known: {', '.join(PROFILES)})") from None
-    return getattr(importlib.import_module(module), name)
+    codec: type[BusCodec] = getattr(importlib.import_module(module), name)
+    return codec
 
 
 def make_codec(profile: str, side: Side) -> BusCodec:

@@ -44,12 +44,12 @@ class WindowBusSettings(ConfigModel):
     """A terminal config's `[windowbus]` section: one RS-485 port and which window sits where."""
 
     port: str
-    baudrate: int = Field(9600, gt=0)
+    baudrate: int = Field(default=9600, gt=0)
     profile: Literal["ft12", "modbus"] = "ft12"
     windows: dict[int, int] = Field(min_length=1, description="window number → bus address")
-    reply_timeout: float = Field(0.15, gt=0, le=2)
-    retries: int = Field(2, ge=0, le=5)
-    round_interval: float = Field(0.2, ge=0.01, le=5, description="rest between poll rounds: key latency vs idle load")
+    reply_timeout: float = Field(default=0.15, gt=0, le=2)
+    retries: int = Field(default=2, ge=0, le=5)
+    round_interval: float = Field(default=0.2, ge=0.01, le=5, description="rest between poll rounds: key latency vs idle load")
 
     @field_validator("windows")
     @classmethod

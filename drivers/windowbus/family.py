@@ -16,7 +16,7 @@ from drivers.windowbus.sim import WindowBusSim
 class WindowBusSimSettings(ConfigModel):
     link: str = "windowbus"
     profile: Literal["ft12", "modbus"] = "ft12"
-    addresses: list[int] = Field([1, 2, 3, 4], min_length=1)
+    addresses: list[int] = Field(default=[1, 2, 3, 4], min_length=1)
 
     @field_validator("addresses")
     @classmethod

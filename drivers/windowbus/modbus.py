@@ -91,7 +91,7 @@ class ModbusCodec(BusCodec):
             _, count, nbytes = struct.unpack_from(">HHB", buf, 2)
             if nbytes != 2 * count or not 1 <= count <= 123:
                 return Span(size=1, error=BadLength(f"modbus: {count} registers but {nbytes} bytes"))
-            return 9 + nbytes
+            return 9 + int(nbytes)
         return Span(garbage=1)
 
     def _span(self, buf: bytearray) -> Span | None:

@@ -255,8 +255,8 @@ class Unknown:
 Event = Union[Text, Feed, Style, Align, ChineseMode, CodePage, QrModel, QrSize, QrErrorLevel,
               QrStore, QrPrint, Raster, Cut, StatusQuery, Init, Ignored, Unknown]
 
-_ALIGN = {0: "left", 1: "center", 2: "right"}
-_QR_LEVEL = {48: "L", 49: "M", 50: "Q", 51: "H"}
+_ALIGN: dict[int, Literal["left", "center", "right"]] = {0: "left", 1: "center", 2: "right"}
+_QR_LEVEL: dict[int, Literal["L", "M", "Q", "H"]] = {48: "L", 49: "M", 50: "Q", 51: "H"}
 # fixed-length commands that draw nothing: prefix -> parameter bytes
 _IGNORED = {b"\x1b2": 0, b"\x1b3": 1, b"\x1bM": 1, b"\x1bG": 1, b"\x1b{": 1, b"\x1bV": 1,
             b"\x1b ": 1, b"\x1bR": 1, b"\x1bp": 3, b"\x1b$": 2, b"\x1b\\": 2, b"\x1bU": 1,
@@ -398,7 +398,7 @@ class DeviceCodec:
         def build(n: int) -> Align:
             if n % 48 > 2 or n > 50:
                 raise ValueError("justification out of range")
-            return Align(_ALIGN[n % 48])  # type: ignore[arg-type]
+            return Align(_ALIGN[n % 48])
         return self._one(build)
 
     def _code_page(self) -> Event | NeedData:
@@ -494,7 +494,7 @@ def _qr_event(fn: int, params: bytes) -> Event | None:
     if fn == 69:
         if len(params) != 1 or params[0] not in _QR_LEVEL:
             raise ValueError("QR error correction level out of range")
-        return QrErrorLevel(_QR_LEVEL[params[0]])  # type: ignore[arg-type]
+        return QrErrorLevel(_QR_LEVEL[params[0]])
     if fn == 80:
         if not params or params[0] != 48:
             raise ValueError("QR store without m=48")

@@ -5,9 +5,9 @@ blocks into ESC/POS bytes (text or raster) for a given paper width.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal, Protocol, Union
+from typing import Any, Literal, Protocol, Union
 
 Alignment = Literal["left", "center", "right"]
 
@@ -147,9 +147,9 @@ class Checklist:
         return blocks
 
 
-def sample_ticket(**changes: object) -> QueueSlip:
+def sample_ticket(**changes: Any) -> QueueSlip:
     """A typical city-hall ticket: the test print, the bench and docs/img all use it."""
-    fields: dict[str, object] = dict(
+    slip = QueueSlip(
         hall="市民中心", number="A023", service="不动产登记", people_ahead=12, wait_minutes=(25, 40),
         issued_at=datetime(2025, 9, 1, 9, 32), qr="https://zwfw.example.gov.cn/q/smzx/A023?d=20250901",
         materials=(MaterialLine("居民身份证", "原件"), MaterialLine("不动产权证书", "原件"),
@@ -157,5 +157,4 @@ def sample_ticket(**changes: object) -> QueueSlip:
                    MaterialLine("户口簿", "原件及复印件", deferrable=True),
                    MaterialLine("婚姻关系证明", optional=True)),
         notice="请留意大厅屏幕和语音叫号，过号需重新取号。", window_area="二楼 A 区 1–12 号窗口")
-    fields.update(changes)
-    return QueueSlip(**fields)  # type: ignore[arg-type]
+    return replace(slip, **changes)

@@ -157,6 +157,7 @@ class Scanner(Driver):
 
     def __init__(self, name: str, transport: InputNodes, *, grab: bool = True, **kwargs: Any) -> None:
         super().__init__(name, transport, **kwargs)
+        self.nodes = transport
         self.want_grab = grab
         self.decoder = HostCodec()
 
@@ -178,7 +179,7 @@ class Scanner(Driver):
         self.note_error(error)
 
     def _grab_when_idle(self) -> None:
-        transport: InputNodes = self.transport  # type: ignore[assignment]
+        transport = self.nodes
         if not self.want_grab or transport.grabbed or self.decoder.keys_held:
             return
         try:
@@ -197,6 +198,6 @@ class Scanner(Driver):
 
     def get_status(self) -> dict[str, Any]:
         status = super().get_status()
-        status["grabbed"] = bool(getattr(self.transport, "grabbed", False))
+        status["grabbed"] = self.nodes.grabbed
         status["unknown_keys"] = self.decoder.unknown_keys
         return status

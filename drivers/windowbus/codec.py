@@ -195,8 +195,8 @@ class BusCodec(ABC):
                     self.frames_bad += 1
                     raise
                 self.frames_ok += 1
-                if self.side is Side.DEVICE:
-                    self._last_request[message.address] = message  # type: ignore[assignment]
+                if self.side is Side.DEVICE and isinstance(message, HOST_MESSAGES):
+                    self._last_request[message.address] = message
                 return message
 
     def send(self, message: Message) -> bytes:
@@ -204,9 +204,9 @@ class BusCodec(ABC):
         allowed = self.commands if self.side is Side.HOST else self.answers
         if type(message) not in allowed:
             raise ValueError(f"{self.profile} {self.side.value} cannot send {type(message).__name__}")
-        if self.side is Side.HOST:
-            return self._encode_command(message)  # type: ignore[arg-type]
-        return self._encode_answer(message, self._last_request.get(message.address))  # type: ignore[arg-type]
+        if isinstance(message, HOST_MESSAGES):  # the check above: only the host side sends these
+            return self._encode_command(message)
+        return self._encode_answer(message, self._last_request.get(message.address))
 
     @abstractmethod
     def _span(self, buf: bytearray) -> Span | None:

@@ -17,16 +17,7 @@ from typing import Any
 
 from core.sansio import feed, reraise
 from drivers.idcard.card import build_text, parse_text
-from drivers.idcard.codec import (
-    DeviceCodec,
-    HostCodec,
-    Op,
-    ReadReply,
-    SamCommand,
-    SamReply,
-    SamStatus,
-    wire_time,
-)
+from drivers.idcard.codec import DeviceCodec, HostCodec, ReadReply, SamCommand, SamOp, SamReply, SamStatus, wire_time
 from drivers.idcard.driver import CardRead, CardRemoved, IdCardReader, IdCardSettings
 from drivers.idcard.sim import DEFAULT_CITIZENS, IdCardSim
 
@@ -35,7 +26,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1e3:.1f} ms"
 
 
-def decode_rate(frame: bytes, op: Op, count: int, chunk: int = 4096) -> float:
+def decode_rate(frame: bytes, op: SamOp, count: int, chunk: int = 4096) -> float:
     """Frames a second through `HostCodec`, the stream fed `chunk` bytes at a time."""
     host = HostCodec()
     for _ in range(count):
@@ -104,9 +95,9 @@ def run(samples: int = 20, baud: int = 115200, poll_interval: float = 0.3) -> li
     wire = wire_time(len(read_frame), baud)
     budget = poll_interval + wire + 0.050
     return [
-        f"codec: {decode_rate(read_frame, Op.READ, 2000):,.0f} read replies/s decoded "
+        f"codec: {decode_rate(read_frame, SamOp.READ, 2000):,.0f} read replies/s decoded "
         f"({len(read_frame)}-byte frames, 4 KB chunks)",
-        f"codec: {decode_rate(find_frame, Op.FIND, 20000):,.0f} find replies/s decoded ({len(find_frame)}-byte frames)",
+        f"codec: {decode_rate(find_frame, SamOp.FIND, 20000):,.0f} find replies/s decoded ({len(find_frame)}-byte frames)",
         f"card: {parse_rate(5000):,.0f} text blocks/s parsed and validated",
         f"card on reader → CardRead over a pty, {samples} cards: median {ms(statistics.median(delays))}, "
         f"max {ms(max(delays))} (poll interval {ms(poll_interval)})",

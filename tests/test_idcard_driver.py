@@ -16,7 +16,7 @@ from core.devstate import Condition, DeviceState, Reason
 from core.errors import ConfigError
 from core.sansio import NEED_DATA
 from drivers.idcard.card import build_text
-from drivers.idcard.codec import HostCodec, Op, SamCommand, SamReply, SamStatus
+from drivers.idcard.codec import HostCodec, SamCommand, SamOp, SamReply, SamStatus
 from drivers.idcard.driver import OUTCOMES, CardError, CardRead, CardRemoved, IdCardReader, IdCardSettings, Outcome
 from drivers.idcard.sim import DEFAULT_CITIZENS, IdCardSim
 from tests.conftest import wait_until
@@ -248,7 +248,7 @@ def test_sim_answers_broken_commands_like_a_reader(tmp_path: Path) -> None:
     try:
         with serial.Serial(str(tmp_path / "idcard"), timeout=2) as port:
             host = HostCodec()
-            for op in (Op.FIND, Op.SELECT, Op.SAM_STATUS):  # three replies to three broken frames
+            for op in (SamOp.FIND, SamOp.SELECT, SamOp.SAM_STATUS):  # three replies to three broken frames
                 host.send(SamCommand(op))
             port.write(bytes.fromhex("AA AA AA 96 69 00 03 20 01 23"))       # bad checksum
             port.write(bytes.fromhex("AA AA AA 96 69 00 03 55 01 57"))       # unknown command

@@ -74,7 +74,7 @@ class Baud(enum.IntEnum):
         return int(self.name[1:])
 
 
-class Op(enum.Enum):
+class SamOp(enum.Enum):
     """Every command as its (CMD, PARA) pair and the largest reply frame it can draw.
 
     PARA None means the parameter varies (the baud rate code).
@@ -99,7 +99,7 @@ class Op(enum.Enum):
         return int(self.value[2])
 
 
-_OPS = {(op.cmd, op.value[1]): op for op in Op if op.value[1] is not None}
+_OPS = {(op.cmd, op.value[1]): op for op in SamOp if op.value[1] is not None}
 
 
 # what a reader answers to a frame it could not take (SW3); anything else is UNKNOWN_ERROR
@@ -117,13 +117,13 @@ def answer_to(error: CodecError) -> SamStatus:
 
 @dataclass(frozen=True)
 class SamCommand:
-    """One host → reader command; `baud` only for `Op.SET_BAUD`."""
+    """One host → reader command; `baud` only for `SamOp.SET_BAUD`."""
 
-    op: Op
+    op: SamOp
     baud: Baud | None = None
 
     def __post_init__(self) -> None:
-        if (self.op is Op.SET_BAUD) != (self.baud is not None):
+        if (self.op is SamOp.SET_BAUD) != (self.baud is not None):
             raise ValueError("a baud rate goes with SET_BAUD and only with it")
 
     @property
@@ -163,7 +163,7 @@ class SamReply:
 
     status: SamStatus
     data: bytes = field(default=b"", repr=False)  # may hold a citizen's text block
-    op: Op | None = None
+    op: SamOp | None = None
 
     def __post_init__(self) -> None:
         self._check()
@@ -183,7 +183,7 @@ class SamIdReply(SamReply):
 
     @classmethod
     def build(cls, sam_id: SamId) -> SamIdReply:
-        return cls(SamStatus.OK, sam_id.to_bytes(), Op.SAM_ID)
+        return cls(SamStatus.OK, sam_id.to_bytes(), SamOp.SAM_ID)
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ class ReadReply(SamReply):
 
     @property
     def sections(self) -> tuple[bytes, ...]:
-        return _split_sections(self.data, 3 if self.op is Op.READ_FINGERPRINT else 2)
+        return _split_sections(self.data, 3 if self.op is SamOp.READ_FINGERPRINT else 2)
 
     def _check(self) -> None:
         _ = self.sections
@@ -207,13 +207,13 @@ class ReadReply(SamReply):
 
     @property
     def fingerprint(self) -> bytes | None:
-        return self.sections[2] if self.op is Op.READ_FINGERPRINT else None
+        return self.sections[2] if self.op is SamOp.READ_FINGERPRINT else None
 
     @classmethod
     def build(cls, text: bytes, photo: bytes, fingerprint: bytes | None = None) -> ReadReply:
         parts = (text, photo) if fingerprint is None else (text, photo, fingerprint)
         lengths = struct.pack(f">{len(parts)}H", *(len(p) for p in parts))
-        op = Op.READ if fingerprint is None else Op.READ_FINGERPRINT
+        op = SamOp.READ if fingerprint is None else SamOp.READ_FINGERPRINT
         return cls(SamStatus.OK, lengths + b"".join(parts), op)
 
 
@@ -243,11 +243,11 @@ def _split_sections(data: bytes, count: int) -> tuple[bytes, ...]:
     return tuple(out)
 
 
-_TYPED: dict[Op, type[SamReply]] = {
-    Op.SAM_ID: SamIdReply,
-    Op.READ: ReadReply,
-    Op.READ_FINGERPRINT: ReadReply,
-    Op.READ_NEW_ADDRESS: AddressReply,
+_TYPED: dict[SamOp, type[SamReply]] = {
+    SamOp.SAM_ID: SamIdReply,
+    SamOp.READ: ReadReply,
+    SamOp.READ_FINGERPRINT: ReadReply,
+    SamOp.READ_NEW_ADDRESS: AddressReply,
 }
 
 
@@ -320,7 +320,7 @@ class HostCodec:
 
     def __init__(self, max_len: int = MAX_REPLY_LEN) -> None:
         self._frames = _Deframer(MIN_REPLY_LEN, max_len)
-        self._pending: deque[Op] = deque()
+        self._pending: deque[SamOp] = deque()
 
     @property
     def garbage_bytes(self) -> int:
@@ -374,8 +374,8 @@ class DeviceCodec:
         if body is NEED_DATA:
             return NEED_DATA
         cmd, para = body
-        if cmd == Op.SET_BAUD.cmd and para in Baud._value2member_map_:
-            return SamCommand(Op.SET_BAUD, Baud(para))
+        if cmd == SamOp.SET_BAUD.cmd and para in Baud._value2member_map_:
+            return SamCommand(SamOp.SET_BAUD, Baud(para))
         op = _OPS.get((cmd, para))
         if op is None:
             raise BadCommand(f"unknown command {cmd:02X} {para:02X}")

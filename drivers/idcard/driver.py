@@ -29,11 +29,11 @@ from drivers.base import Driver, NoAnswer
 from drivers.idcard.card import Card, InvalidCard, parse_text
 from drivers.idcard.codec import (
     HostCodec,
-    Op,
     ReadReply,
     SamCommand,
     SamId,
     SamIdReply,
+    SamOp,
     SamReply,
     SamStatus,
     wire_time,
@@ -130,11 +130,11 @@ class IdCardReader(Driver):
 
     # ---- Driver hooks ----------------------------------------------------------------
     def handshake(self) -> None:
-        sam = self._strict(SamCommand(Op.SAM_ID))
+        sam = self._strict(SamCommand(SamOp.SAM_ID))
         if not isinstance(sam, SamIdReply):
             raise SamFault(f"SAM id refused: {sam.status.name}")
         self.sam_id = sam.sam_id
-        status = self._strict(SamCommand(Op.SAM_STATUS))
+        status = self._strict(SamCommand(SamOp.SAM_STATUS))
         if status.status is not SamStatus.OK:
             raise SamFault(f"SAM status {status.status.name}")
         log.info("reader ready", extra={"device": self.name, "sam_id": str(self.sam_id)})
@@ -160,14 +160,14 @@ class IdCardReader(Driver):
 
     # ---- one poll --------------------------------------------------------------------
     def _cycle(self) -> None:
-        find = self._idle(SamCommand(Op.FIND))
+        find = self._idle(SamCommand(SamOp.FIND))
         if find is None:
             return
         outcome = self._judge(find)
         if outcome is Outcome.DONE:
             self._read_card()
         elif outcome is Outcome.NO_CARD and self._present:
-            probe = self._idle(SamCommand(Op.SELECT))
+            probe = self._idle(SamCommand(SamOp.SELECT))
             if probe is not None and self._judge(probe) is Outcome.NO_CARD:
                 self._removed()
         elif outcome is Outcome.NO_CARD:
@@ -176,10 +176,10 @@ class IdCardReader(Driver):
     def _read_card(self) -> None:
         if self._present:  # lifted and put back (or swapped) between two polls
             self._removed()
-        select = self._transact(SamCommand(Op.SELECT))
+        select = self._transact(SamCommand(SamOp.SELECT))
         if select is None or self._judge(select) is not Outcome.DONE:
             return
-        read = self._transact(SamCommand(Op.READ))
+        read = self._transact(SamCommand(SamOp.READ))
         if read is None or self._judge(read) is not Outcome.DONE:
             return
         if not isinstance(read, ReadReply):

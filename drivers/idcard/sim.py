@@ -23,11 +23,11 @@ from drivers.idcard.card import Card, CardType, Gender, build_text
 from drivers.idcard.codec import (
     PREAMBLE,
     DeviceCodec,
-    Op,
     ReadReply,
     SamCommand,
     SamId,
     SamIdReply,
+    SamOp,
     SamReply,
     SamStatus,
     answer_to,
@@ -205,27 +205,27 @@ class IdCardSim(PtySimulator):
 
     def _respond(self, command: SamCommand) -> SamReply:
         card, op = self._card, command.op
-        if op in (Op.RESET_SAM, Op.SAM_STATUS):
+        if op in (SamOp.RESET_SAM, SamOp.SAM_STATUS):
             return SamReply(SamStatus.OK, op=op)
-        if op is Op.SAM_ID:
+        if op is SamOp.SAM_ID:
             return SamIdReply.build(SIM_SAM_ID)
-        if op is Op.SET_BAUD:
+        if op is SamOp.SET_BAUD:
             assert command.baud is not None
             self.baud = command.baud.rate
             return SamReply(SamStatus.OK, op=op)
-        if op is Op.FIND:
+        if op is SamOp.FIND:
             if card is None or not self._fresh:
                 return SamReply(SamStatus.NO_CARD, op=op)
             self._found = True
             return SamReply(SamStatus.CARD_FOUND, bytes(4), op)
         if card is None or not self._found:
-            return SamReply(SamStatus.SELECT_FAILED if op is Op.SELECT else SamStatus.READ_FAILED, op=op)
-        if op is Op.SELECT:
+            return SamReply(SamStatus.SELECT_FAILED if op is SamOp.SELECT else SamStatus.READ_FAILED, op=op)
+        if op is SamOp.SELECT:
             return SamReply(SamStatus.OK, bytes(8), op)
-        if op is Op.READ_NEW_ADDRESS:
+        if op is SamOp.READ_NEW_ADDRESS:
             return SamReply(SamStatus.NO_CONTENT, op=op)
         self._fresh = False
-        fingerprint = _photo(card.number + "fp") if op is Op.READ_FINGERPRINT else None
+        fingerprint = _photo(card.number + "fp") if op is SamOp.READ_FINGERPRINT else None
         return ReadReply.build(build_text(card), card.photo, fingerprint)
 
     def _write(self, frame: bytes) -> None:

@@ -252,8 +252,8 @@ class Unknown:
     data: bytes
 
 
-Event = Union[Text, Feed, Style, Align, ChineseMode, CodePage, QrModel, QrSize, QrErrorLevel,
-              QrStore, QrPrint, Raster, Cut, StatusQuery, Init, Ignored, Unknown]
+EscPosCommand = Union[Text, Feed, Style, Align, ChineseMode, CodePage, QrModel, QrSize, QrErrorLevel,
+                      QrStore, QrPrint, Raster, Cut, StatusQuery, Init, Ignored, Unknown]
 
 _ALIGN: dict[int, Literal["left", "center", "right"]] = {0: "left", 1: "center", 2: "right"}
 _QR_LEVEL: dict[int, Literal["L", "M", "Q", "H"]] = {48: "L", 49: "M", 50: "Q", 51: "H"}
@@ -290,7 +290,7 @@ class DeviceCodec:
             self._pos = 0
         self._buffer += data
 
-    def next_event(self) -> Event | NeedData:
+    def next_event(self) -> EscPosCommand | NeedData:
         while True:
             if self._pos >= len(self._buffer):
                 return NEED_DATA
@@ -311,7 +311,7 @@ class DeviceCodec:
         data = self._take(n)
         return BadCommand(f"{why}: {data[:16].hex(' ')}", data)
 
-    def _parse(self) -> Event | NeedData | None:
+    def _parse(self) -> EscPosCommand | NeedData | None:
         """One step: an event, `NEED_DATA`, or None when bytes were consumed silently (CR)."""
         first = self._buffer[self._pos]
         if first >= 0x20:
@@ -351,16 +351,16 @@ class DeviceCodec:
         self._decoder.reset()
         return Text(text)
 
-    def _esc_cut(self) -> Event:
+    def _esc_cut(self) -> EscPosCommand:
         self._pos += 2
         return Cut(partial=True)
 
-    def _esc_init(self) -> Event:
+    def _esc_init(self) -> EscPosCommand:
         self._pos += 2
         self._reset_modes()
         return Init()
 
-    def _one(self, build: Callable[[int], Event]) -> Event | NeedData:
+    def _one(self, build: Callable[[int], EscPosCommand]) -> EscPosCommand | NeedData:
         """A command with exactly one parameter byte, built by `build(n)` (which may raise)."""
         if not self._have(3):
             return NEED_DATA
@@ -372,63 +372,63 @@ class DeviceCodec:
         self._pos += 3
         return event
 
-    def _esc_mode(self) -> Event | NeedData:
+    def _esc_mode(self) -> EscPosCommand | NeedData:
         return self._one(lambda n: Style(bold=bool(n & 0x08), width=2 if n & 0x20 else 1,
                                          height=2 if n & 0x10 else 1, underline=1 if n & 0x80 else 0))
 
-    def _gs_size(self) -> Event | NeedData:
+    def _gs_size(self) -> EscPosCommand | NeedData:
         def build(n: int) -> Style:
             if n & 0x88:
                 raise ValueError("GS ! size beyond 8x")
             return Style(width=(n >> 4) + 1, height=(n & 0x0F) + 1)
         return self._one(build)
 
-    def _fs_mode(self) -> Event | NeedData:
+    def _fs_mode(self) -> EscPosCommand | NeedData:
         return self._one(lambda n: Style(width=2 if n & 0x04 else 1, height=2 if n & 0x08 else 1,
                                          underline=1 if n & 0x80 else 0))
 
-    def _underline(self) -> Event | NeedData:
+    def _underline(self) -> EscPosCommand | NeedData:
         def build(n: int) -> Style:
             if n % 48 > 2 or n > 50:
                 raise ValueError("underline mode out of range")
             return Style(underline=n % 48)
         return self._one(build)
 
-    def _align(self) -> Event | NeedData:
+    def _align(self) -> EscPosCommand | NeedData:
         def build(n: int) -> Align:
             if n % 48 > 2 or n > 50:
                 raise ValueError("justification out of range")
             return Align(_ALIGN[n % 48])
         return self._one(build)
 
-    def _code_page(self) -> Event | NeedData:
+    def _code_page(self) -> EscPosCommand | NeedData:
         event = self._one(lambda n: CodePage(n))
         if isinstance(event, CodePage):
             self.code_page = event.n
             self._decoder = self._new_decoder()
         return event
 
-    def _chinese(self, on: bool) -> Event:
+    def _chinese(self, on: bool) -> EscPosCommand:
         self._pos += 2
         self.chinese_mode = on
         self._decoder = self._new_decoder()
         return ChineseMode(on)
 
-    def _dle_eot(self) -> Event | NeedData:
+    def _dle_eot(self) -> EscPosCommand | NeedData:
         def build(n: int) -> StatusQuery:
             if not 1 <= n <= 4:
                 raise ValueError("DLE EOT n out of range")
             return StatusQuery(n)
         return self._one(build)
 
-    def _gs_r(self) -> Event | NeedData:
+    def _gs_r(self) -> EscPosCommand | NeedData:
         def build(n: int) -> StatusQuery:
             if n not in (1, 2, 49, 50):
                 raise ValueError("GS r n out of range")
             return StatusQuery(n % 48, realtime=False)
         return self._one(build)
 
-    def _gs_cut(self) -> Event | NeedData:
+    def _gs_cut(self) -> EscPosCommand | NeedData:
         if not self._have(3):
             return NEED_DATA
         m = self._buffer[self._pos + 2]
@@ -443,7 +443,7 @@ class DeviceCodec:
             return Cut(partial=m in (66, 98, 104), feed=n)
         raise self._malformed(3, "GS V cut mode out of range")
 
-    def _gs_raster(self) -> Event | NeedData:
+    def _gs_raster(self) -> EscPosCommand | NeedData:
         if not self._have(8):
             return NEED_DATA
         head = self._buffer[self._pos:self._pos + 8]
@@ -459,7 +459,7 @@ class DeviceCodec:
         image = Image.frombytes("1", (width * 8, height), data.translate(_INVERT))
         return Raster(image, scale=(2 if m % 48 & 1 else 1, 2 if m % 48 & 2 else 1))
 
-    def _gs_paren(self) -> Event | NeedData:
+    def _gs_paren(self) -> EscPosCommand | NeedData:
         if not self._have(5):
             return NEED_DATA
         head = self._buffer[self._pos:self._pos + 5]
@@ -482,7 +482,7 @@ class DeviceCodec:
         return Ignored(data) if event is None else event
 
 
-def _qr_event(fn: int, params: bytes) -> Event | None:
+def _qr_event(fn: int, params: bytes) -> EscPosCommand | None:
     if fn == 65:
         if len(params) != 2 or params[0] not in (49, 50, 51):
             raise ValueError("QR model out of range")
@@ -506,7 +506,7 @@ def _qr_event(fn: int, params: bytes) -> Event | None:
     return None  # size queries and the like: nothing to draw
 
 
-_HANDLERS: dict[bytes, Callable[[DeviceCodec], Event | NeedData]] = {
+_HANDLERS: dict[bytes, Callable[[DeviceCodec], EscPosCommand | NeedData]] = {
     b"\x1b@": DeviceCodec._esc_init,
     b"\x1b!": DeviceCodec._esc_mode,
     b"\x1bE": lambda c: c._one(lambda n: Style(bold=bool(n & 1))),

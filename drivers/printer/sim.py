@@ -26,7 +26,7 @@ from drivers.printer.codec import (
     Align,
     Cut,
     DeviceCodec,
-    Event,
+    EscPosCommand,
     Feed,
     Init,
     PrinterStatus,
@@ -121,7 +121,7 @@ class PrintHead:
         self.qr_size, self.qr_level, self.qr_data = 3, "L", b""
         self._line: list[tuple[str, Look]] = []
 
-    def apply(self, event: Event) -> None:
+    def apply(self, event: EscPosCommand) -> None:
         if isinstance(event, Text):
             self._line += [(ch, self.look) for ch in event.text]
         elif isinstance(event, Feed):
@@ -372,7 +372,7 @@ class PrinterSim:
         head = PrintHead(self.width_dots, self._cut)
 
         def handle(data: bytes) -> None:
-            commands: Iterator[Event] = feed(codec, data, self._bad_bytes)
+            commands: Iterator[EscPosCommand] = feed(codec, data, self._bad_bytes)
             for event in commands:
                 status = self.state.status()
                 if isinstance(event, StatusQuery):

@@ -32,7 +32,7 @@ from drivers.idcard.codec import (
     SamStatus,
     answer_to,
 )
-from drivers.sim.port import PtySimulator
+from drivers.sim.port import PtyPort, PtySimulator
 
 log = logging.getLogger("sim.idcard")
 
@@ -181,14 +181,9 @@ class IdCardSim(PtySimulator):
         raise KeyError(f"no test citizen named {who!r}")
 
     # ---- the reader ------------------------------------------------------------------
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            port = self._port
-            data = port.read(0.05) if port is not None else b""
-            if not data:
-                continue
-            for command in feed(self._conn, data, self._refuse):
-                self._write(self._conn.send(self._answer(command)))
+    def _receive(self, port: PtyPort, data: bytes) -> None:
+        for command in feed(self._conn, data, self._refuse):
+            self._write(self._conn.send(self._answer(command)))
 
     def _refuse(self, error: CodecError) -> None:
         """A reader answers a frame it could not take with the status that says why."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import cast
 
 from core.sansio import CodecError, feed
-from drivers.sim.port import PtySimulator
+from drivers.sim.port import PtyPort, PtySimulator
 from drivers.windowbus.codec import (
     Ack,
     AckRating,
@@ -119,18 +119,13 @@ class WindowBusSim(PtySimulator):
                 unit.rating_open = False
 
     # ---- the wire --------------------------------------------------------------------
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            port = self._port
-            data = port.read(0.05) if port is not None else b""
-            if not data:
-                continue
-            with self._lock:
-                for command in feed(self._codec, data, self._bad_frame):
-                    answer = self._answer(cast(HostMessage, command))  # a device-side codec decodes only the host's
-                    if answer is not None and port is not None:
-                        port.write(self._noise + self._codec.send(answer))
-                        self._noise = b""
+    def _receive(self, port: PtyPort, data: bytes) -> None:
+        with self._lock:
+            for command in feed(self._codec, data, self._bad_frame):
+                answer = self._answer(cast(HostMessage, command))  # a device-side codec decodes only the host's
+                if answer is not None:
+                    port.write(self._noise + self._codec.send(answer))
+                    self._noise = b""
 
     def _bad_frame(self, error: CodecError) -> None:
         self.frames_bad += 1

@@ -66,4 +66,5 @@ class Family:
     sim: SimPart
     capabilities: tuple[str, ...]      # what the family gives the hall: listed in the birth inventory
     route: Callable[[object], Route | None] = no_route  # where each of its events goes (None: nowhere)
-    events: tuple[str, ...] = ()       # the event names `route` gives, for the docs and the tests
+    kiosk_events: tuple[str, ...] = ()  # the local-API events `route` gives (kiosk and citizen routes)
+    hall_events: tuple[str, ...] = ()   # the outbox events `route` gives (hall routes)

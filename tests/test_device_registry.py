@@ -11,8 +11,14 @@ from core.devstate import DeviceState
 from core.localapi import EVENTS
 from daemon.config import load_terminal
 from daemon.supervisor import Supervisor
+from drivers.idcard.driver import CardError, CardRead, CardRemoved
+from drivers.idcard.sim import DEFAULT_CITIZENS
 from drivers.registry import FAMILIES, family
+from drivers.scanner.codec import CodeScanned
 from drivers.sim.main import Console, SimConfig, build
+from drivers.windowbus.codec import CallerKey, KeyPressed, RatingPressed
+from drivers.windowbus.driver import WindowInput
+from mqtt import payloads
 from tests.conftest import wait_until
 
 DRIVERS = Path(__file__).resolve().parent.parent / "drivers"
@@ -35,8 +41,30 @@ def test_each_family_is_listed_once_and_every_family_folder_is_listed() -> None:
     assert all(family(f.name) is f for f in FAMILIES)
 
 
-def test_every_kiosk_event_a_family_routes_is_one_the_local_api_knows() -> None:
-    assert {e for f in FAMILIES if f.name != "windowbus" for e in f.events} <= set(EVENTS)
+def test_every_event_a_family_routes_is_one_its_contract_knows() -> None:
+    assert {e for f in FAMILIES for e in f.kiosk_events} <= set(EVENTS)
+    assert {e for f in FAMILIES for e in f.hall_events} <= set(payloads.EVENTS)
+
+
+def test_each_family_routes_its_events_where_it_says() -> None:
+    samples = {
+        "idcard": [CardRead(DEFAULT_CITIZENS[0]), CardRemoved(), CardError("no_answer", "detail")],
+        "scanner": [CodeScanned("A001")],
+        "windowbus": [WindowInput(3, "window3.caller", KeyPressed(3, CallerKey.CALL)),
+                      WindowInput(3, "window3.caller", RatingPressed(3, 5))],
+        "printer": [],
+    }
+    assert set(samples) == {f.name for f in FAMILIES}
+    for f in FAMILIES:
+        routes = [f.route(event) for event in samples[f.name]]
+        assert all(r is not None for r in routes)
+        assert {r.event for r in routes if r and r.to != "hall"} == set(f.kiosk_events)
+        assert {r.event for r in routes if r and r.to == "hall"} == set(f.hall_events)
+        assert f.route(object()) is None
+    card = family("idcard").route(CardRead(DEFAULT_CITIZENS[0]))
+    assert card is not None and card.to == "citizen"  # the daemon masks it; the number never leaves raw
+    error = family("idcard").route(CardError("no_answer", "detail"))
+    assert error is not None and dict(error.data) == {"reason": "no_answer"}
 
 
 def test_every_family_has_its_bench() -> None:

@@ -30,5 +30,5 @@ def build_sim(settings: IdCardSimSettings, run_dir: Path) -> IdCardSim:
 FAMILY = Family(
     name="idcard", settings=IdCardSettings, driver=IdCardReader,
     sim=SimPart("card", IdCardSimSettings, build_sim),
-    capabilities=("read_card",), route=route, events=("card_read", "card_removed", "card_error"),
+    capabilities=("read_card",), route=route, kiosk_events=("card_read", "card_removed", "card_error"),
 )

@@ -25,5 +25,5 @@ def build_sim(settings: ScannerSimSettings, run_dir: Path) -> ScannerSim:
 FAMILY = Family(
     name="scanner", settings=ScannerSettings, driver=Scanner,
     sim=SimPart("scanner", ScannerSimSettings, build_sim, usage="scan <code> | scanner …", aliases=("scan",)),
-    capabilities=("scan_code",), route=route, events=("code_scanned",),
+    capabilities=("scan_code",), route=route, kiosk_events=("code_scanned",),
 )

@@ -45,5 +45,5 @@ def build_sim(settings: WindowBusSimSettings, run_dir: Path) -> WindowBusSim:
 FAMILY = Family(
     name="windowbus", settings=WindowBusSettings, driver=WindowBus,
     sim=SimPart("bus", WindowBusSimSettings, build_sim),
-    capabilities=("show_number", "caller_keys", "rating"), route=route, events=("caller_key", "rating"),
+    capabilities=("show_number", "caller_keys", "rating"), route=route, hall_events=("caller_key", "rating"),
 )

@@ -8,18 +8,9 @@ from pathlib import Path
 from bench.stats import rate
 from core.sansio import feed, reraise
 from drivers.transport import SerialTransport
-from drivers.windowbus.codec import (
-    Ack,
-    CallerKey,
-    KeyPressed,
-    Poll,
-    Registers,
-    ShowNumber,
-    ShowText,
-    Side,
-    make_codec,
-)
+from drivers.windowbus.codec import Ack, CallerKey, KeyPressed, Poll, Registers, ShowNumber, ShowText, Side
 from drivers.windowbus.driver import WindowBus
+from drivers.windowbus.profiles import make_codec
 from drivers.windowbus.sim import WindowBusSim
 
 BAUD = 9600

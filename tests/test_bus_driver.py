@@ -13,17 +13,9 @@ from core.errors import ConfigError, DeviceError
 from core.sansio import NEED_DATA, CodecError
 from drivers.sim.port import PtyPort
 from drivers.transport import SerialTransport
-from drivers.windowbus.codec import (
-    Ack,
-    AckRating,
-    CallerKey,
-    KeyPressed,
-    Poll,
-    RatingPressed,
-    Side,
-    make_codec,
-)
+from drivers.windowbus.codec import Ack, AckRating, CallerKey, KeyPressed, Poll, RatingPressed, Side
 from drivers.windowbus.driver import WindowBus, WindowBusSettings, WindowInput
+from drivers.windowbus.profiles import make_codec
 from drivers.windowbus.sim import WindowBusSim
 from tests.conftest import wait_until
 

@@ -21,11 +21,10 @@ from drivers.windowbus.codec import (
     ShowText,
     Side,
     StartRating,
-    make_codec,
 )
 from drivers.windowbus.ft12 import CONFIRM_DIGITS, EVALUATE
+from drivers.windowbus.profiles import PROFILES, make_codec
 
-PROFILES = ["ft12", "modbus"]
 FAST = settings(max_examples=150, deadline=None)
 
 ft12_address = st.integers(1, 255)
@@ -89,7 +88,7 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
     return [data[a:b] for a, b in zip([0, *points], [*points, len(data)])]
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", list(PROFILES))
 @pytest.mark.parametrize("role", list(Side))
 @FAST
 @given(data=st.binary(max_size=600))
@@ -100,7 +99,7 @@ def test_arbitrary_bytes_only_ever_raise_the_codec_error(profile: str, role: Sid
     assert codec.frames_ok == sum(1 for e in events if not isinstance(e, str))
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", list(PROFILES))
 @FAST
 @given(data=st.data())
 def test_any_chunking_gives_the_same_frames(profile: str, data: st.DataObject) -> None:
@@ -117,7 +116,7 @@ def test_any_chunking_gives_the_same_frames(profile: str, data: st.DataObject) -
         assert drain(make_codec(profile, Side.DEVICE), [stream]) == commands
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", list(PROFILES))
 @FAST
 @given(data=st.data())
 def test_round_trip_command_then_answer(profile: str, data: st.DataObject) -> None:

@@ -20,9 +20,9 @@ from drivers.windowbus.codec import (
     Side,
     StartRating,
     Unsupported,
-    make_codec,
 )
 from drivers.windowbus.modbus import crc16
+from drivers.windowbus.profiles import make_codec
 
 h = bytes.fromhex
 

@@ -3,21 +3,21 @@
 Each counter window has, at one bus address, an LED screen, a caller keypad and (often) a
 rating pad. No public standard exists, so every vendor frames them differently. The driver
 and the simulator speak only the messages below; a profile (`drivers.windowbus.ft12`,
-`drivers.windowbus.modbus`, or a new vendor's) turns them into bytes and back. Codecs are
+`drivers.windowbus.modbus`, or a new vendor's, listed in `drivers.windowbus.profiles`) turns
+them into bytes and back. Codecs are
 sans-I/O in the h11 style: `receive_data(bytes)` in any chunking, `next_event()` gives a
 typed message, `NEED_DATA` or raises a `CodecError` after skipping the bad frame, and
 `send(message)` gives bytes. No I/O, no clock, no threads.
 
-A codec has a side, named as every codec here names them: the HOST side (the window PC's driver,
-the bus master) sends commands and decodes the
-units' answers; the DEVICE side (the simulator, or a firmware test bench) does the reverse.
+A codec has a side, named as every codec here names them: the HOST side (the window PC's
+driver, the bus master) sends commands and decodes the units' answers; the DEVICE side (the
+simulator, or a firmware test bench) does the reverse.
 Like a real unit, the device side answers the request it received last, so its `Ack`,
 `Registers` and `Nak` need no more than the address.
 """
 from __future__ import annotations
 
 import enum
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar, Final
@@ -222,26 +222,6 @@ class BusCodec(ABC):
     @abstractmethod
     def _encode_answer(self, answer: DeviceMessage, request: HostMessage | None) -> bytes:
         """`request` is the master's last frame to this address (None before the first)."""
-
-
-# A vendor profile is one module with one BusCodec subclass; add it here to make it configurable.
-PROFILES: Final = {
-    "ft12": "drivers.windowbus.ft12:Ft12Codec",
-    "modbus": "drivers.windowbus.modbus:ModbusCodec",
-}
-
-
-def codec_class(profile: str) -> type[BusCodec]:
-    try:
-        module, name = PROFILES[profile].split(":")
-    except KeyError:
-        raise ValueError(f"unknown window bus profile {profile!r} (known: {', '.join(PROFILES)})") from None
-    codec: type[BusCodec] = getattr(importlib.import_module(module), name)
-    return codec
-
-
-def make_codec(profile: str, side: Side) -> BusCodec:
-    return codec_class(profile)(side)
 
 
 def check_range(what: str, value: int, low: int, high: int) -> int:

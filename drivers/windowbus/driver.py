@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Literal, Mapping, cast
+from typing import Any, Callable, Mapping, cast
 
 from pydantic import Field, field_validator
 
@@ -34,8 +34,8 @@ from drivers.windowbus.codec import (
     ShowText,
     Side,
     StartRating,
-    make_codec,
 )
+from drivers.windowbus.profiles import known_profile, make_codec
 
 log = logging.getLogger("drivers.windowbus.driver")
 
@@ -45,11 +45,13 @@ class WindowBusSettings(ConfigModel):
 
     port: str
     baudrate: int = Field(default=9600, gt=0)
-    profile: Literal["ft12", "modbus"] = "ft12"
+    profile: str = "ft12"
     windows: dict[int, int] = Field(min_length=1, description="window number → bus address")
     reply_timeout: float = Field(default=0.15, gt=0, le=2)
     retries: int = Field(default=2, ge=0, le=5)
     round_interval: float = Field(default=0.2, ge=0.01, le=5, description="rest between poll rounds: key latency vs idle load")
+
+    _profile = field_validator("profile")(known_profile)
 
     @field_validator("windows")
     @classmethod

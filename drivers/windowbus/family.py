@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -10,13 +9,16 @@ from core.config import ConfigModel
 from drivers.family import Family, Route, SimPart
 from drivers.windowbus.codec import KeyPressed, RatingPressed
 from drivers.windowbus.driver import WindowBus, WindowBusSettings, WindowInput
+from drivers.windowbus.profiles import known_profile
 from drivers.windowbus.sim import WindowBusSim
 
 
 class WindowBusSimSettings(ConfigModel):
     link: str = "windowbus"
-    profile: Literal["ft12", "modbus"] = "ft12"
+    profile: str = "ft12"
     addresses: list[int] = Field(default=[1, 2, 3, 4], min_length=1)
+
+    _profile = field_validator("profile")(known_profile)
 
     @field_validator("addresses")
     @classmethod

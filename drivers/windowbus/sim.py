@@ -32,8 +32,8 @@ from drivers.windowbus.codec import (
     ShowText,
     Side,
     StartRating,
-    make_codec,
 )
+from drivers.windowbus.profiles import make_codec
 
 log = logging.getLogger("sim.windowbus")
 

@@ -40,7 +40,7 @@ from drivers.idcard.codec import (
 )
 from drivers.transport import SerialTransport, Transport
 
-log = logging.getLogger("drivers.idcard.driver")
+log = logging.getLogger("drivers.idcard")
 
 
 class IdCardSettings(ConfigModel):

@@ -39,7 +39,7 @@ from drivers.printer.job import PrintJob
 from drivers.printer.render import render_raster, render_text
 from drivers.transport import SerialTransport, TcpTransport, Transport, UsbTransport
 
-log = logging.getLogger("drivers.printer.driver")
+log = logging.getLogger("drivers.printer")
 IDLE_QUERIES = (PRINTER, OFFLINE_CAUSE, PAPER)
 DONE_KEPT = 1000  # job ids remembered for idempotency
 

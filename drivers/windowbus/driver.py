@@ -37,7 +37,7 @@ from drivers.windowbus.codec import (
 )
 from drivers.windowbus.profiles import known_profile, make_codec
 
-log = logging.getLogger("drivers.windowbus.driver")
+log = logging.getLogger("drivers.windowbus")
 
 
 class WindowBusSettings(ConfigModel):

@@ -16,7 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from core.errors import DeviceError, OneTripError, OutboxFull
 from core.localapi import VERSION, BadArguments
 from core.devstate import Reason
-from drivers.printer import PrinterNotReady
+from drivers.printer.driver import PrinterNotReady
 from mqtt.payloads import RESULTS
 from mqtt.terminal import RequestFailed
 

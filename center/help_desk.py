@@ -18,13 +18,6 @@ from sqlalchemy.engine import Connection
 from center.db import Database, help_cases
 from center.queue_errors import InvalidTransition, QueueError
 
-# The hall's words (one dict: the staff screens' translation tables take them from here).
-STATES = ("asked", "assigned", "arrived", "resolved")
-TEXTS = {
-    "asked": "待响应", "assigned": "已派人", "arrived": "已到场", "resolved": "已结束",
-    "alert": "帮办：{location} {topic}",
-    "escalated": "帮办超时未响应：{location} {topic}（已等候 {minutes} 分钟）",
-}
 STEPS: dict[str, tuple[tuple[str, ...], str]] = {  # action → (states it may leave, state it reaches)
     "assign": (("asked",), "assigned"),
     "arrive": (("assigned",), "arrived"),

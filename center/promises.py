@@ -20,14 +20,6 @@ from sqlalchemy.engine import Connection
 from center.db import Database, cases, promises
 from center.queue_errors import QueueError
 
-# The hall's words (one dict: the staff screens' translation tables take them from here).
-TEXTS = {
-    "owed": "待补交",
-    "fulfilled": "已补交",
-    "overdue_alert": "容缺补交逾期：办件 {case_no} 的「{material}」应于 {due} 前补交",
-}
-
-
 class NotDeferrable(QueueError):
     """Only a material the catalog marks 可容缺 for the item may be promised."""
 

@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from center import alerts, appointments, cases, no_shows, numbers, ordering, ratings, refusals, tickets, waits, windows
+from center import (
+    alerts, appointments, cases, i18n, no_shows, numbers, ordering, ratings, refusals, tickets, waits, windows,
+)
 from center.alerts import AlertKind
 from center.applied import applied, apply_once
 from center.db import Database, counters, services, window_categories
@@ -630,8 +632,9 @@ class QueueEngine:
                                   reason_later=channel == Channel.PAD.value)
             if rating.follow_up_id is not None:
                 alerts.raise_alert(self.db, conn, now, AlertKind.BAD_RATING, str(rating.follow_up_id),
-                                   f"差评 ({level}) for ticket {rating.ticket_number} at window {rating.window}: "
-                                   + ("; ".join(rating.reasons) or "原因待回访核实"))
+                                   i18n.text("alert.bad_rating", level=level, number=rating.ticket_number,
+                                             window=rating.window, reasons=i18n.text("common.list_sep").join(
+                                                 rating.reasons) or i18n.text("alert.reason_to_check")))
             return rating
 
         return self._run("rate", event_id, fn, Rating, durable=True)

@@ -14,7 +14,7 @@ import threading
 from datetime import date, timedelta
 from typing import Any, Callable, Sequence
 
-from center import alerts, audit, help_desk, no_shows, promises
+from center import alerts, audit, help_desk, i18n, no_shows, promises
 from center import cases as case_flow
 from center.alerts import AlertKind
 from center.appointments import Timing
@@ -73,6 +73,7 @@ class UnknownEventKind(OneTripError):
 class CenterService:
     def __init__(self, config: CenterConfig, *, clock: Clock | None = None, link: CenterLink | None = None) -> None:
         self.config = config
+        i18n.use(config.web.language)  # the language of what the center words for its screens
         self.clock = clock = clock or config.clock.clock()
         config.state_dir.mkdir(parents=True, exist_ok=True)
         self.calendar = load_calendar(config.calendar)
@@ -97,8 +98,8 @@ class CenterService:
         self._stop = threading.Event()
         self._queue_dirty = threading.Event()
         self._threads: list[threading.Thread] = []
-        for op in ("take_number", "check_in", "lookup_case"):
-            self.link.on_request(op, getattr(self, f"req_{op}"))
+        for op, answer in payloads.RESULTS.items():
+            self.link.on_request(op, getattr(self, f"req_{op}"), answer)
         self.link.listeners.append(self._terminal_changed)
         self.link.add_connect_hook(self.publish_catalog)
 
@@ -157,8 +158,8 @@ class CenterService:
             system = view.telemetry["system"].values if "system" in view.telemetry else {}
             depth, full = system.get("outbox_depth", 0), bool(system.get("outbox_full"))
             self._alert(full or bool(depth and depth >= self.config.outbox_backlog_alert), AlertKind.OUTBOX_BACKLOG,
-                        view.terminal, f"{view.terminal}: {depth} events not yet acknowledged"
-                        + ("; the outbox is full and refuses new events" if full else ""))
+                        view.terminal, i18n.text("alert.outbox_full" if full else "alert.outbox_backlog",
+                                                 terminal=view.terminal, depth=depth))
             self._clock_alert(view.terminal, system)
         self.queue_changed()
 
@@ -185,8 +186,8 @@ class CenterService:
             return
         limit = self.config.clock_offset_alert_ms
         self._alert(abs(offset) > limit, AlertKind.CLOCK_OFFSET, terminal,
-                    f"{terminal}: 终端时钟与大厅时间相差 {offset / 1000:+.1f} 秒（阈值 {limit / 1000:g} 秒），"
-                    "终端已按大厅时间运行，请校准该终端系统时钟")
+                    i18n.text("alert.clock_offset", terminal=terminal, offset=f"{offset / 1000:+.1f}",
+                              limit=f"{limit / 1000:g}"))
 
     def close_day(self) -> DayClose:
         """日终清场 when due (engine.close_day); when it changed anything, every screen is told."""
@@ -315,7 +316,7 @@ class CenterService:
         """Every owed promise past its day is an alert (raised once, refreshed while it lasts)."""
         for p in promises.overdue(self.db, self.engine.local().date()):
             self._alert(True, AlertKind.PROMISE_OVERDUE, str(p.id),
-                        promises.TEXTS["overdue_alert"].format(case_no=p.case_no, material=p.material, due=p.due))
+                        i18n.text("alert.promise_overdue", case_no=p.case_no, material=p.material, due=p.due))
 
     def known_item(self, code: str | None) -> str | None:
         """`code` if the catalog has it (an item or a life event), else UnknownItem."""
@@ -432,7 +433,7 @@ class CenterService:
             case = help_desk.open_case(conn, event_id, terminal, location, data.topic, self.engine.local(now).date()
                                        .isoformat(), now)
             alert = alerts.raise_alert(self.db, conn, now, AlertKind.HELP, f"help:{case.id}",
-                                       help_desk.TEXTS["alert"].format(location=location, topic=data.topic).strip())
+                                       i18n.text("alert.help_requested", place=location, topic=data.topic).strip())
             return {"case": plain(case), "alert": plain(alert)}
 
         applied, result = self.engine.apply_event(event_id, "help_requested", fn)
@@ -466,14 +467,15 @@ class CenterService:
         """帮办 asked and not acknowledged within `[floor] help_escalate_min` (hall clock): an alert."""
         now = self.clock.time()
         for case in help_desk.escalate(self.db, now - self.config.floor.help_escalate_min * 60, now):
-            self._alert(True, AlertKind.HELP_ESCALATED, f"help:{case.id}", help_desk.TEXTS["escalated"].format(
-                location=case.location, topic=case.topic, minutes=f"{(now - case.asked_at) / 60:.0f}"))
+            self._alert(True, AlertKind.HELP_ESCALATED, f"help:{case.id}", i18n.text(
+                "alert.help_escalated", place=case.location, topic=case.topic,
+                minutes=f"{(now - case.asked_at) / 60:.0f}"))
             self.hub.publish("help", plain(case))
 
     def evt_outbox_overflow(self, terminal: str, data: payloads.OutboxOverflow, event_id: str) -> None:
         """A terminal refused events at a full outbox: kept as an alert until staff handle it."""
         alert = self.engine.raise_alert(AlertKind.OUTBOX_BACKLOG, f"{terminal}:refused",
-                                        f"{terminal}: outbox full, events refused {data.refused} times",
+                                        i18n.text("alert.outbox_refused", terminal=terminal, refused=data.refused),
                                         event_id=event_id)
         self.hub.publish("alert", plain(alert))
 
@@ -488,9 +490,11 @@ class CenterService:
         for device, state in view.devices.items():
             key = f"{terminal}/{device}"
             offline = state.state == "offline" or not view.online
+            reason = "terminal_offline" if not view.online else state.reason or "offline"
             self._alert(offline and state.reason != "paper_out", AlertKind.DEVICE_OFFLINE, key,
-                        f"{key} {'terminal offline' if not view.online else state.reason or 'offline'}")
-            self._alert(view.online and state.reason == "paper_out", AlertKind.PAPER_OUT, key, f"{key} 缺纸")
+                        i18n.text("alert.device_offline", device=key, reason=i18n.text(f"device_reason.{reason}")))
+            self._alert(view.online and state.reason == "paper_out", AlertKind.PAPER_OUT, key,
+                        i18n.text("alert.paper_out", device=key))
         self.hub.publish("terminal", self.terminal_summary(view))
 
     def terminal_summary(self, view: TerminalView) -> dict[str, Any]:

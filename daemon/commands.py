@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from core.clock import local_datetime
 from core.errors import OneTripError
 from core.localapi import event
+from drivers.registry import WINDOWBUS
 
 if TYPE_CHECKING:
     from daemon.terminal import Terminal
@@ -47,7 +48,7 @@ class Commands:
                         {"maintenance": self.t.maintenance})
 
     def _bus(self):
-        bus = self.t.supervisor.by_family("windowbus")
+        bus = self.t.supervisor.by_family(WINDOWBUS)
         if bus is None:
             raise NoSuchDevice("this terminal drives no window bus")
         return bus

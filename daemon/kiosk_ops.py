@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from core.errors import DeviceError, OneTripError, OutboxFull
-from core.localapi import VERSION
+from core.localapi import VERSION, BadArguments
 from core.devstate import Reason
-from drivers.printer import PrinterNotReady
+from drivers.printer.driver import PrinterNotReady
+from mqtt.payloads import RESULTS
 from mqtt.terminal import RequestFailed
 
 if TYPE_CHECKING:
@@ -29,10 +30,6 @@ class NotAllowed(OneTripError):
 
 class NoCard(OneTripError):
     """The op needs a card on the reader, or a code, and neither is there."""
-
-
-class BadArguments(OneTripError):
-    """The op's arguments do not make sense (a level of 7, a missing category)."""
 
 
 def kiosk_queue(summary: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +100,7 @@ class KioskOps:
     def _issue_and_print(self, op: str, request: dict[str, Any]) -> dict[str, Any]:
         self.t.printing.check_ready()  # before the center issues anything: no ghost tickets
         self._check_outbox_room()
-        ticket = self.t.link.request(op, request)
+        ticket = self.t.link.request(op, request, answer=RESULTS[op])
         try:
             self.t.printing.print_ticket(ticket["ticket_id"], ticket)
         except DeviceError as exc:
@@ -138,7 +135,8 @@ class KioskOps:
         if not case_number and not key:
             raise NoCard("place the ID card on the reader or type the case number")
         return self.t.link.request("lookup_case", {"case_number": case_number,
-                                                   "citizen_key": None if case_number else key})
+                                                   "citizen_key": None if case_number else key},
+                                   answer=RESULTS["lookup_case"])
 
     # ---- printing, ratings, help -----------------------------------------------------------------
     def op_print_checklist(self, args: dict[str, Any]) -> dict[str, Any]:

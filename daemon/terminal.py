@@ -30,10 +30,6 @@ from daemon.localapi import LocalApiServer
 from daemon.printing import TicketPrinter
 from daemon.supervisor import Supervisor
 from daemon.systemd import Notifier
-from drivers.bus_profile import KeyPressed, RatingPressed
-from drivers.idcard import CardError, CardRead, CardRemoved
-from drivers.scanner import CodeScanned
-from drivers.windowbus import WindowInput
 from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Kind, Topic, decode
 from mqtt.terminal import TerminalLink
 
@@ -174,23 +170,18 @@ class Terminal:
                                                             detail=condition.detail[:120], since=self.clock.time()))
         self.api.broadcast(event("device_state", {"device": name, **condition.as_dict()}))
 
-    def _device_event(self, name: str, ev: Any) -> None:
-        """Card reads and scans go to the kiosk only; key presses and ratings go through the outbox."""
-        if isinstance(ev, CardRead):
-            citizen = self.citizens.from_card(ev.card)
-            self.api.broadcast(event("card_read", citizen.for_kiosk()))
-        elif isinstance(ev, CardRemoved):
-            self.api.broadcast(event("card_removed"))
-        elif isinstance(ev, CardError):
-            self.api.broadcast(event("card_error", {"reason": ev.reason}))
-        elif isinstance(ev, WindowInput) and isinstance(ev.event, RatingPressed):
-            self.link.emit("rating", {"window": ev.window, "level": ev.event.level, "channel": "pad"})
-        elif isinstance(ev, WindowInput) and isinstance(ev.event, KeyPressed):
-            self.link.emit("caller_key", {"window": ev.window, "key": ev.event.key.value, "digit": ev.event.digit})
-        elif isinstance(ev, CodeScanned):
-            self.api.broadcast(event("code_scanned", {"code": ev.code}))
-        else:
+    def _device_event(self, name: str, ev: object) -> None:
+        """Where the device's family routes it: card reads and scans to the kiosk only, key presses
+        and ratings through the outbox (whose refusal the driver must hear: no catch here)."""
+        route = self.supervisor.family_of(name).route(ev)
+        if route is None:
             log.warning("unhandled device event", extra={"device": name, "event": type(ev).__name__})
+        elif route.to == "citizen":
+            self.api.broadcast(event(route.event, self.citizens.from_card(route.data["card"]).for_kiosk()))
+        elif route.to == "kiosk":
+            self.api.broadcast(event(route.event, dict(route.data)))
+        else:
+            self.link.emit(route.event, dict(route.data))
 
     # ---- hall channels ---------------------------------------------------------------------------
     def _catalog_path(self) -> Path:

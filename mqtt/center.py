@@ -17,6 +17,7 @@ from typing import Any, Callable, Protocol
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
+from pydantic import BaseModel
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.config import MqttSettings
@@ -66,7 +67,7 @@ class CenterLink(Link):
         self.applier = applier
         self.terminals: dict[str, TerminalView] = {}
         self._lock = threading.Lock()
-        self._requests: dict[str, RequestHandler] = {}
+        self._requests: dict[str, tuple[RequestHandler, type[BaseModel] | None]] = {}
         self._awaiting: dict[str, Future] = {}
         self.listeners: list[Callable[[str, TerminalView], None]] = []
         t = self.topics
@@ -138,20 +139,25 @@ class CenterLink(Link):
         self.stats["telemetry"] += 1
 
     # ---- requests ------------------------------------------------------------------------------
-    def on_request(self, op: str, handler: RequestHandler) -> None:
-        """`handler(terminal, args) -> result`; a OneTripError becomes a typed error response."""
-        self._requests[op] = handler
+    def on_request(self, op: str, handler: RequestHandler, answer: type[BaseModel] | None = None) -> None:
+        """`handler(terminal, args) -> result`; a OneTripError becomes a typed error response.
+        With `answer`, the result is checked against that shape before it leaves: a center
+        whose answer lost or renamed a field fails here, not on a kiosk's paper."""
+        self._requests[op] = (handler, answer)
 
     def _on_request(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         corr = getattr(msg.properties, "CorrelationData", None)
         reply_to = self.topics.ctl_res(topic.terminal)  # computed here, never taken from the request
         try:
             request = decode(Kind.REQUEST, msg.payload)
-            handler = self._requests.get(topic.name)
+            handler, answer = self._requests.get(topic.name, (None, None))
             if handler is None:
                 response = Response(ok=False, error=ErrorInfo(type="UnknownOp", message=f"no op {topic.name!r}"))
             else:
-                response = Response(ok=True, result=handler(topic.terminal, request.args))
+                result = handler(topic.terminal, request.args)
+                if answer is not None:
+                    result = answer.model_validate(result).model_dump(mode="json")
+                response = Response(ok=True, result=result)
         except OneTripError as exc:
             response = Response(ok=False, error=ErrorInfo(type=type(exc).__name__, message=str(exc),
                                                           values=getattr(exc, "values", {})))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import random
 import socket
 import ssl
 import threading
@@ -23,6 +22,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from core.backoff import Backoff
 from core.clock import SYSTEM_CLOCK, Clock
 from core.config import MqttSettings
 from core.errors import ProtocolError
@@ -52,7 +52,7 @@ class Link:
     """One MQTT connection with a fixed identity; subclasses add the hall's roles."""
 
     backoff_min = 0.25
-    backoff_max = 6.0  # with its jitter (×1.5 at most) a client is back within 10 s of its broker
+    backoff_max = 6.0  # with its jitter a client is back within 10 s of its broker
     session_expiry = 300  # seconds the broker keeps our subscriptions and queued QoS 1
 
     def __init__(self, settings: MqttSettings, client_id: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -187,7 +187,7 @@ class Link:
             pass
 
     def _net(self) -> None:
-        backoff = self.backoff_min
+        backoff = Backoff(self.backoff_min, self.backoff_max)
         while not self._stop.is_set():
             try:
                 properties = self.prepare_connect()
@@ -197,8 +197,7 @@ class Link:
             except (OSError, ssl.SSLError, ValueError) as exc:
                 self.stats["connect_failures"] += 1
                 log.warning("broker unreachable", extra={"client": self.client_id, "error": str(exc)[:80]})
-                self._stop.wait(backoff * random.uniform(0.5, 1.5))
-                backoff = min(backoff * 2, self.backoff_max)
+                self._stop.wait(backoff.next())
                 continue
             while not self._stop.is_set():
                 rc = self.client.loop(timeout=0.5)
@@ -210,9 +209,9 @@ class Link:
                 break
             self._set_disconnected()
             if self._session_ok:  # this connection was accepted: start the backoff afresh
-                backoff, self._session_ok = self.backoff_min, False
-            self._stop.wait(backoff * random.uniform(0.5, 1.5))
-            backoff = min(backoff * 2, self.backoff_max)
+                self._session_ok = False
+                backoff.reset()
+            self._stop.wait(backoff.next())
         self._set_disconnected()
 
     def _paho_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:

@@ -1,10 +1,11 @@
-"""The shapes inside the envelopes: each request's args and each event's data, typed.
+"""The shapes inside the envelopes: each request's args and result, each event's data, typed.
 
 The envelope (`Request`, `Event`) is checked by mqtt/contract.py; what it carries is checked
 here, at the center's border, before any handler runs. A misfit is an `InvalidArgs` naming
 the fields in Chinese (never their values), so the terminal and the citizen learn what was
 wrong and the center logs no traceback for bad input. The terminal builds the same models,
-so both sides share one shape per message.
+so both sides share one shape per message; a request's result (core/answers.py) is checked
+by the center before it is sent and by the terminal when it arrives.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.answers import Answer, CasesAnswer, CheckInAnswer, TicketAnswer
 from core.errors import OneTripError
 
 LETTER = r"^[A-Z]{1,2}$"                # a category's letter
@@ -136,6 +138,7 @@ class OutboxOverflow(Shape):
 
 
 REQUESTS: dict[str, type[Shape]] = {"take_number": TakeNumber, "check_in": CheckIn, "lookup_case": LookupCase}
+RESULTS: dict[str, type[Answer]] = {"take_number": TicketAnswer, "check_in": CheckInAnswer, "lookup_case": CasesAnswer}
 EVENTS: dict[str, type[Shape]] = {
     "ticket_printed": TicketPrinted, "ticket_cancelled": TicketCancelled, "rating": RatingGiven,
     "caller_key": CallerKey, "help_requested": HelpRequested, "outbox_overflow": OutboxOverflow,

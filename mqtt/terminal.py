@@ -18,12 +18,13 @@ from typing import Any, Callable
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
+from pydantic import BaseModel, ValidationError
 
 from core.clock import SYSTEM_CLOCK, Clock, HallClock
 from core.config import MqttSettings
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
 from mqtt.client import Link, props
-from mqtt.contract import (Birth, Command, CommandResult, DeviceStatePayload, ErrorInfo, Event,
+from mqtt.contract import (Birth, Command, CommandResult, ContractError, DeviceStatePayload, ErrorInfo, Event,
                            Kind, Request, Response, Status, Telemetry, Topic, decode, encode,
                            refuse_id_numbers)
 from mqtt.outbox import Outbox
@@ -197,8 +198,10 @@ class TerminalLink(Link):
         return self.connected and self.center_online
 
     # ---- requests ----------------------------------------------------------------------
-    def request(self, op: str, args: dict[str, Any] | None = None, timeout: float | None = None) -> dict[str, Any]:
-        """Ask the center; raises CenterUnreachable at once when it cannot be reached."""
+    def request(self, op: str, args: dict[str, Any] | None = None, timeout: float | None = None,
+                answer: type[BaseModel] | None = None) -> dict[str, Any]:
+        """Ask the center; raises CenterUnreachable at once when it cannot be reached. With
+        `answer`, the result is checked against the shape the center promised for the op."""
         if not self.center_reachable:
             raise CenterUnreachable("the hall control center is not reachable")
         corr = uuid.uuid4().bytes
@@ -218,7 +221,13 @@ class TerminalLink(Link):
         if not response.ok:
             err = response.error or ErrorInfo(type="Unknown", message="")
             raise RequestFailed(err.type, err.message, err.values)
-        return response.result or {}
+        if answer is None:
+            return response.result or {}
+        try:
+            return answer.model_validate(response.result or {}).model_dump(mode="json")
+        except ValidationError as exc:
+            raise ContractError(f"{op}: the center's answer does not fit {answer.__name__} "
+                                f"({exc.error_count()} fields)") from None
 
     def _on_response(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         corr = getattr(msg.properties, "CorrelationData", None)

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from core.clock import ScaledClock
 from core.privacy import citizen_key
-from drivers.sim.idcard import DEFAULT_CITIZENS
+from drivers.idcard.sim import DEFAULT_CITIZENS
 from onetrip.apiclient import ApiClient
 from onetrip.day_citizens import Kiosk
 from onetrip.day_floor import Floor

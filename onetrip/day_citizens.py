@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.catalog import Catalog, paper_materials
 from onetrip.apiclient import ApiClient
 from onetrip.day_hall import Day, Issued
 from onetrip.day_plan import Visitor
@@ -68,6 +69,7 @@ class Kiosk(threading.Thread):
         super().__init__(name=f"day-{name}", daemon=True)
         self.kiosk, self.day, self.socket_path = name, day, socket_path
         self.items = {i["code"]: i for i in catalog.get("items", [])}
+        self.catalog = Catalog.from_snapshot(catalog)
         self.line = KioskLine()
         self.elsewhere: KioskLine | None = None  # where citizens go when this kiosk cannot print
         self.api: ApiClient | None = None
@@ -152,7 +154,7 @@ class Kiosk(threading.Thread):
         days = item.get("promised_days")
         notice = "即来即办：材料齐全当场办结" if days == 0 else f"承诺时限 {days} 个工作日" if days else ""
         reply = self._call("print_checklist", service=item["name"], qr=f"https://hall.example/guide/{item['code']}",
-                           materials=item.get("materials", []), notice=notice)
+                           materials=paper_materials(self.catalog.notice(item["code"])), notice=notice)
         if not reply["ok"] and reply["error"].get("type") in PRINTER_REFUSALS:
             # the paper-out drill may take the paper between the ticket and its checklist: the
             # kiosk says so on screen and the ticket already lists the materials — not a failure

@@ -1,6 +1,6 @@
 """After a demo day: did a test citizen's ID number or full name land anywhere it must not?
 
-The ID-card simulator holds the test citizens (drivers/sim/idcard.py); only it may. Every
+The ID-card simulator holds the test citizens (drivers/idcard/sim.py); only it may. Every
 other file the hall wrote — process logs, the center's database, the terminals' outboxes
 and caches, the broker's folder, the report — is searched byte for byte, for each secret
 as UTF-8, as JSON-escaped text and as GB18030 (the printers' encoding). Findings name the
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.privacy import mask_id_number, mask_name
-from drivers.sim.idcard import DEFAULT_CITIZENS
+from drivers.idcard.sim import DEFAULT_CITIZENS
 
 if TYPE_CHECKING:
     from onetrip.hall import Hall

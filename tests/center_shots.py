@@ -2,8 +2,10 @@
 
     .venv/bin/python -m tests.center_shots [OUT_DIR]     (default docs/img/center)
 
-A real Mosquitto, a fresh SQLite, the demo hall's config on a Monday 10:00 clock, a kiosk
-terminal with telemetry, then headless Chromium at 1920×1080 (display) and 1600×1000.
+A real Mosquitto, a fresh SQLite, the demo hall's config on a Monday 10:00 clock, the demo's
+staff, a kiosk terminal with telemetry, then headless Chromium at 1920×1080 (display) and
+1600×1000, signed in as each screen's user: the console as window 2's clerk, the control room
+as the maintainer (who sees the terminals), the reports as the duty manager.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+
+from urllib.parse import quote
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -20,8 +24,8 @@ from center.web import create_app
 from core.clock import FakeClock
 from core.config import MqttSettings
 from mqtt.contract import Event
-from onetrip.staff_accounts import DEMO_PASSWORD, seed
 from mqtt.broker import Broker
+from onetrip.staff_accounts import DEMO_PASSWORD, seed
 from tests.web_helpers import (
     CHROMIUM_ARGS,
     Kiosk,
@@ -31,11 +35,11 @@ from tests.web_helpers import (
     morning,
 )
 
-SCREENS = {  # file → (path, viewport, what to wait for)
-    "display.png": ("/display", (1920, 1080), "#categories .cat"),
-    "console.png": ("/console?window=2", (1600, 1000), "#no-shows li .num"),
-    "control.png": ("/control", (1600, 1400), "#help-cases li.help"),
-    "reports.png": ("/reports?by=window", (1600, 1100), "#table tbody tr"),
+SCREENS = {  # file → (path, viewport, what to wait for, who is signed in)
+    "display.png": ("/display", (1920, 1080), "#categories .cat", None),
+    "console.png": ("/console?window=2", (1600, 1000), "#no-shows li .num", "s002"),
+    "control.png": ("/control", (1600, 1400), "#help-cases li.help", "m001"),
+    "reports.png": ("/reports?by=window", (1600, 1100), "#table tbody tr", "m001"),
 }
 
 
@@ -60,16 +64,16 @@ def floor(service: CenterService, clock: FakeClock) -> None:
     service.housekeeping()  # the overdue promise's alert
 
 
-def sign_in(page: Page, base: str, staff_no: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#staff-no", staff_no)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#sign-in button")
-    page.wait_for_url(f"{base}/")
-
-
-def shoot(page: Page, url: str, out: Path, size: tuple[int, int], ready: str) -> None:
+def shoot(page: Page, url: str, out: Path, size: tuple[int, int], ready: str, staff: str | None) -> None:
     page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.context.clear_cookies()
+    if staff is not None:
+        base, path = url.split("/", 3)[:3], url.split("/", 3)[3]
+        page.goto(f"{'/'.join(base)}/login?next={quote('/' + path, safe='')}")
+        page.fill("#staff-no", staff)
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("#sign-in button")
+        page.wait_for_url(url)
     page.goto(url)
     page.wait_for_selector(ready)
     page.wait_for_timeout(600)  # let live updates and fonts settle before the picture
@@ -85,10 +89,10 @@ def main(out_dir: Path) -> int:
         clock = monday_clock()
         service = CenterService(hall_config(root / "center", mqtt, root / "voice"), clock=clock)
         service.start()
+        seed(service.db, clock)
         kiosk = Kiosk(mqtt, root / "kiosk", clock).start()
         server = WebServer(create_app(service, telemetry_period=0.1)).start()
         try:
-            seed(service.db, clock)
             morning(service, clock)
             floor(service, clock)
             kiosk.telemetry(12)
@@ -96,9 +100,8 @@ def main(out_dir: Path) -> int:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
                 page = browser.new_page(locale="zh-CN")
                 page.on("pageerror", lambda exc: print("page error:", exc, file=sys.stderr))
-                sign_in(page, server.url, "m001")  # the hall manager sees every screen
-                for name, (path, size, ready) in SCREENS.items():
-                    shoot(page, server.url + path, out_dir / name, size, ready)
+                for name, (path, size, ready, staff) in SCREENS.items():
+                    shoot(page, server.url + path, out_dir / name, size, ready, staff)
                     print(out_dir / name)
                 browser.close()
         finally:

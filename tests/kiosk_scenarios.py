@@ -230,12 +230,12 @@ def progress(d: Driver) -> Step:
     """查: a typed case number shows the case in words; an unknown one is said and can be corrected."""
     yield from d.tap("tile_progress")
     yield from d.screen("progress")
-    for key in "2026112200099":
+    for key in "20261122000099":
         yield from d.tap(f"key_{key}")
     yield from d.tap("lookup")
     yield from d.until(lambda: d.find("cases_none") is not None, "the unknown number said")
-    d.check(d.app.sm.current == "progress" and d.sees("2026112200099"), "the unknown number is named, on this screen")
-    d.check(d.text_of("case_number") == "2026112200099", "the typed number is kept to correct it")
+    d.check(d.app.sm.current == "progress" and d.sees("20261122000099"), "the unknown number is named, on this screen")
+    d.check(d.text_of("case_number") == "20261122000099", "the typed number is kept to correct it")
     for _ in range(2):
         yield from d.tap("key_delete")
     for key in "17":
@@ -243,9 +243,9 @@ def progress(d: Driver) -> Step:
     yield from d.tap("lookup")
     yield from d.until(lambda: d.find("case_0") is not None, "a case")
     zh = d.app.tr.language == "zh"
-    for shown in (("2026112200017", "不动产转移登记（二手房买卖）", "审核中", "2026年11月22日", "2026年11月27日",
+    for shown in (("20261122000017", "不动产转移登记（二手房买卖）", "审核中", "2026年11月22日", "2026年11月27日",
                    "二楼 A 区 1–12 号窗口") if zh else
-                  ("2026112200017", "不动产转移登记（二手房买卖）", "Under review", "2026-11-22", "2026-11-27",
+                  ("20261122000017", "不动产转移登记（二手房买卖）", "Under review", "2026-11-22", "2026-11-27",
                    "二楼 A 区 1–12 号窗口")):
         d.check(d.sees(shown), f"the case shows {shown!r}")
     d.check(not d.sees("reviewing"), "the state in words, not the code")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image, ImageChops
 
-from drivers.sim.idcard import DEFAULT_CITIZENS
+from drivers.idcard.sim import DEFAULT_CITIZENS
 from onetrip.day import privacy_scan, run_day
 from onetrip.day_chart import WaitPoint, wait_chart
 from onetrip.day_hall import SimConsole

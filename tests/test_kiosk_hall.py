@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
-from drivers.sim.printer import PAPER_MARGIN, Look, _glyph_row
-from drivers.ticket import Paper
+from drivers.printer.sim import PAPER_MARGIN, Look, _glyph_row
+from drivers.printer.render import Paper
 from kiosk.settings import load_settings
 from onetrip.apiclient import ApiClient
 from onetrip.day_hall import CenterApi, SimConsole

@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 from core.clock import FakeClock
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
 from mqtt.center import CenterLink
-from mqtt.contract import Kind, Status, Topics, decode, encode
+from core.answers import TicketAnswer
+from mqtt.contract import ContractError, Kind, Status, Topics, decode, encode
 from mqtt.ledger import SqliteLedger
 from mqtt.terminal import RequestFailed, TerminalLink
 from tests.conftest import wait_until
@@ -138,12 +140,32 @@ def test_request_errors_are_typed(center, make_terminal) -> None:
         term.request("take_number", {"slow": 1.5}, timeout=0.3)
 
 
-def test_center_unreachable_is_told_at_once(mqtt_settings, make_terminal) -> None:
+def test_an_answer_is_held_to_its_shape_at_both_ends(center, make_terminal) -> None:
+    """The center's answer is checked before it leaves and again when it arrives: a field
+    renamed on one side fails at the border, never on the citizen's paper."""
     term = make_terminal()
-    started = time.monotonic()
-    with pytest.raises(CenterUnreachable):
-        term.request("take_number", timeout=30)
-    assert time.monotonic() - started < 5  # functional: not the 30 s timeout
+    wait_until(lambda: term.center_reachable)
+    ticket = {"ticket_id": "7", "ticket_ref": "r" * 16, "number": "A007", "category": "A", "category_name": "不动产登记",
+              "service": "不动产转移登记", "ahead": 2}
+    center.on_request("issue", lambda terminal, args: {**ticket, **args}, answer=TicketAnswer)
+    got = term.request("issue", {}, answer=TicketAnswer)
+    assert got["number"] == "A007" and got["materials"] == [] and got["wait_min"] is None  # the shape's defaults
+    with pytest.raises(RequestFailed) as err:  # the center's own misfit: logged there, InternalError here
+        term.request("issue", {"letter": "A"}, answer=TicketAnswer)
+    assert err.value.type == "InternalError"
+    center.on_request("issue", lambda terminal, args: {**ticket, "letter": "A"})  # a center that does not check
+    with pytest.raises(ContractError, match="TicketAnswer"):
+        term.request("issue", {}, answer=TicketAnswer)
+
+
+def test_center_unreachable_is_told_at_once(mqtt_settings, make_terminal) -> None:
+    """Told by CenterUnreachable, not by waiting out the 30 s timeout (that is RequestTimeout): the
+    answer must come within a functional deadline far below it."""
+    term = make_terminal()
+    with ThreadPoolExecutor(1) as pool:
+        asked = pool.submit(term.request, "take_number", timeout=30)
+        with pytest.raises(CenterUnreachable):
+            asked.result(timeout=10)
 
 
 def test_center_goes_offline_and_back_is_seen(center, make_terminal) -> None:

@@ -25,7 +25,7 @@ from core.paths import CONFIG_DIR
 from mqtt.broker import free_port
 from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Event
 from mqtt.terminal import TerminalLink
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY_SHA256
+from onetrip.staff_accounts import CLERKS, DEMO_APPOINTMENT_KEY_SHA256
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 DAY = MONDAY_10.date().isoformat()
@@ -102,7 +102,7 @@ class Kiosk:
         if not self.link.wait_connected(5):
             raise RuntimeError("kiosk link did not connect")
         self.link.set_device_state("printer", DeviceStatePayload(state="online", since=self.clock.time()))
-        self.link.set_device_state("idcard", DeviceStatePayload(state="degraded", reason="slow_reply",
+        self.link.set_device_state("idcard", DeviceStatePayload(state="degraded", reason="protocol_errors",
                                                                 since=self.clock.time()))
         return self
 
@@ -148,9 +148,9 @@ def serve(service: CenterService, clock: FakeClock, window: str, walk_s: float, 
 
 def morning(service: CenterService, clock: FakeClock) -> None:
     """A busy hour for screenshots: windows open, numbers issued, calls, a held ticket, ratings."""
-    for window, staff in (("1", "s101"), ("2", "s102"), ("3", "s103"), ("4", "s104"), ("6", "s106")):
-        service.desk.sign_in(window, staff)
-    service.desk.sign_in("5", "s105")
+    for window in ("1", "2", "3", "4", "6"):
+        service.desk.sign_in(window, CLERKS[window])  # the demo's clerks, who can sign in to the screens
+    service.desk.sign_in("5", CLERKS["5"])
     service.desk.pause("5", "会议")
     letters = "AABABCCADAEBFAGBAC" * 2
     for i, letter in enumerate(letters):

@@ -1,6 +1,6 @@
 """A GA 467 ID-card reader on a pty: the reader side of the real protocol, with faults.
 
-It reuses the codec's `ReaderConnection`, holds a handful of test citizens (every card
+It reuses the codec's `DeviceCodec`, holds a handful of test citizens (every card
 layout, valid check digits), and behaves like the hardware: `find` answers once per card
 put down, `select` answers while a found card stays in the field. Tests and
 `onetrip sim` steer it: put a card down or lift it, answer the next replies with any
@@ -18,20 +18,21 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from drivers.idcard_card import Card, CardType, Gender, build_text
-from drivers.idcard_codec import (
+from core.sansio import CodecError, feed
+from drivers.idcard.card import Card, CardType, Gender, build_text
+from drivers.idcard.codec import (
     PREAMBLE,
-    Command,
-    IdCardProtocolError,
-    Op,
-    ReaderConnection,
+    DeviceCodec,
     ReadReply,
-    Reply,
+    SamCommand,
     SamId,
     SamIdReply,
-    Status,
+    SamOp,
+    SamReply,
+    SamStatus,
+    answer_to,
 )
-from drivers.sim.port import PtySimulator
+from drivers.sim.port import PtyPort, PtySimulator
 
 log = logging.getLogger("sim.idcard")
 
@@ -92,10 +93,10 @@ class IdCardSim(PtySimulator):
         self._card: Card | None = None
         self._fresh = False  # put down and not yet read: `find` answers
         self._found = False  # found since put down: `select` answers
-        self._fault: tuple[Status, int] | None = None
+        self._fault: tuple[SamStatus, int] | None = None
         self._garbage = 0
         self._corrupt = 0
-        self._conn = ReaderConnection()
+        self._conn = DeviceCodec()
         self._lock = threading.Lock()
         self._rng = random.Random(467)
 
@@ -119,10 +120,10 @@ class IdCardSim(PtySimulator):
         with self._lock:
             self._card, self._fresh, self._found = None, False, False
 
-    def inject_fault(self, status: Status | int, count: int = 1) -> None:
+    def inject_fault(self, status: SamStatus | int, count: int = 1) -> None:
         """Answer the next `count` commands with `status` and no data."""
         with self._lock:
-            self._fault = (Status(status), count) if count > 0 else None
+            self._fault = (SamStatus(status), count) if count > 0 else None
 
     def inject_garbage(self, count: int = 1) -> None:
         """Put line noise (with a false preamble start) before each of the next replies."""
@@ -154,7 +155,7 @@ class IdCardSim(PtySimulator):
         if verb == "list":
             return "; ".join(f"{i}: {card!r}" for i, card in enumerate(self.citizens))
         if verb == "fault":
-            status, count = Status(int(args[0], 16)), int(args[1]) if len(args) > 1 else 1
+            status, count = SamStatus(int(args[0], 16)), int(args[1]) if len(args) > 1 else 1
             self.inject_fault(status, count)
             return f"ok: next {count} replies {status.name} ({status:02X})"
         if verb in ("slow", "silent"):
@@ -180,55 +181,46 @@ class IdCardSim(PtySimulator):
         raise KeyError(f"no test citizen named {who!r}")
 
     # ---- the reader ------------------------------------------------------------------
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            port = self._port
-            data = port.read(0.05) if port is not None else b""
-            if not data:
-                continue
-            self._conn.receive_data(data)
-            while True:
-                try:
-                    command = self._conn.next_event()
-                except IdCardProtocolError as exc:  # a reader answers a broken frame with its SW3
-                    self._write(self._conn.send(Reply(exc.status)))
-                    continue
-                if not isinstance(command, Command):
-                    break
-                self._write(self._conn.send(self._answer(command)))
+    def _receive(self, port: PtyPort, data: bytes) -> None:
+        for command in feed(self._conn, data, self._refuse):
+            self._write(self._conn.send(self._answer(command)))
 
-    def _answer(self, command: Command) -> Reply:
+    def _refuse(self, error: CodecError) -> None:
+        """A reader answers a frame it could not take with the status that says why."""
+        self._write(self._conn.send(SamReply(answer_to(error))))
+
+    def _answer(self, command: SamCommand) -> SamReply:
         with self._lock:
             self.answered += 1
             if self._fault is not None:
                 status, left = self._fault
                 self._fault = (status, left - 1) if left > 1 else None
-                return Reply(status, op=command.op)
+                return SamReply(status, op=command.op)
             return self._respond(command)
 
-    def _respond(self, command: Command) -> Reply:
+    def _respond(self, command: SamCommand) -> SamReply:
         card, op = self._card, command.op
-        if op in (Op.RESET_SAM, Op.SAM_STATUS):
-            return Reply(Status.OK, op=op)
-        if op is Op.SAM_ID:
+        if op in (SamOp.RESET_SAM, SamOp.SAM_STATUS):
+            return SamReply(SamStatus.OK, op=op)
+        if op is SamOp.SAM_ID:
             return SamIdReply.build(SIM_SAM_ID)
-        if op is Op.SET_BAUD:
+        if op is SamOp.SET_BAUD:
             assert command.baud is not None
             self.baud = command.baud.rate
-            return Reply(Status.OK, op=op)
-        if op is Op.FIND:
+            return SamReply(SamStatus.OK, op=op)
+        if op is SamOp.FIND:
             if card is None or not self._fresh:
-                return Reply(Status.NO_CARD, op=op)
+                return SamReply(SamStatus.NO_CARD, op=op)
             self._found = True
-            return Reply(Status.CARD_FOUND, bytes(4), op)
+            return SamReply(SamStatus.CARD_FOUND, bytes(4), op)
         if card is None or not self._found:
-            return Reply(Status.SELECT_FAILED if op is Op.SELECT else Status.READ_FAILED, op=op)
-        if op is Op.SELECT:
-            return Reply(Status.OK, bytes(8), op)
-        if op is Op.READ_NEW_ADDRESS:
-            return Reply(Status.NO_CONTENT, op=op)
+            return SamReply(SamStatus.SELECT_FAILED if op is SamOp.SELECT else SamStatus.READ_FAILED, op=op)
+        if op is SamOp.SELECT:
+            return SamReply(SamStatus.OK, bytes(8), op)
+        if op is SamOp.READ_NEW_ADDRESS:
+            return SamReply(SamStatus.NO_CONTENT, op=op)
         self._fresh = False
-        fingerprint = _photo(card.number + "fp") if op is Op.READ_FINGERPRINT else None
+        fingerprint = _photo(card.number + "fp") if op is SamOp.READ_FINGERPRINT else None
         return ReadReply.build(build_text(card), card.photo, fingerprint)
 
     def _write(self, frame: bytes) -> None:

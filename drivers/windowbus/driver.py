@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Callable, Mapping, cast
 
 from pydantic import Field, field_validator
 
@@ -18,12 +18,24 @@ from core.clock import SYSTEM_CLOCK, Clock
 from core.config import ConfigModel
 from core.devstate import CONNECTING, ONLINE, Condition, DeviceState, Reason
 from core.errors import DeviceError
+from core.sansio import CodecError, wait_event
 from drivers.base import Driver
-from drivers.bus_profile import (
-    NEED_DATA, AckRating, Beep, BusFrameError, Command, DeviceMessage, KeyPressed, Nak, Poll,
-    RatingPressed, Role, ShowNumber, ShowText, StartRating, make_codec,
-)
 from drivers.transport import SerialTransport, Transport
+from drivers.windowbus.codec import (
+    AckRating,
+    Beep,
+    DeviceMessage,
+    HostMessage,
+    KeyPressed,
+    Nak,
+    Poll,
+    RatingPressed,
+    ShowNumber,
+    ShowText,
+    Side,
+    StartRating,
+)
+from drivers.windowbus.profiles import known_profile, make_codec
 
 log = logging.getLogger("drivers.windowbus")
 
@@ -32,12 +44,14 @@ class WindowBusSettings(ConfigModel):
     """A terminal config's `[windowbus]` section: one RS-485 port and which window sits where."""
 
     port: str
-    baudrate: int = Field(9600, gt=0)
-    profile: Literal["ft12", "modbus"] = "ft12"
+    baudrate: int = Field(default=9600, gt=0)
+    profile: str = "ft12"
     windows: dict[int, int] = Field(min_length=1, description="window number → bus address")
-    reply_timeout: float = Field(0.15, gt=0, le=2)
-    retries: int = Field(2, ge=0, le=5)
-    round_interval: float = Field(0.2, ge=0.01, le=5, description="rest between poll rounds: key latency vs idle load")
+    reply_timeout: float = Field(default=0.15, gt=0, le=2)
+    retries: int = Field(default=2, ge=0, le=5)
+    round_interval: float = Field(default=0.2, ge=0.01, le=5, description="rest between poll rounds: key latency vs idle load")
+
+    _profile = field_validator("profile")(known_profile)
 
     @field_validator("windows")
     @classmethod
@@ -97,7 +111,7 @@ class WindowBus(Driver):
                  on_event: Callable[[str, Any], None] | None = None) -> None:
         super().__init__(name, transport, clock=clock, on_state=on_state, on_event=on_event)
         self.profile = profile
-        self.codec = make_codec(profile, Role.MASTER)
+        self.codec = make_codec(profile, Side.HOST)
         for address in windows.values():
             self.codec.send(Poll(address))  # the profile judges addresses: fail here, not in the loop
         self.reply_timeout, self.retries = reply_timeout, retries
@@ -142,7 +156,7 @@ class WindowBus(Driver):
         except KeyError:
             raise DeviceError(f"{self.name}: no unit configured for window {window}") from None
 
-    def _command(self, unit: Unit, command: Command) -> None:
+    def _command(self, unit: Unit, command: HostMessage) -> None:
         if type(command) not in self.codec.commands:
             raise DeviceError(f"{unit.name}: a {self.profile} unit cannot do {type(command).__name__}")
         frame = self.codec.send(command)  # encoding is stateless: bad values fail here, in the caller
@@ -228,28 +242,28 @@ class WindowBus(Driver):
     def _await_answer(self, unit: Unit) -> DeviceMessage | None:
         """The next frame from `unit` within the reply timeout; None on timeout or a bad frame."""
         deadline = self.clock.monotonic() + self.reply_timeout
-        while True:
-            try:
-                message = self.codec.next_event()
-            except BusFrameError as exc:
-                unit.counters.frames_bad += 1
-                self.counters.frames_bad += 1
-                self.note_error(exc)
-                return None  # resend at once rather than wait out the rest of a broken frame
-            finally:
-                self.counters.garbage_bytes = self._garbage_before + self.codec.garbage_bytes
-            if message is NEED_DATA:
-                left = deadline - self.clock.monotonic()
-                if left <= 0:
-                    return None
-                self.codec.receive_data(self.transport.read(left))
-                continue
-            self.counters.frames_ok += 1
-            if message.address == unit.address:  # type: ignore[union-attr]
-                return message  # type: ignore[return-value]
-            stray = self.units.get(message.address)  # type: ignore[union-attr]
-            if stray is not None and isinstance(message, KeyPressed):
-                self._deliver(stray, message)  # a late answer to an earlier poll: keep the key press
+
+        def bad_frame(error: CodecError) -> None:
+            unit.counters.frames_bad += 1
+            self.counters.frames_bad += 1
+            self.note_error(error)
+            raise error  # resend at once rather than wait out the rest of a broken frame
+
+        try:
+            while (message := wait_event(self.codec, self.transport.read, lambda: deadline - self.clock.monotonic(),
+                                         bad_frame)) is not None:
+                self.counters.frames_ok += 1
+                answer = cast(DeviceMessage, message)  # a host-side codec decodes only the units' answers
+                if answer.address == unit.address:
+                    return answer
+                stray = self.units.get(answer.address)
+                if stray is not None and isinstance(answer, KeyPressed):
+                    self._deliver(stray, answer)  # a late answer to an earlier poll: keep the key press
+            return None
+        except CodecError:
+            return None
+        finally:
+            self.counters.garbage_bytes = self._garbage_before + self.codec.garbage_bytes
 
     # ---- conditions --------------------------------------------------------------------
     def _set_unit(self, unit: Unit, condition: Condition) -> None:
@@ -270,7 +284,7 @@ class WindowBus(Driver):
     def on_disconnect(self) -> None:
         """The port is gone: every unit is unreachable, and the next port starts a clean stream."""
         self._garbage_before = self.counters.garbage_bytes
-        self.codec = make_codec(self.profile, Role.MASTER)
+        self.codec = make_codec(self.profile, Side.HOST)
         gone = Condition(DeviceState.OFFLINE, self.condition.reason or Reason.PORT_GONE, "bus port gone")
         for unit in self.units.values():
             unit.next_probe = 0.0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from evdev import ecodes
 
-from drivers.scanner import PLAIN, RECORD, SHIFTED
+from drivers.scanner.codec import PLAIN, RECORD, SHIFTED
 
 _TYPING: dict[str, tuple[int, bool]] = {}
 for _code, _char in PLAIN.items():  # main-row keys come first in PLAIN: scanners type those, not the keypad

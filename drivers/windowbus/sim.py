@@ -13,12 +13,27 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-from drivers.bus_profile import (
-    NEED_DATA, Ack, AckRating, Beep, BusFrameError, CallerKey, Command, DeviceMessage, KeyPressed,
-    Poll, RatingPressed, Reply, Role, ShowNumber, ShowText, StartRating, make_codec,
+from core.sansio import CodecError, feed
+from drivers.sim.port import PtyPort, PtySimulator
+from drivers.windowbus.codec import (
+    Ack,
+    AckRating,
+    Beep,
+    CallerKey,
+    DeviceMessage,
+    HostMessage,
+    KeyPressed,
+    Poll,
+    RatingPressed,
+    Registers,
+    ShowNumber,
+    ShowText,
+    Side,
+    StartRating,
 )
-from drivers.sim.port import PtySimulator
+from drivers.windowbus.profiles import make_codec
 
 log = logging.getLogger("sim.windowbus")
 
@@ -58,7 +73,7 @@ class WindowBusSim(PtySimulator):
         super().__init__(link)
         self.profile = profile
         self.units = {a: UnitSim(a) for a in addresses}
-        self._codec = make_codec(profile, Role.DEVICE)
+        self._codec = make_codec(profile, Side.DEVICE)
         self._lock = threading.Lock()
         self._noise = b""
         self.frames_bad = 0
@@ -66,7 +81,7 @@ class WindowBusSim(PtySimulator):
     # ---- lifecycle -------------------------------------------------------------------
     def plug(self) -> None:
         with self._lock:
-            self._codec = make_codec(self.profile, Role.DEVICE)  # a fresh line: no half frame
+            self._codec = make_codec(self.profile, Side.DEVICE)  # a fresh line: no half frame
         super().plug()
 
     # ---- steering --------------------------------------------------------------------
@@ -104,36 +119,26 @@ class WindowBusSim(PtySimulator):
                 unit.rating_open = False
 
     # ---- the wire --------------------------------------------------------------------
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            port = self._port
-            data = port.read(0.05) if port is not None else b""
-            if not data:
-                continue
-            with self._lock:
-                self._codec.receive_data(data)
-                while True:
-                    try:
-                        command = self._codec.next_event()
-                    except BusFrameError as exc:
-                        self.frames_bad += 1
-                        log.debug("bad frame from master", extra={"error": str(exc)})
-                        continue
-                    if command is NEED_DATA:
-                        break
-                    answer = self._answer(command)  # type: ignore[arg-type]
-                    if answer is not None and port is not None:
-                        port.write(self._noise + self._codec.send(answer))
-                        self._noise = b""
+    def _receive(self, port: PtyPort, data: bytes) -> None:
+        with self._lock:
+            for command in feed(self._codec, data, self._bad_frame):
+                answer = self._answer(cast(HostMessage, command))  # a device-side codec decodes only the host's
+                if answer is not None:
+                    port.write(self._noise + self._codec.send(answer))
+                    self._noise = b""
 
-    def _answer(self, command: Command) -> DeviceMessage | None:
+    def _bad_frame(self, error: CodecError) -> None:
+        self.frames_bad += 1
+        log.debug("bad frame from the host", extra={"error": str(error)})
+
+    def _answer(self, command: HostMessage) -> DeviceMessage | None:
         unit = self.units.get(command.address)
         if unit is None or unit.silent:
             return None
         match command:
             case Poll(address):
                 if KeyPressed not in self._codec.answers:
-                    return Reply(address, unit.number_field)
+                    return Registers(address, unit.number_field)
                 if not unit.queue:
                     return Ack(address)
                 head = unit.queue[0]

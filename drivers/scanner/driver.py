@@ -1,8 +1,6 @@
-"""QR / barcode scanners: USB HID keyboards read through evdev, decoded into scanned codes.
+"""Driver of a QR / barcode scanner: a USB HID keyboard read through evdev.
 
-A scanner "types" each code followed by Enter. The decoder is sans-I/O: it takes evdev
-events (InputEvent objects, or the kernel's raw 24-byte `input_event` records in any
-chunking) and gives `CodeScanned`. The transport reads raw records from every node of one
+The transport reads raw records from every node of one
 scanner (some expose two), so the same bytes flow whether the node is a real
 /dev/input/eventN or the simulator's FIFO. The driver grabs the nodes, so scans never
 reach Kivy or X as keystrokes — but only while no key is held, or the rest of the hall's
@@ -14,117 +12,27 @@ import glob
 import os
 import select
 import stat
-import struct
-from collections import deque
-from dataclasses import dataclass
-from typing import Any, Callable, Final, Iterable
+from typing import Any, Callable
 
-from evdev import InputDevice, ecodes, list_devices
+from evdev import InputDevice, list_devices
 from pydantic import Field, model_validator
 
 from core.config import ConfigModel
 from core.devstate import ONLINE, Condition, DeviceState, Reason
-from core.errors import DeviceError, ProtocolError
-from core.sansio import NEED_DATA, NeedData
+from core.errors import DeviceError
+from core.sansio import CodecError, feed
 from drivers.base import Driver
+from drivers.scanner.codec import RECORD, HostCodec
 from drivers.transport import TransportError, os_reason
-
-RECORD: Final = struct.Struct("llHHi")  # struct input_event on 64-bit Linux: 24 bytes
-KEY_UP, KEY_DOWN = 0, 1  # value 2 is autorepeat, which a scanner's code must not double
-SHIFTS: Final = frozenset({ecodes.KEY_LEFTSHIFT, ecodes.KEY_RIGHTSHIFT})
-ENDS: Final = frozenset({ecodes.KEY_ENTER, ecodes.KEY_KPENTER})
-
-
-def _tables() -> tuple[dict[int, str], dict[int, str]]:
-    """US-layout plain and shifted characters, the layout scanners type in by default."""
-    key = ecodes.ecodes
-    plain = {key[f"KEY_{c.upper()}"]: c for c in "abcdefghijklmnopqrstuvwxyz0123456789"}
-    shifted = {code: c.upper() for code, c in plain.items() if c.isalpha()}
-    shifted |= {key[f"KEY_{d}"]: s for d, s in zip("1234567890", "!@#$%^&*()")}
-    for name, low, high in [("MINUS", "-", "_"), ("EQUAL", "=", "+"), ("LEFTBRACE", "[", "{"),
-                            ("RIGHTBRACE", "]", "}"), ("SEMICOLON", ";", ":"), ("APOSTROPHE", "'", '"'),
-                            ("GRAVE", "`", "~"), ("BACKSLASH", "\\", "|"), ("COMMA", ",", "<"),
-                            ("DOT", ".", ">"), ("SLASH", "/", "?"), ("SPACE", " ", " "), ("TAB", "\t", "\t")]:
-        plain[key[f"KEY_{name}"]], shifted[key[f"KEY_{name}"]] = low, high
-    keypad = {f"KP{d}": d for d in "0123456789"} | {
-        "KPDOT": ".", "KPMINUS": "-", "KPPLUS": "+", "KPASTERISK": "*", "KPSLASH": "/"}
-    for name, char in keypad.items():
-        plain[key[f"KEY_{name}"]] = char
-    return plain, shifted
-
-
-PLAIN, SHIFTED = _tables()
-
-
-@dataclass(frozen=True)
-class CodeScanned:
-    code: str
-
-
-class ScanTooLong(ProtocolError):
-    """No Enter after `max_length` characters: a stuck key or a scanner set up without a suffix."""
-
-
-class ScanDecoder:
-    """Key events in, scanned codes out; keeps shift and held-key state between calls."""
-
-    def __init__(self, max_length: int = 4096) -> None:
-        self.max_length = max_length
-        self._raw = bytearray()
-        self._events: deque[tuple[int, int, int]] = deque()
-        self._chars: list[str] = []
-        self._held: set[int] = set()
-        self.unknown_keys = 0
-
-    @property
-    def keys_held(self) -> bool:
-        """Whether a key is down right now (as far as the events fed so far say)."""
-        return bool(self._held)
-
-    def receive_data(self, data: bytes) -> None:
-        """Raw `input_event` records as read from a node, in any chunking."""
-        self._raw += data
-        whole = len(self._raw) - len(self._raw) % RECORD.size
-        self._events.extend((t, c, v) for _, _, t, c, v in RECORD.iter_unpack(self._raw[:whole]))
-        del self._raw[:whole]
-
-    def receive_events(self, events: Iterable[Any]) -> None:
-        """evdev.InputEvent objects (or anything with type, code and value)."""
-        self._events.extend((e.type, e.code, e.value) for e in events)
-
-    def next_event(self) -> CodeScanned | NeedData:
-        while self._events:
-            kind, code, value = self._events.popleft()
-            if kind != ecodes.EV_KEY:
-                continue  # EV_SYN, EV_MSC/MSC_SCAN and the rest carry nothing we need
-            if value == KEY_UP:
-                self._held.discard(code)
-            if value != KEY_DOWN:
-                continue
-            self._held.add(code)
-            if code in ENDS:
-                scanned, self._chars = "".join(self._chars), []
-                return CodeScanned(scanned)
-            if code in SHIFTS:
-                continue
-            char = (SHIFTED if self._held & SHIFTS else PLAIN).get(code)
-            if char is None:
-                self.unknown_keys += 1
-                continue
-            self._chars.append(char)
-            if len(self._chars) > self.max_length:
-                self._chars = []
-                raise ScanTooLong(f"no Enter after {self.max_length} characters")
-        return NEED_DATA
 
 
 # ---- finding and reading the nodes ---------------------------------------------------
 class ScannerSettings(ConfigModel):
     """A terminal config's `[scanner]` section; the first way given finds the nodes."""
 
-    vendor_id: int | None = Field(None, ge=0, le=0xFFFF)
-    product_id: int | None = Field(None, ge=0, le=0xFFFF)
-    by_id: str | None = Field(None, description="glob, e.g. /dev/input/by-id/usb-Netum*-event-kbd")
+    vendor_id: int | None = Field(default=None, ge=0, le=0xFFFF)
+    product_id: int | None = Field(default=None, ge=0, le=0xFFFF)
+    by_id: str | None = Field(default=None, description="glob, e.g. /dev/input/by-id/usb-Netum*-event-kbd")
     nodes: list[str] = Field(default_factory=list, description="fixed paths (the simulator's node)")
     grab: bool = True
 
@@ -160,7 +68,7 @@ class _Node:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.device: InputDevice | None = None
+        self.device: InputDevice[str] | None = None
         if stat.S_ISCHR(os.stat(path).st_mode):
             self.device = InputDevice(path, readonly=True)
             self.fd = self.device.fd
@@ -249,33 +157,29 @@ class Scanner(Driver):
 
     def __init__(self, name: str, transport: InputNodes, *, grab: bool = True, **kwargs: Any) -> None:
         super().__init__(name, transport, **kwargs)
+        self.nodes = transport
         self.want_grab = grab
-        self.decoder = ScanDecoder()
+        self.decoder = HostCodec()
 
     @classmethod
     def from_settings(cls, name: str, settings: ScannerSettings, **kwargs: Any) -> Scanner:
         return cls(name, InputNodes(settings), grab=settings.grab, **kwargs)
 
     def handshake(self) -> None:
-        self.decoder = ScanDecoder()  # a replugged scanner starts with no keys down and no half code
+        self.decoder = HostCodec()  # a replugged scanner starts with no keys down and no half code
 
     def poll(self) -> None:
         self._grab_when_idle()
-        self.decoder.receive_data(self.transport.read(0.2))
-        while True:
-            try:
-                event = self.decoder.next_event()
-            except ScanTooLong as exc:
-                self.counters.frames_bad += 1
-                self.note_error(exc)
-                continue
-            if event is NEED_DATA:
-                break
+        for event in feed(self.decoder, self.transport.read(0.2), self._too_long):
             self.counters.frames_ok += 1
             self.emit(event)
 
+    def _too_long(self, error: CodecError) -> None:
+        self.counters.frames_bad += 1
+        self.note_error(error)
+
     def _grab_when_idle(self) -> None:
-        transport: InputNodes = self.transport  # type: ignore[assignment]
+        transport = self.nodes
         if not self.want_grab or transport.grabbed or self.decoder.keys_held:
             return
         try:
@@ -294,6 +198,6 @@ class Scanner(Driver):
 
     def get_status(self) -> dict[str, Any]:
         status = super().get_status()
-        status["grabbed"] = bool(getattr(self.transport, "grabbed", False))
+        status["grabbed"] = self.nodes.grabbed
         status["unknown_keys"] = self.decoder.unknown_keys
         return status

@@ -2,31 +2,31 @@
 
 Each counter window has, at one bus address, an LED screen, a caller keypad and (often) a
 rating pad. No public standard exists, so every vendor frames them differently. The driver
-and the simulator speak only the messages below; a profile (`drivers.bus_ft12`,
-`drivers.bus_modbus`, or a new vendor's) turns them into bytes and back. Codecs are
+and the simulator speak only the messages below; a profile (`drivers.windowbus.ft12`,
+`drivers.windowbus.modbus`, or a new vendor's, listed in `drivers.windowbus.profiles`) turns
+them into bytes and back. Codecs are
 sans-I/O in the h11 style: `receive_data(bytes)` in any chunking, `next_event()` gives a
-typed message, `NEED_DATA` or raises a `BusFrameError` after skipping the bad frame, and
+typed message, `NEED_DATA` or raises a `CodecError` after skipping the bad frame, and
 `send(message)` gives bytes. No I/O, no clock, no threads.
 
-A codec has a role: the MASTER side (the window PC's driver) sends commands and decodes the
-units' answers; the DEVICE side (the simulator, or a firmware test bench) does the reverse.
+A codec has a side, named as every codec here names them: the HOST side (the window PC's
+driver, the bus master) sends commands and decodes the units' answers; the DEVICE side (the
+simulator, or a firmware test bench) does the reverse.
 Like a real unit, the device side answers the request it received last, so its `Ack`,
-`Reply` and `Nak` need no more than the address.
+`Registers` and `Nak` need no more than the address.
 """
 from __future__ import annotations
 
 import enum
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
-from core.errors import ProtocolError
-from core.sansio import NEED_DATA, NeedData
+from core.sansio import NEED_DATA, CodecError, NeedData
 
 
-class Role(str, enum.Enum):
-    MASTER = "master"  # the window PC polling the bus
+class Side(str, enum.Enum):
+    HOST = "host"  # the window PC polling the bus
     DEVICE = "device"  # a screen / keypad unit answering it
 
 
@@ -113,7 +113,7 @@ class RatingPressed:
 
 
 @dataclass(frozen=True)
-class Reply:
+class Registers:
     """Register contents read back from a unit (a Modbus display's answer to a poll)."""
 
     address: int
@@ -128,32 +128,20 @@ class Nak:
     code: int
 
 
-Command = Poll | ShowNumber | ShowText | Beep | StartRating | AckRating
-DeviceMessage = Ack | KeyPressed | RatingPressed | Reply | Nak
-Message = Command | DeviceMessage
-COMMANDS: Final = (Poll, ShowNumber, ShowText, Beep, StartRating, AckRating)
+HostMessage = Poll | ShowNumber | ShowText | Beep | StartRating | AckRating
+DeviceMessage = Ack | KeyPressed | RatingPressed | Registers | Nak
+Message = HostMessage | DeviceMessage
+HOST_MESSAGES: Final = (Poll, ShowNumber, ShowText, Beep, StartRating, AckRating)
 
 
-# ---- errors ----------------------------------------------------------------------------
-class BusFrameError(ProtocolError):
-    """A frame failed its checks; the codec has already skipped past it and resynchronises."""
-
-
-class ChecksumError(BusFrameError):
-    """The sum or CRC does not match: noise on the line."""
-
-
-class LengthError(BusFrameError):
-    """Length fields disagree, or the frame does not end where its length says."""
-
-
-class Unsupported(BusFrameError):
+# ---- errors: core.sansio's BadChecksum and BadLength, and one of the bus's own --------------
+class Unsupported(CodecError):
     """A well-formed frame with a function, register or value this profile does not know."""
 
 
 # ---- the codec shape -------------------------------------------------------------------
 @dataclass(frozen=True)
-class Cut:
+class Span:
     """What a profile's framer found at the head of the buffer.
 
     Skip `garbage` bytes (counted), then either take a frame of `size` bytes or, when
@@ -162,7 +150,7 @@ class Cut:
 
     garbage: int = 0
     size: int = 0
-    error: BusFrameError | None = None
+    error: CodecError | None = None
 
 
 class BusCodec(ABC):
@@ -174,10 +162,10 @@ class BusCodec(ABC):
     answers: ClassVar[frozenset[type]]
     shows_waiting: ClassVar[bool]  # whether ShowNumber can carry a waiting count
 
-    def __init__(self, role: Role) -> None:
-        self.role = role
+    def __init__(self, side: Side) -> None:
+        self.side = side
         self._buf = bytearray()
-        self._last_request: dict[int, Command] = {}
+        self._last_request: dict[int, HostMessage] = {}
         self.garbage_bytes = 0
         self.frames_ok = 0
         self.frames_bad = 0
@@ -186,9 +174,9 @@ class BusCodec(ABC):
         self._buf += data
 
     def next_event(self) -> Message | NeedData:
-        """The next frame's message, or NEED_DATA; raises BusFrameError for a bad frame."""
+        """The next frame's message, or NEED_DATA; raises CodecError for a bad frame."""
         while True:
-            cut = self._cut(self._buf)
+            cut = self._span(self._buf)
             if cut is None:
                 return NEED_DATA
             if cut.garbage:
@@ -203,56 +191,37 @@ class BusCodec(ABC):
                 del self._buf[:cut.size]
                 try:
                     message = self._decode(frame)
-                except BusFrameError:
+                except CodecError:
                     self.frames_bad += 1
                     raise
                 self.frames_ok += 1
-                if self.role is Role.DEVICE:
-                    self._last_request[message.address] = message  # type: ignore[assignment]
+                if self.side is Side.DEVICE and isinstance(message, HOST_MESSAGES):
+                    self._last_request[message.address] = message
                 return message
 
     def send(self, message: Message) -> bytes:
         """The bytes for `message`; ValueError if this side or profile cannot send it."""
-        allowed = self.commands if self.role is Role.MASTER else self.answers
+        allowed = self.commands if self.side is Side.HOST else self.answers
         if type(message) not in allowed:
-            raise ValueError(f"{self.profile} {self.role.value} cannot send {type(message).__name__}")
-        if self.role is Role.MASTER:
-            return self._encode_command(message)  # type: ignore[arg-type]
-        return self._encode_answer(message, self._last_request.get(message.address))  # type: ignore[arg-type]
+            raise ValueError(f"{self.profile} {self.side.value} cannot send {type(message).__name__}")
+        if isinstance(message, HOST_MESSAGES):  # the check above: only the host side sends these
+            return self._encode_command(message)
+        return self._encode_answer(message, self._last_request.get(message.address))
 
     @abstractmethod
-    def _cut(self, buf: bytearray) -> Cut | None:
+    def _span(self, buf: bytearray) -> Span | None:
         """Find the next frame (or garbage, or a bad frame) at the head of `buf`; None = need more."""
 
     @abstractmethod
     def _decode(self, frame: bytes) -> Message:
-        """Turn one checked frame into a message for this codec's role."""
+        """Turn one checked frame into a message for this codec's side."""
 
     @abstractmethod
-    def _encode_command(self, command: Command) -> bytes: ...
+    def _encode_command(self, command: HostMessage) -> bytes: ...
 
     @abstractmethod
-    def _encode_answer(self, answer: DeviceMessage, request: Command | None) -> bytes:
+    def _encode_answer(self, answer: DeviceMessage, request: HostMessage | None) -> bytes:
         """`request` is the master's last frame to this address (None before the first)."""
-
-
-# A vendor profile is one module with one BusCodec subclass; add it here to make it configurable.
-PROFILES: Final = {
-    "ft12": "drivers.bus_ft12:Ft12Codec",
-    "modbus": "drivers.bus_modbus:ModbusCodec",
-}
-
-
-def codec_class(profile: str) -> type[BusCodec]:
-    try:
-        module, name = PROFILES[profile].split(":")
-    except KeyError:
-        raise ValueError(f"unknown window bus profile {profile!r} (known: {', '.join(PROFILES)})") from None
-    return getattr(importlib.import_module(module), name)
-
-
-def make_codec(profile: str, role: Role) -> BusCodec:
-    return codec_class(profile)(role)
 
 
 def check_range(what: str, value: int, low: int, high: int) -> int:

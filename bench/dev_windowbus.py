@@ -1,35 +1,25 @@
-"""Window bus and scanner figures: codec throughput, and what one poll round costs on the wire."""
+"""Window bus figures: codec throughput, and what one poll round costs on the wire."""
 from __future__ import annotations
 
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
 
-from drivers.bus_profile import (
-    NEED_DATA, Ack, CallerKey, KeyPressed, Poll, Reply, Role, ShowNumber, ShowText, make_codec,
-)
-from drivers.scanner import ScanDecoder
-from drivers.sim.scanner import key_events, records
-from drivers.sim.windowbus import WindowBusSim
+from bench.stats import rate
+from core.sansio import feed, reraise
 from drivers.transport import SerialTransport
-from drivers.windowbus import WindowBus
+from drivers.windowbus.codec import Ack, CallerKey, KeyPressed, Poll, Registers, ShowNumber, ShowText, Side
+from drivers.windowbus.driver import WindowBus
+from drivers.windowbus.profiles import make_codec
+from drivers.windowbus.sim import WindowBusSim
 
 BAUD = 9600
 BITS_PER_BYTE = 10  # 8N1: start + 8 data + stop
 ADDRESSES = (1, 2, 3, 4, 5, 6, 7, 8)
 
 
-def _rate(work: Callable[[], int], seconds: float = 0.5) -> float:
-    """Items per second of `work` (which returns how many items it did), run for about `seconds`."""
-    done, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        done += work()
-    return done / elapsed
-
-
 def _codec_line(profile: str, command: object) -> str:
-    master, device = make_codec(profile, Role.MASTER), make_codec(profile, Role.DEVICE)
+    master, device = make_codec(profile, Side.HOST), make_codec(profile, Side.DEVICE)
     batch = master.send(command) * 1000
 
     def encode() -> int:
@@ -38,35 +28,14 @@ def _codec_line(profile: str, command: object) -> str:
         return 1000
 
     def decode() -> int:
-        device.receive_data(batch)
-        count = 0
-        while device.next_event() is not NEED_DATA:
-            count += 1
-        return count
+        return sum(1 for _ in feed(device, batch, reraise))
 
-    return (f"{profile} codec: encode {_rate(encode):,.0f} frames/s, decode {_rate(decode):,.0f} frames/s "
+    return (f"{profile} codec: encode {rate(encode):,.0f} frames/s, decode {rate(decode):,.0f} frames/s "
             f"({type(command).__name__}, {len(batch) // 1000} bytes)")
 
 
-def _scanner_line() -> str:
-    code = "https://zwfw.example.gov.cn/appt?id=A001&t=20261122"
-    data = records(key_events(code)) * 100
-    decoder = ScanDecoder()
-
-    def decode() -> int:
-        decoder.receive_data(data)
-        count = 0
-        while decoder.next_event() is not NEED_DATA:
-            count += 1
-        return count
-
-    rate = _rate(decode)
-    return (f"scanner decoder: {rate:,.0f} codes/s of {len(code)} characters "
-            f"({rate * len(data) / 100 / 24:,.0f} input_event records/s)")
-
-
 def _round_lines(profile: str, answer_bytes: int) -> list[str]:
-    poll = len(make_codec(profile, Role.MASTER).send(Poll(1)))
+    poll = len(make_codec(profile, Side.HOST).send(Poll(1)))
     per_unit = poll + answer_bytes
     lines = []
     for n in (4, len(ADDRESSES)):
@@ -98,11 +67,10 @@ def _measured_round() -> str:
 
 def run() -> list[str]:
     ft12_ack = len(_answer("ft12", Poll(1), Ack(1)))
-    modbus_reply = len(_answer("modbus", Poll(1), Reply(1, bytes(4))))
+    modbus_reply = len(_answer("modbus", Poll(1), Registers(1, bytes(4))))
     return [
         _codec_line("ft12", ShowNumber(3, 17, 4)),
         _codec_line("modbus", ShowText(1, "A001 -> 3")),
-        _scanner_line(),
         *_round_lines("ft12", ft12_ack),
         *_round_lines("modbus", modbus_reply),
         f"ft12 caller key answer: {len(_answer('ft12', Poll(1), KeyPressed(1, CallerKey.CALL)))} bytes",
@@ -111,8 +79,8 @@ def run() -> list[str]:
 
 
 def _answer(profile: str, request: object, answer: object) -> bytes:
-    device = make_codec(profile, Role.DEVICE)
-    device.receive_data(make_codec(profile, Role.MASTER).send(request))
+    device = make_codec(profile, Side.DEVICE)
+    device.receive_data(make_codec(profile, Side.HOST).send(request))
     device.next_event()
     return device.send(answer)
 

@@ -11,9 +11,22 @@ from __future__ import annotations
 
 import struct
 
-from drivers.bus_profile import (
-    Ack, BusCodec, ChecksumError, Command, Cut, DeviceMessage, LengthError, Message, Nak, Poll,
-    Reply, Role, ShowNumber, ShowText, Unsupported, check_range,
+from core.sansio import BadChecksum, BadLength
+from drivers.windowbus.codec import (
+    Ack,
+    BusCodec,
+    DeviceMessage,
+    HostMessage,
+    Message,
+    Nak,
+    Poll,
+    Registers,
+    ShowNumber,
+    ShowText,
+    Side,
+    Span,
+    Unsupported,
+    check_range,
 )
 
 FC_READ, FC_WRITE, FC_ERROR = 0x03, 0x10, 0x80
@@ -51,25 +64,25 @@ class ModbusCodec(BusCodec):
     profile = "modbus"
     unit = "screen"
     commands = frozenset({Poll, ShowNumber, ShowText})
-    answers = frozenset({Ack, Reply, Nak})
+    answers = frozenset({Ack, Registers, Nak})
     shows_waiting = False
 
     # ---- framing ----------------------------------------------------------------------
-    def _size(self, buf: bytearray) -> int | Cut | None:
-        """The frame length the head of `buf` announces, a Cut for garbage/bad length, None = more."""
+    def _size(self, buf: bytearray) -> int | Span | None:
+        """The frame length the head of `buf` announces, a Span for garbage/bad length, None = more."""
         if len(buf) < 2:
             return None
         if not 1 <= buf[0] <= 247:
-            return Cut(garbage=1)
+            return Span(garbage=1)
         func = buf[1]
-        if self.role is Role.MASTER:  # answers from units
+        if self.side is Side.HOST:  # answers from units
             if func == FC_WRITE:
                 return 8
             if func == FC_READ:
                 return 5 + buf[2] if len(buf) >= 3 else None
             if func in (FC_ERROR | FC_READ, FC_ERROR | FC_WRITE):
                 return 5
-            return Cut(garbage=1)
+            return Span(garbage=1)
         if func == FC_READ:  # requests from the master
             return 8
         if func == FC_WRITE:
@@ -77,29 +90,29 @@ class ModbusCodec(BusCodec):
                 return None
             _, count, nbytes = struct.unpack_from(">HHB", buf, 2)
             if nbytes != 2 * count or not 1 <= count <= 123:
-                return Cut(size=1, error=LengthError(f"modbus: {count} registers but {nbytes} bytes"))
-            return 9 + nbytes
-        return Cut(garbage=1)
+                return Span(size=1, error=BadLength(f"modbus: {count} registers but {nbytes} bytes"))
+            return 9 + int(nbytes)
+        return Span(garbage=1)
 
-    def _cut(self, buf: bytearray) -> Cut | None:
+    def _span(self, buf: bytearray) -> Span | None:
         size = self._size(buf)
-        if size is None or isinstance(size, Cut):
+        if size is None or isinstance(size, Span):
             return size
         if len(buf) < size:
             return None
         got, want = int.from_bytes(buf[size - 2:size], "little"), crc16(bytes(buf[:size - 2]))
         if got != want:
-            return Cut(size=1, error=ChecksumError(f"modbus: CRC {got:04X}, computed {want:04X}"))
-        return Cut(size=size)
+            return Span(size=1, error=BadChecksum(f"modbus: CRC {got:04X}, computed {want:04X}"))
+        return Span(size=size)
 
     # ---- meaning ----------------------------------------------------------------------
     def _decode(self, frame: bytes) -> Message:
         address, func, pdu = frame[0], frame[1], frame[2:-2]
-        if self.role is Role.MASTER:
+        if self.side is Side.HOST:
             if func == FC_WRITE:
                 return Ack(address)
             if func == FC_READ:
-                return Reply(address, pdu[1:])
+                return Registers(address, pdu[1:])
             return Nak(address, pdu[0])
         if func == FC_READ:
             register, count = struct.unpack(">HH", pdu)
@@ -115,7 +128,7 @@ class ModbusCodec(BusCodec):
             return ShowNumber(address, value, decimals=decimals)
         raise Unsupported(f"modbus: write of {count} registers at {register:04X}")
 
-    def _encode_command(self, command: Command) -> bytes:
+    def _encode_command(self, command: HostMessage) -> bytes:
         match command:
             case Poll(address):
                 return adu(address, struct.pack(">BHH", FC_READ, REG_NUMBER, 2))
@@ -130,13 +143,13 @@ class ModbusCodec(BusCodec):
                 return _write(address, REG_NUMBER, payload)
         raise ValueError(f"modbus display cannot show {command!r} (one number, no waiting count, no blank)")
 
-    def _encode_answer(self, answer: DeviceMessage, request: Command | None) -> bytes:
+    def _encode_answer(self, answer: DeviceMessage, request: HostMessage | None) -> bytes:
         match answer, request:
             case Ack(address), ShowText():
                 return adu(address, struct.pack(">BHH", FC_WRITE, REG_TEXT, TEXT_BYTES // 2))
             case Ack(address), ShowNumber():
                 return adu(address, struct.pack(">BHH", FC_WRITE, REG_NUMBER, 2))
-            case Reply(address, data), Poll() if len(data) == 4:
+            case Registers(address, data), Poll() if len(data) == 4:
                 return adu(address, bytes([FC_READ, 4]) + data)
             case Nak(address, code), Poll() | ShowText() | ShowNumber():
                 func = FC_READ if isinstance(request, Poll) else FC_WRITE

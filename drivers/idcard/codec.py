@@ -2,10 +2,10 @@
 
 Both directions share one frame, ``AA AA AA 96 69 | LEN_H LEN_L | body | CHK``: LEN counts
 every byte after itself (checksum included) and CHK is the XOR of LEN_H..last body byte.
-`HostConnection` is the terminal's side (commands out, typed replies in); `ReaderConnection`
+`HostCodec` is the terminal's side (commands out, typed replies in); `DeviceCodec`
 is the reader's side, which the simulator uses. Both take bytes in any chunking through
 `receive_data()` and hand out whole frames from `next_event()`, or `NEED_DATA`. A broken
-frame raises an `IdCardProtocolError` once and the codec carries on with the next frame,
+frame raises a `CodecError` (core.sansio) once and the codec carries on with the next frame,
 so one line glitch never wedges the reader. No I/O, no clock, no threads here.
 """
 from __future__ import annotations
@@ -16,8 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from core.errors import ProtocolError
-from core.sansio import NEED_DATA, NeedData
+from core.sansio import NEED_DATA, BadChecksum, BadCommand, BadLength, BadReply, CodecError, NeedData
 
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
 HEADER_SIZE = len(PREAMBLE) + 2  # preamble + LEN_H LEN_L
@@ -38,7 +37,7 @@ def frame_size(body_size: int) -> int:
 
 
 
-class Status(enum.IntEnum):
+class SamStatus(enum.IntEnum):
     """SW3 of every reply (SW1 = SW2 = 00)."""
 
     OK = 0x90
@@ -75,7 +74,7 @@ class Baud(enum.IntEnum):
         return int(self.name[1:])
 
 
-class Op(enum.Enum):
+class SamOp(enum.Enum):
     """Every command as its (CMD, PARA) pair and the largest reply frame it can draw.
 
     PARA None means the parameter varies (the baud rate code).
@@ -93,47 +92,38 @@ class Op(enum.Enum):
 
     @property
     def cmd(self) -> int:
-        return self.value[0]
+        return int(self.value[0])
 
     @property
     def reply_size(self) -> int:
-        return self.value[2]
+        return int(self.value[2])
 
 
-_OPS = {(op.cmd, op.value[1]): op for op in Op if op.value[1] is not None}
+_OPS = {(op.cmd, op.value[1]): op for op in SamOp if op.value[1] is not None}
 
 
-class IdCardProtocolError(ProtocolError):
-    """A frame that does not fit the protocol; `status` is what a reader answers to it."""
-
-    status: ClassVar[Status] = Status.UNKNOWN_ERROR
-
-
-class BadChecksum(IdCardProtocolError):
-    status = Status.CHECKSUM_ERROR
+# what a reader answers to a frame it could not take (SW3); anything else is UNKNOWN_ERROR
+_ANSWER_TO: dict[type[CodecError], SamStatus] = {
+    BadChecksum: SamStatus.CHECKSUM_ERROR,
+    BadLength: SamStatus.LENGTH_ERROR,
+    BadCommand: SamStatus.BAD_COMMAND,
+}
 
 
-class BadLength(IdCardProtocolError):
-    status = Status.LENGTH_ERROR
-
-
-class UnknownCommand(IdCardProtocolError):
-    status = Status.BAD_COMMAND
-
-
-class BadReply(IdCardProtocolError):
-    """A reply with an unknown status, or one that answers no command we sent."""
+def answer_to(error: CodecError) -> SamStatus:
+    """The status a reader sends back for a frame that raised `error`."""
+    return _ANSWER_TO.get(type(error), SamStatus.UNKNOWN_ERROR)
 
 
 @dataclass(frozen=True)
-class Command:
-    """One host → reader command; `baud` only for `Op.SET_BAUD`."""
+class SamCommand:
+    """One host → reader command; `baud` only for `SamOp.SET_BAUD`."""
 
-    op: Op
+    op: SamOp
     baud: Baud | None = None
 
     def __post_init__(self) -> None:
-        if (self.op is Op.SET_BAUD) != (self.baud is not None):
+        if (self.op is SamOp.SET_BAUD) != (self.baud is not None):
             raise ValueError("a baud rate goes with SET_BAUD and only with it")
 
     @property
@@ -167,13 +157,13 @@ class SamId:
 
 
 @dataclass(frozen=True)
-class Reply:
+class SamReply:
     """One reader → host reply. `op` is the command it answers (None on the reader side
     when the command itself was unreadable); `data` is the payload after SW3."""
 
-    status: Status
+    status: SamStatus
     data: bytes = field(default=b"", repr=False)  # may hold a citizen's text block
-    op: Op | None = None
+    op: SamOp | None = None
 
     def __post_init__(self) -> None:
         self._check()
@@ -183,7 +173,7 @@ class Reply:
 
 
 @dataclass(frozen=True)
-class SamIdReply(Reply):
+class SamIdReply(SamReply):
     @property
     def sam_id(self) -> SamId:
         return SamId.from_bytes(self.data)
@@ -193,16 +183,16 @@ class SamIdReply(Reply):
 
     @classmethod
     def build(cls, sam_id: SamId) -> SamIdReply:
-        return cls(Status.OK, sam_id.to_bytes(), Op.SAM_ID)
+        return cls(SamStatus.OK, sam_id.to_bytes(), SamOp.SAM_ID)
 
 
 @dataclass(frozen=True)
-class ReadReply(Reply):
+class ReadReply(SamReply):
     """30 01 / 30 10: big-endian section lengths, then text, photo (and fingerprint)."""
 
     @property
     def sections(self) -> tuple[bytes, ...]:
-        return _split_sections(self.data, 3 if self.op is Op.READ_FINGERPRINT else 2)
+        return _split_sections(self.data, 3 if self.op is SamOp.READ_FINGERPRINT else 2)
 
     def _check(self) -> None:
         _ = self.sections
@@ -217,18 +207,18 @@ class ReadReply(Reply):
 
     @property
     def fingerprint(self) -> bytes | None:
-        return self.sections[2] if self.op is Op.READ_FINGERPRINT else None
+        return self.sections[2] if self.op is SamOp.READ_FINGERPRINT else None
 
     @classmethod
     def build(cls, text: bytes, photo: bytes, fingerprint: bytes | None = None) -> ReadReply:
         parts = (text, photo) if fingerprint is None else (text, photo, fingerprint)
         lengths = struct.pack(f">{len(parts)}H", *(len(p) for p in parts))
-        op = Op.READ if fingerprint is None else Op.READ_FINGERPRINT
-        return cls(Status.OK, lengths + b"".join(parts), op)
+        op = SamOp.READ if fingerprint is None else SamOp.READ_FINGERPRINT
+        return cls(SamStatus.OK, lengths + b"".join(parts), op)
 
 
 @dataclass(frozen=True)
-class AddressReply(Reply):
+class AddressReply(SamReply):
     """30 03: the newest address the police appended to the card, UCS-2 little-endian."""
 
     @property
@@ -253,11 +243,11 @@ def _split_sections(data: bytes, count: int) -> tuple[bytes, ...]:
     return tuple(out)
 
 
-_TYPED: dict[Op, type[Reply]] = {
-    Op.SAM_ID: SamIdReply,
-    Op.READ: ReadReply,
-    Op.READ_FINGERPRINT: ReadReply,
-    Op.READ_NEW_ADDRESS: AddressReply,
+_TYPED: dict[SamOp, type[SamReply]] = {
+    SamOp.SAM_ID: SamIdReply,
+    SamOp.READ: ReadReply,
+    SamOp.READ_FINGERPRINT: ReadReply,
+    SamOp.READ_NEW_ADDRESS: AddressReply,
 }
 
 
@@ -321,8 +311,8 @@ class _Deframer:
         return frame[HEADER_SIZE:-1]
 
 
-class HostConnection:
-    """The terminal's end: `send(Command)` → bytes, reply bytes → typed `Reply` frames.
+class HostCodec:
+    """The terminal's end: `send(SamCommand)` → bytes, reply bytes → typed `SamReply` frames.
 
     Replies carry no command code, so the connection remembers what it sent (in order) to
     type each reply; a reply with nothing outstanding is a `BadReply`.
@@ -330,13 +320,13 @@ class HostConnection:
 
     def __init__(self, max_len: int = MAX_REPLY_LEN) -> None:
         self._frames = _Deframer(MIN_REPLY_LEN, max_len)
-        self._pending: deque[Op] = deque()
+        self._pending: deque[SamOp] = deque()
 
     @property
     def garbage_bytes(self) -> int:
         return self._frames.garbage_bytes
 
-    def send(self, command: Command) -> bytes:
+    def send(self, command: SamCommand) -> bytes:
         self._pending.append(command.op)
         return encode_frame(bytes([command.op.cmd, command.para]))
 
@@ -348,7 +338,7 @@ class HostConnection:
         self._frames.clear()
         self._pending.clear()
 
-    def next_event(self) -> Reply | NeedData:
+    def next_event(self) -> SamReply | NeedData:
         body = self._frames.next_body()
         if body is NEED_DATA:
             return NEED_DATA
@@ -356,15 +346,15 @@ class HostConnection:
             raise BadReply("a reply with no command outstanding")
         op = self._pending.popleft()
         sw1, sw2, sw3 = body[:3]
-        if sw1 or sw2 or sw3 not in Status._value2member_map_:
+        if sw1 or sw2 or sw3 not in SamStatus._value2member_map_:
             raise BadReply(f"unknown status {sw1:02X} {sw2:02X} {sw3:02X}")
-        status = Status(sw3)
-        kind = _TYPED.get(op, Reply) if status is Status.OK else Reply
+        status = SamStatus(sw3)
+        kind = _TYPED.get(op, SamReply) if status is SamStatus.OK else SamReply
         return kind(status, body[3:], op)
 
 
-class ReaderConnection:
-    """The reader's end (for the simulator): command bytes → `Command`, `Reply` → bytes."""
+class DeviceCodec:
+    """The reader's end (for the simulator): command bytes → `SamCommand`, `SamReply` → bytes."""
 
     def __init__(self) -> None:
         self._frames = _Deframer(COMMAND_LEN, COMMAND_LEN)
@@ -379,17 +369,17 @@ class ReaderConnection:
     def reset(self) -> None:
         self._frames.clear()
 
-    def next_event(self) -> Command | NeedData:
+    def next_event(self) -> SamCommand | NeedData:
         body = self._frames.next_body()
         if body is NEED_DATA:
             return NEED_DATA
         cmd, para = body
-        if cmd == Op.SET_BAUD.cmd and para in Baud._value2member_map_:
-            return Command(Op.SET_BAUD, Baud(para))
+        if cmd == SamOp.SET_BAUD.cmd and para in Baud._value2member_map_:
+            return SamCommand(SamOp.SET_BAUD, Baud(para))
         op = _OPS.get((cmd, para))
         if op is None:
-            raise UnknownCommand(f"unknown command {cmd:02X} {para:02X}")
-        return Command(op)
+            raise BadCommand(f"unknown command {cmd:02X} {para:02X}")
+        return SamCommand(op)
 
-    def send(self, reply: Reply) -> bytes:
+    def send(self, reply: SamReply) -> bytes:
         return encode_frame(bytes([0, 0, reply.status]) + reply.data)

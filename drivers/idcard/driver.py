@@ -24,19 +24,18 @@ from pydantic import Field
 from core.config import ConfigModel
 from core.devstate import ONLINE, Condition, DeviceState, Reason
 from core.errors import DeviceError
-from core.sansio import NEED_DATA, NeedData
+from core.sansio import CodecError, wait_event
 from drivers.base import Driver, NoAnswer
-from drivers.idcard_card import Card, InvalidCard, parse_text
-from drivers.idcard_codec import (
-    Command,
-    HostConnection,
-    IdCardProtocolError,
-    Op,
+from drivers.idcard.card import Card, InvalidCard, parse_text
+from drivers.idcard.codec import (
+    HostCodec,
     ReadReply,
-    Reply,
+    SamCommand,
     SamId,
     SamIdReply,
-    Status,
+    SamOp,
+    SamReply,
+    SamStatus,
     wire_time,
 )
 from drivers.transport import SerialTransport, Transport
@@ -47,10 +46,10 @@ log = logging.getLogger("drivers.idcard")
 class IdCardSettings(ConfigModel):
     port: str = "/dev/ttyUSB0"
     baud: Literal[115200, 57600, 38400, 19200, 9600] = 115200
-    poll_interval: float = Field(0.3, ge=0.3, le=5.0)  # GA 467 readers: no faster than 300 ms
-    reply_timeout: float = Field(0.5, gt=0, le=5.0)   # idle commands, beyond wire time
-    read_timeout: float = Field(2.0, gt=0, le=10.0)   # a card transaction, beyond wire time
-    idle_misses: int = Field(2, ge=1, le=10)          # unanswered idle commands before offline
+    poll_interval: float = Field(default=0.3, ge=0.3, le=5.0)  # GA 467 readers: no faster than 300 ms
+    reply_timeout: float = Field(default=0.5, gt=0, le=5.0)   # idle commands, beyond wire time
+    read_timeout: float = Field(default=2.0, gt=0, le=10.0)   # a card transaction, beyond wire time
+    idle_misses: int = Field(default=2, ge=1, le=10)          # unanswered idle commands before offline
     model: str = "GA 467 SAM reader"
 
 
@@ -67,7 +66,7 @@ class CardRemoved:
 
 @dataclass(frozen=True)
 class CardError:
-    reason: str        # a Status name in lower case, "no_answer", "bad_frame" or "invalid_card"
+    reason: str        # a SamStatus name in lower case, "no_answer", "bad_frame" or "invalid_card"
     detail: str = ""   # never holds the ID number
 
 
@@ -81,25 +80,25 @@ class Outcome(enum.Enum):
     LINK = "link"                  # the reader got a garbled command from us
 
 
-OUTCOMES: dict[Status, Outcome] = {
-    Status.OK: Outcome.DONE,
-    Status.CARD_FOUND: Outcome.DONE,
-    Status.NO_CONTENT: Outcome.NO_CARD,
-    Status.NO_CARD: Outcome.NO_CARD,
-    Status.SELECT_FAILED: Outcome.NO_CARD,  # the card left the field between find and select
-    Status.AUTH_CARD_REJECTED_SAM: Outcome.CARD_FAULT,
-    Status.AUTH_SAM_REJECTED_CARD: Outcome.CARD_FAULT,
-    Status.AUTH_DATA_MISMATCH: Outcome.CARD_FAULT,
-    Status.UNKNOWN_CARD_TYPE: Outcome.CARD_FAULT,
-    Status.READ_FAILED: Outcome.CARD_FAULT,
-    Status.RANDOM_FAILED: Outcome.CARD_FAULT,
-    Status.NOT_PERMITTED: Outcome.SAM_DEGRADED,
-    Status.UNKNOWN_ERROR: Outcome.SAM_DEGRADED,
-    Status.SAM_SELF_TEST_FAILED: Outcome.SAM_DOWN,
-    Status.SAM_NOT_AUTHORISED: Outcome.SAM_DOWN,
-    Status.CHECKSUM_ERROR: Outcome.LINK,
-    Status.LENGTH_ERROR: Outcome.LINK,
-    Status.BAD_COMMAND: Outcome.LINK,
+OUTCOMES: dict[SamStatus, Outcome] = {
+    SamStatus.OK: Outcome.DONE,
+    SamStatus.CARD_FOUND: Outcome.DONE,
+    SamStatus.NO_CONTENT: Outcome.NO_CARD,
+    SamStatus.NO_CARD: Outcome.NO_CARD,
+    SamStatus.SELECT_FAILED: Outcome.NO_CARD,  # the card left the field between find and select
+    SamStatus.AUTH_CARD_REJECTED_SAM: Outcome.CARD_FAULT,
+    SamStatus.AUTH_SAM_REJECTED_CARD: Outcome.CARD_FAULT,
+    SamStatus.AUTH_DATA_MISMATCH: Outcome.CARD_FAULT,
+    SamStatus.UNKNOWN_CARD_TYPE: Outcome.CARD_FAULT,
+    SamStatus.READ_FAILED: Outcome.CARD_FAULT,
+    SamStatus.RANDOM_FAILED: Outcome.CARD_FAULT,
+    SamStatus.NOT_PERMITTED: Outcome.SAM_DEGRADED,
+    SamStatus.UNKNOWN_ERROR: Outcome.SAM_DEGRADED,
+    SamStatus.SAM_SELF_TEST_FAILED: Outcome.SAM_DOWN,
+    SamStatus.SAM_NOT_AUTHORISED: Outcome.SAM_DOWN,
+    SamStatus.CHECKSUM_ERROR: Outcome.LINK,
+    SamStatus.LENGTH_ERROR: Outcome.LINK,
+    SamStatus.BAD_COMMAND: Outcome.LINK,
 }
 
 TROUBLE_LIMIT = 3  # consecutive garbled exchanges before the reader counts as degraded
@@ -119,7 +118,7 @@ class IdCardReader(Driver):
         super().__init__(name, transport, **kwargs)
         self.settings = settings or IdCardSettings()
         self.sam_id: SamId | None = None
-        self._conn = HostConnection()
+        self._conn = HostCodec()
         self._present = False        # a card was read and has not been lifted since
         self._reported: str | None = None  # the CardError already told for this card
         self._misses = 0
@@ -131,12 +130,12 @@ class IdCardReader(Driver):
 
     # ---- Driver hooks ----------------------------------------------------------------
     def handshake(self) -> None:
-        sam = self._strict(Command(Op.SAM_ID))
+        sam = self._strict(SamCommand(SamOp.SAM_ID))
         if not isinstance(sam, SamIdReply):
             raise SamFault(f"SAM id refused: {sam.status.name}")
         self.sam_id = sam.sam_id
-        status = self._strict(Command(Op.SAM_STATUS))
-        if status.status is not Status.OK:
+        status = self._strict(SamCommand(SamOp.SAM_STATUS))
+        if status.status is not SamStatus.OK:
             raise SamFault(f"SAM status {status.status.name}")
         log.info("reader ready", extra={"device": self.name, "sam_id": str(self.sam_id)})
 
@@ -161,14 +160,14 @@ class IdCardReader(Driver):
 
     # ---- one poll --------------------------------------------------------------------
     def _cycle(self) -> None:
-        find = self._idle(Command(Op.FIND))
+        find = self._idle(SamCommand(SamOp.FIND))
         if find is None:
             return
         outcome = self._judge(find)
         if outcome is Outcome.DONE:
             self._read_card()
         elif outcome is Outcome.NO_CARD and self._present:
-            probe = self._idle(Command(Op.SELECT))
+            probe = self._idle(SamCommand(SamOp.SELECT))
             if probe is not None and self._judge(probe) is Outcome.NO_CARD:
                 self._removed()
         elif outcome is Outcome.NO_CARD:
@@ -177,10 +176,10 @@ class IdCardReader(Driver):
     def _read_card(self) -> None:
         if self._present:  # lifted and put back (or swapped) between two polls
             self._removed()
-        select = self._transact(Command(Op.SELECT))
+        select = self._transact(SamCommand(SamOp.SELECT))
         if select is None or self._judge(select) is not Outcome.DONE:
             return
-        read = self._transact(Command(Op.READ))
+        read = self._transact(SamCommand(SamOp.READ))
         if read is None or self._judge(read) is not Outcome.DONE:
             return
         if not isinstance(read, ReadReply):
@@ -208,7 +207,7 @@ class IdCardReader(Driver):
             self.emit(CardError(reason, detail))
 
     # ---- judging replies -------------------------------------------------------------
-    def _judge(self, reply: Reply) -> Outcome:
+    def _judge(self, reply: SamReply) -> Outcome:
         outcome = OUTCOMES[reply.status]
         if outcome is Outcome.SAM_DOWN:
             raise SamFault(f"SAM answered {reply.status.name}")
@@ -233,51 +232,42 @@ class IdCardReader(Driver):
             self.set_condition(ONLINE)
 
     # ---- exchanges -------------------------------------------------------------------
-    def _strict(self, command: Command) -> Reply:
+    def _strict(self, command: SamCommand) -> SamReply:
         """Handshake: the reader must answer at once."""
         reply = self._exchange(command, self.settings.reply_timeout)
         if reply is None:
             raise NoAnswer(f"{self.name}: no answer to {command.op.name}")
         return reply
 
-    def _idle(self, command: Command) -> Reply | None:
+    def _idle(self, command: SamCommand) -> SamReply | None:
         """Idle polling: a few misses in a row are tolerated, then the reader is gone."""
         reply = self._exchange(command, self.settings.reply_timeout)
         if reply is None and self._misses >= self.settings.idle_misses:
             raise NoAnswer(f"{self.name}: no answer to {self._misses} commands")
         return reply
 
-    def _transact(self, command: Command) -> Reply | None:
+    def _transact(self, command: SamCommand) -> SamReply | None:
         """A card transaction: one try, and a miss aborts the read for this card."""
         reply = self._exchange(command, self.settings.read_timeout)
         if reply is None:
             self._report("no_answer", f"no answer to {command.op.name}")
         return reply
 
-    def _exchange(self, command: Command, margin: float) -> Reply | None:
+    def _exchange(self, command: SamCommand, margin: float) -> SamReply | None:
         """Send one command and wait for its reply; None (a miss) past the deadline."""
         self.transport.write(self._conn.send(command))
         deadline = self.clock.monotonic() + margin + wire_time(command.op.reply_size, self.settings.baud)
-        while (reply := self._next_reply()) is NEED_DATA:
-            remaining = deadline - self.clock.monotonic()
-            if remaining <= 0:
-                self._conn.reset()  # a late reply must not answer the next command
-                self._misses += 1
-                self.counters.retries += 1
-                return None
-            self._conn.receive_data(self.transport.read(remaining))
+        reply = wait_event(self._conn, self.transport.read, lambda: deadline - self.clock.monotonic(), self._bad_frame)
+        if reply is None:
+            self._conn.reset()  # a late reply must not answer the next command
+            self._misses += 1
+            self.counters.retries += 1
+            return None
+        self.counters.frames_ok += 1
         self._misses = 0
         return reply
 
-    def _next_reply(self) -> Reply | NeedData:
-        while True:
-            try:
-                reply = self._conn.next_event()
-            except IdCardProtocolError as exc:
-                self.counters.frames_bad += 1
-                self.note_error(exc)
-                self._trouble(str(exc))
-                continue
-            if reply is not NEED_DATA:
-                self.counters.frames_ok += 1
-            return reply
+    def _bad_frame(self, error: CodecError) -> None:
+        self.counters.frames_bad += 1
+        self.note_error(error)
+        self._trouble(str(error))

@@ -22,21 +22,21 @@ from pydantic import Field
 from core.config import ConfigModel
 from core.devstate import DeviceState, Reason
 from core.errors import DeviceError
+from core.sansio import CodecError, wait_event
 from drivers.base import Driver, NoAnswer
-from drivers.escpos_codec import (
+from drivers.printer.codec import (
     ERROR_CAUSE,
-    NEED_DATA,
     OFFLINE_CAUSE,
     PAPER,
     PAPER_SENSOR,
     PRINTER,
-    BadStatusReply,
     HostCodec,
     PrinterStatus,
     StatusQuery,
     StatusReply,
 )
-from drivers.ticket import PrintJob, render_raster, render_text
+from drivers.printer.job import PrintJob
+from drivers.printer.render import render_raster, render_text
 from drivers.transport import SerialTransport, TcpTransport, Transport, UsbTransport
 
 log = logging.getLogger("drivers.printer")
@@ -49,16 +49,16 @@ class PrinterSettings(ConfigModel):
     port: str = "/dev/ttyUSB0"                      # serial / pty
     baud: Literal[115200, 57600, 38400, 19200, 9600] = 115200
     host: str = "127.0.0.1"                         # tcp
-    tcp_port: int = Field(9100, ge=1, le=65535)
-    usb_vendor: int = Field(0x0416, ge=0, le=0xFFFF)  # usb (0416:5011 is a common Chinese printer)
-    usb_product: int = Field(0x5011, ge=0, le=0xFFFF)
+    tcp_port: int = Field(default=9100, ge=1, le=65535)
+    usb_vendor: int = Field(default=0x0416, ge=0, le=0xFFFF)  # usb (0416:5011 is a common Chinese printer)
+    usb_product: int = Field(default=0x5011, ge=0, le=0xFFFF)
     width_dots: Literal[384, 576] = 576             # 58 mm or 80 mm paper
     render: Literal["text", "raster"] = "text"      # raster prints any character, ~100x the bytes
     confirm: Literal["gs_r", "dle_eot"] = "gs_r"    # dle_eot for printers that ignore GS r
-    poll_interval: float = Field(1.0, ge=0.2, le=10.0)
-    reply_timeout: float = Field(0.5, gt=0, le=5.0)    # a status answer, beyond wire time
-    confirm_timeout: float = Field(5.0, gt=0, le=60.0)  # printing a ticket, beyond wire time
-    idle_misses: int = Field(2, ge=1, le=10)        # unanswered idle polls before offline
+    poll_interval: float = Field(default=1.0, ge=0.2, le=10.0)
+    reply_timeout: float = Field(default=0.5, gt=0, le=5.0)    # a status answer, beyond wire time
+    confirm_timeout: float = Field(default=5.0, gt=0, le=60.0)  # printing a ticket, beyond wire time
+    idle_misses: int = Field(default=2, ge=1, le=10)        # unanswered idle polls before offline
     model: str = "ESC/POS ticket printer"
 
 
@@ -269,21 +269,18 @@ class Printer(Driver):
         deadline = self.clock.monotonic() + timeout + self._wire_time(2 * len(queries))
         replies: list[StatusReply] = []
         while len(replies) < len(queries):
-            try:
-                event = self._host.next_event()
-            except BadStatusReply:
-                self.counters.garbage_bytes += 1
-                continue
-            if event is NEED_DATA:
-                left = deadline - self.clock.monotonic()
-                if left <= 0:
-                    self.counters.frames_bad += 1
-                    raise NoAnswer(f"{self.name}: no answer to {len(queries) - len(replies)} status question(s)")
-                self._host.receive_data(self.transport.read(min(left, 0.1)))
-                continue
-            replies.append(event)
+            reply = wait_event(self._host, lambda left: self.transport.read(min(left, 0.1)),
+                               lambda: deadline - self.clock.monotonic(), self._stray_byte)
+            if reply is None:
+                self.counters.frames_bad += 1
+                raise NoAnswer(f"{self.name}: no answer to {len(queries) - len(replies)} status question(s)")
+            replies.append(reply)
         self.counters.frames_ok += len(replies)
         return replies
+
+    def _stray_byte(self, error: CodecError) -> None:
+        """A byte that answers no question (line noise): counted, and the question stays open."""
+        self.counters.garbage_bytes += len(error.data)
 
     def _drain(self, timeout: float) -> None:
         """Read and drop what nobody asked for (the idle wait between polls)."""

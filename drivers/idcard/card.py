@@ -12,12 +12,12 @@ import enum
 import re
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from PIL import Image, ImageDraw
 
-from core.errors import ProtocolError
 from core.privacy import citizen_key, id_number_valid, mask_id_number, mask_name
+from core.sansio import CodecError
 
 TEXT_SIZE = 256
 PHOTO_SIZE = 1024
@@ -88,7 +88,7 @@ def _slots(layout: tuple[tuple[str, int, int], ...]) -> dict[str, list[slice]]:
 _SLOTS = {card_type: _slots(layout) for card_type, layout in LAYOUTS.items()}
 
 
-class InvalidCard(ProtocolError):
+class InvalidCard(CodecError):
     """A text block or card that is not valid; the message names the field, never its value."""
 
 
@@ -267,7 +267,7 @@ def parse_text(block: bytes, photo: bytes = b"") -> Card:
         card_type = CardType(type_char)
     except ValueError:
         raise InvalidCard(f"unknown card type {type_char!r}") from None
-    values = {}
+    values: dict[str, Any] = {}
     for attr, slots in _SLOTS[card_type].items():
         text = _decode(b"".join(block[s] for s in slots), attr).rstrip(" ")
         values[attr] = _PARSERS.get(attr, lambda t, a: t)(text, attr)

@@ -4,8 +4,9 @@
 one-byte answers to them in order, and `PrinterStatus` reads those answers into the flags and
 the shared `Condition`. `DeviceCodec` is the printer's side, used by the simulator and the
 fuzzer: feed it whatever bytes arrive, in any chunking, and take typed commands out of
-`next_event()` until it says `NEED_DATA`. Malformed input raises an `EscPosError` after the
-offending bytes are consumed, so the caller can log it and go on, as a printer does.
+`next_event()` until it says `NEED_DATA`. Malformed input raises a `CodecError` after the
+offending bytes are consumed (`core.sansio`'s `BadCommand`, `BadReply`), so the caller can log
+it and go on, as a printer does.
 """
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ from typing import Callable, Iterable, Literal, Union
 from PIL import Image
 
 from core.devstate import ONLINE, Condition, DeviceState, Reason
-from core.errors import ProtocolError
-from core.sansio import NEED_DATA, NeedData
+from core.sansio import NEED_DATA, BadCommand, BadReply, NeedData
 
 ESC, GS, FS, DLE, EOT, LF, CR = 0x1B, 0x1D, 0x1C, 0x10, 0x04, 0x0A, 0x0D
 CHINESE_ON = b"\x1c&"  # FS &: two-byte GB18030 codes from here on
@@ -29,24 +29,6 @@ MAX_RASTER_HEIGHT = 4095
 CODE_PAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252",
               17: "cp866", 18: "cp852", 19: "cp858"}
 _CONTROL = re.compile(rb"[\x00-\x1f]")
-
-
-
-
-class EscPosError(ProtocolError):
-    """Bytes that do not fit ESC/POS; `data` holds the bytes that were consumed."""
-
-    def __init__(self, message: str, data: bytes = b"") -> None:
-        super().__init__(message)
-        self.data = data
-
-
-class MalformedCommand(EscPosError):
-    """A known command with parameters out of range (its length cannot be trusted)."""
-
-
-class BadStatusReply(EscPosError):
-    """A status byte that breaks the fixed bits of its answer, or one nobody asked for."""
 
 
 # ---- status: shared by both sides ----------------------------------------------------------
@@ -159,11 +141,11 @@ class HostCodec:
             return NEED_DATA
         value = self._buffer.pop(0)
         if not self._pending:
-            raise BadStatusReply(f"status byte {value:#04x} with no question pending", bytes((value,)))
+            raise BadReply(f"status byte {value:#04x} with no question pending", bytes((value,)))
         query = self._pending[0]
         fixed_ok = (value & 0x93) == 0x12 if query.realtime else (value & 0x90) == 0
         if not fixed_ok:  # line noise: the question stays open for its real answer
-            raise BadStatusReply(f"status byte {value:#04x} breaks the fixed bits of {query}",
+            raise BadReply(f"status byte {value:#04x} breaks the fixed bits of {query}",
                                  bytes((value,)))
         return StatusReply(self._pending.popleft(), value)
 
@@ -270,11 +252,11 @@ class Unknown:
     data: bytes
 
 
-Event = Union[Text, Feed, Style, Align, ChineseMode, CodePage, QrModel, QrSize, QrErrorLevel,
-              QrStore, QrPrint, Raster, Cut, StatusQuery, Init, Ignored, Unknown]
+EscPosCommand = Union[Text, Feed, Style, Align, ChineseMode, CodePage, QrModel, QrSize, QrErrorLevel,
+                      QrStore, QrPrint, Raster, Cut, StatusQuery, Init, Ignored, Unknown]
 
-_ALIGN = {0: "left", 1: "center", 2: "right"}
-_QR_LEVEL = {48: "L", 49: "M", 50: "Q", 51: "H"}
+_ALIGN: dict[int, Literal["left", "center", "right"]] = {0: "left", 1: "center", 2: "right"}
+_QR_LEVEL: dict[int, Literal["L", "M", "Q", "H"]] = {48: "L", 49: "M", 50: "Q", 51: "H"}
 # fixed-length commands that draw nothing: prefix -> parameter bytes
 _IGNORED = {b"\x1b2": 0, b"\x1b3": 1, b"\x1bM": 1, b"\x1bG": 1, b"\x1b{": 1, b"\x1bV": 1,
             b"\x1b ": 1, b"\x1bR": 1, b"\x1bp": 3, b"\x1b$": 2, b"\x1b\\": 2, b"\x1bU": 1,
@@ -308,7 +290,7 @@ class DeviceCodec:
             self._pos = 0
         self._buffer += data
 
-    def next_event(self) -> Event | NeedData:
+    def next_event(self) -> EscPosCommand | NeedData:
         while True:
             if self._pos >= len(self._buffer):
                 return NEED_DATA
@@ -325,11 +307,11 @@ class DeviceCodec:
     def _have(self, n: int) -> bool:
         return len(self._buffer) - self._pos >= n
 
-    def _malformed(self, n: int, why: str) -> MalformedCommand:
+    def _malformed(self, n: int, why: str) -> BadCommand:
         data = self._take(n)
-        return MalformedCommand(f"{why}: {data[:16].hex(' ')}", data)
+        return BadCommand(f"{why}: {data[:16].hex(' ')}", data)
 
-    def _parse(self) -> Event | NeedData | None:
+    def _parse(self) -> EscPosCommand | NeedData | None:
         """One step: an event, `NEED_DATA`, or None when bytes were consumed silently (CR)."""
         first = self._buffer[self._pos]
         if first >= 0x20:
@@ -369,16 +351,16 @@ class DeviceCodec:
         self._decoder.reset()
         return Text(text)
 
-    def _esc_cut(self) -> Event:
+    def _esc_cut(self) -> EscPosCommand:
         self._pos += 2
         return Cut(partial=True)
 
-    def _esc_init(self) -> Event:
+    def _esc_init(self) -> EscPosCommand:
         self._pos += 2
         self._reset_modes()
         return Init()
 
-    def _one(self, build: Callable[[int], Event]) -> Event | NeedData:
+    def _one(self, build: Callable[[int], EscPosCommand]) -> EscPosCommand | NeedData:
         """A command with exactly one parameter byte, built by `build(n)` (which may raise)."""
         if not self._have(3):
             return NEED_DATA
@@ -390,63 +372,63 @@ class DeviceCodec:
         self._pos += 3
         return event
 
-    def _esc_mode(self) -> Event | NeedData:
+    def _esc_mode(self) -> EscPosCommand | NeedData:
         return self._one(lambda n: Style(bold=bool(n & 0x08), width=2 if n & 0x20 else 1,
                                          height=2 if n & 0x10 else 1, underline=1 if n & 0x80 else 0))
 
-    def _gs_size(self) -> Event | NeedData:
+    def _gs_size(self) -> EscPosCommand | NeedData:
         def build(n: int) -> Style:
             if n & 0x88:
                 raise ValueError("GS ! size beyond 8x")
             return Style(width=(n >> 4) + 1, height=(n & 0x0F) + 1)
         return self._one(build)
 
-    def _fs_mode(self) -> Event | NeedData:
+    def _fs_mode(self) -> EscPosCommand | NeedData:
         return self._one(lambda n: Style(width=2 if n & 0x04 else 1, height=2 if n & 0x08 else 1,
                                          underline=1 if n & 0x80 else 0))
 
-    def _underline(self) -> Event | NeedData:
+    def _underline(self) -> EscPosCommand | NeedData:
         def build(n: int) -> Style:
             if n % 48 > 2 or n > 50:
                 raise ValueError("underline mode out of range")
             return Style(underline=n % 48)
         return self._one(build)
 
-    def _align(self) -> Event | NeedData:
+    def _align(self) -> EscPosCommand | NeedData:
         def build(n: int) -> Align:
             if n % 48 > 2 or n > 50:
                 raise ValueError("justification out of range")
-            return Align(_ALIGN[n % 48])  # type: ignore[arg-type]
+            return Align(_ALIGN[n % 48])
         return self._one(build)
 
-    def _code_page(self) -> Event | NeedData:
+    def _code_page(self) -> EscPosCommand | NeedData:
         event = self._one(lambda n: CodePage(n))
         if isinstance(event, CodePage):
             self.code_page = event.n
             self._decoder = self._new_decoder()
         return event
 
-    def _chinese(self, on: bool) -> Event:
+    def _chinese(self, on: bool) -> EscPosCommand:
         self._pos += 2
         self.chinese_mode = on
         self._decoder = self._new_decoder()
         return ChineseMode(on)
 
-    def _dle_eot(self) -> Event | NeedData:
+    def _dle_eot(self) -> EscPosCommand | NeedData:
         def build(n: int) -> StatusQuery:
             if not 1 <= n <= 4:
                 raise ValueError("DLE EOT n out of range")
             return StatusQuery(n)
         return self._one(build)
 
-    def _gs_r(self) -> Event | NeedData:
+    def _gs_r(self) -> EscPosCommand | NeedData:
         def build(n: int) -> StatusQuery:
             if n not in (1, 2, 49, 50):
                 raise ValueError("GS r n out of range")
             return StatusQuery(n % 48, realtime=False)
         return self._one(build)
 
-    def _gs_cut(self) -> Event | NeedData:
+    def _gs_cut(self) -> EscPosCommand | NeedData:
         if not self._have(3):
             return NEED_DATA
         m = self._buffer[self._pos + 2]
@@ -461,7 +443,7 @@ class DeviceCodec:
             return Cut(partial=m in (66, 98, 104), feed=n)
         raise self._malformed(3, "GS V cut mode out of range")
 
-    def _gs_raster(self) -> Event | NeedData:
+    def _gs_raster(self) -> EscPosCommand | NeedData:
         if not self._have(8):
             return NEED_DATA
         head = self._buffer[self._pos:self._pos + 8]
@@ -477,7 +459,7 @@ class DeviceCodec:
         image = Image.frombytes("1", (width * 8, height), data.translate(_INVERT))
         return Raster(image, scale=(2 if m % 48 & 1 else 1, 2 if m % 48 & 2 else 1))
 
-    def _gs_paren(self) -> Event | NeedData:
+    def _gs_paren(self) -> EscPosCommand | NeedData:
         if not self._have(5):
             return NEED_DATA
         head = self._buffer[self._pos:self._pos + 5]
@@ -500,7 +482,7 @@ class DeviceCodec:
         return Ignored(data) if event is None else event
 
 
-def _qr_event(fn: int, params: bytes) -> Event | None:
+def _qr_event(fn: int, params: bytes) -> EscPosCommand | None:
     if fn == 65:
         if len(params) != 2 or params[0] not in (49, 50, 51):
             raise ValueError("QR model out of range")
@@ -512,7 +494,7 @@ def _qr_event(fn: int, params: bytes) -> Event | None:
     if fn == 69:
         if len(params) != 1 or params[0] not in _QR_LEVEL:
             raise ValueError("QR error correction level out of range")
-        return QrErrorLevel(_QR_LEVEL[params[0]])  # type: ignore[arg-type]
+        return QrErrorLevel(_QR_LEVEL[params[0]])
     if fn == 80:
         if not params or params[0] != 48:
             raise ValueError("QR store without m=48")
@@ -524,7 +506,7 @@ def _qr_event(fn: int, params: bytes) -> Event | None:
     return None  # size queries and the like: nothing to draw
 
 
-_HANDLERS: dict[bytes, Callable[[DeviceCodec], Event | NeedData]] = {
+_HANDLERS: dict[bytes, Callable[[DeviceCodec], EscPosCommand | NeedData]] = {
     b"\x1b@": DeviceCodec._esc_init,
     b"\x1b!": DeviceCodec._esc_mode,
     b"\x1bE": lambda c: c._one(lambda n: Style(bold=bool(n & 1))),

@@ -1,6 +1,6 @@
 """A simulated ESC/POS ticket printer, on TCP (like port 9100) and/or a pty.
 
-Everything it receives goes through the device side of `drivers.escpos_codec`; the print
+Everything it receives goes through the device side of `drivers.printer.codec`; the print
 head draws the commands on `Paper` in the printer's own cell fonts (12×24 half-width,
 24×24 CJK, scaled by whole dots like a real head), with QR codes and raster images, and
 every cut writes the ticket as it would come out of the printer to a PNG. Status questions
@@ -10,23 +10,23 @@ to a printer without paper leaves no ticket.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Iterator, Literal
 
 import qrcode
 from PIL import Image, ImageDraw
 
-from drivers.escpos_codec import (
-    NEED_DATA,
+from core.sansio import CodecError, feed
+from drivers.printer.codec import (
     Align,
     Cut,
     DeviceCodec,
-    EscPosError,
-    Event,
+    EscPosCommand,
     Feed,
     Init,
     PrinterStatus,
@@ -39,8 +39,9 @@ from drivers.escpos_codec import (
     Style,
     Text,
 )
+from drivers.printer.job import Alignment
+from drivers.printer.render import CELL, Paper, cells, font, qr_image
 from drivers.sim.port import PtyPort
-from drivers.ticket import CELL, Alignment, Paper, cells, font, qr_image
 
 log = logging.getLogger("sim.printer")
 LINE_PITCH = 30  # dots per line feed at the default line spacing
@@ -120,7 +121,7 @@ class PrintHead:
         self.qr_size, self.qr_level, self.qr_data = 3, "L", b""
         self._line: list[tuple[str, Look]] = []
 
-    def apply(self, event: Event) -> None:
+    def apply(self, event: EscPosCommand) -> None:
         if isinstance(event, Text):
             self._line += [(ch, self.look) for ch in event.text]
         elif isinstance(event, Feed):
@@ -333,7 +334,7 @@ class PrinterSim:
             client.settimeout(0.2)
             with self._lock:
                 self._clients.add(client)
-            self._spawn(lambda c=client: self._serve_tcp(c), "sim-printer-conn")
+            self._spawn(functools.partial(self._serve_tcp, client), "sim-printer-conn")
 
     def _serve_tcp(self, client: socket.socket) -> None:
         session = self._session(client.sendall)
@@ -371,16 +372,8 @@ class PrinterSim:
         head = PrintHead(self.width_dots, self._cut)
 
         def handle(data: bytes) -> None:
-            codec.receive_data(data)
-            while True:
-                try:
-                    event = codec.next_event()
-                except EscPosError as exc:
-                    self.errors += 1
-                    log.warning("bad ESC/POS: %s", exc)
-                    continue
-                if event is NEED_DATA:
-                    return
+            commands: Iterator[EscPosCommand] = feed(codec, data, self._bad_bytes)
+            for event in commands:
                 status = self.state.status()
                 if isinstance(event, StatusQuery):
                     if not self.state.silent:
@@ -390,6 +383,10 @@ class PrinterSim:
                 elif status.online:
                     head.apply(event)
         return handle
+
+    def _bad_bytes(self, error: CodecError) -> None:
+        self.errors += 1
+        log.warning("bad ESC/POS: %s", error)
 
     def _cut(self, sheet: Sheet, partial: bool) -> None:
         with self._lock:

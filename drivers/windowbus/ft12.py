@@ -11,10 +11,25 @@ from __future__ import annotations
 
 from typing import Final
 
-from drivers.bus_profile import (
-    Ack, AckRating, Beep, BusCodec, CallerKey, ChecksumError, Command, Cut, DeviceMessage,
-    KeyPressed, LengthError, Message, Poll, RatingPressed, Role, ShowNumber, StartRating,
-    Unsupported, check_range,
+from core.sansio import BadChecksum, BadLength
+from drivers.windowbus.codec import (
+    Ack,
+    AckRating,
+    Beep,
+    BusCodec,
+    CallerKey,
+    DeviceMessage,
+    HostMessage,
+    KeyPressed,
+    Message,
+    Poll,
+    RatingPressed,
+    ShowNumber,
+    Side,
+    Span,
+    StartRating,
+    Unsupported,
+    check_range,
 )
 
 PREAMBLE, START, END = 0xFF, 0x68, 0x16
@@ -67,44 +82,44 @@ class Ft12Codec(BusCodec):
     answers = frozenset({Ack, KeyPressed, RatingPressed})
     shows_waiting = True
 
-    def _cut(self, buf: bytearray) -> Cut | None:
+    def _span(self, buf: bytearray) -> Span | None:
         at = buf.find(START)
         if at < 0:  # keep a trailing FF: it may be the preamble of a frame still arriving
             garbage = len(buf) - (1 if buf.endswith(b"\xff") else 0)
-            return Cut(garbage=garbage) if garbage else None
+            return Span(garbage=garbage) if garbage else None
         begin = at - 1 if at and buf[at - 1] == PREAMBLE else at
         if begin:
-            return Cut(garbage=begin)
+            return Span(garbage=begin)
         if len(buf) < at + 4:
             return None
         length, again, start = buf[at + 1], buf[at + 2], buf[at + 3]
         if length != again or start != START:
-            return Cut(garbage=at + 1)  # a stray 68, not a frame start
+            return Span(garbage=at + 1)  # a stray 68, not a frame start
         header = at + 4  # on a bad frame, drop its header and rescan the rest: a good frame may hide there
         if length < 2:
-            return Cut(size=header, error=LengthError(f"ft12: length {length} leaves no room for address and function"))
+            return Span(size=header, error=BadLength(f"ft12: length {length} leaves no room for address and function"))
         total = header + length + 2
         if len(buf) < total:
             return None
         body = buf[header:header + length]
         if buf[total - 2] != sum(body) & 0xFF:
-            return Cut(size=header, error=ChecksumError(
+            return Span(size=header, error=BadChecksum(
                 f"ft12: checksum {buf[total - 2]:02X}, computed {sum(body) & 0xFF:02X}"))
         if buf[total - 1] != END:
-            return Cut(size=header, error=LengthError(f"ft12: frame ends with {buf[total - 1]:02X}, not 16"))
-        return Cut(size=total)
+            return Span(size=header, error=BadLength(f"ft12: frame ends with {buf[total - 1]:02X}, not 16"))
+        return Span(size=total)
 
     def _decode(self, frame_bytes: bytes) -> Message:
         at = frame_bytes.index(START)
         address, func, data = frame_bytes[at + 4], frame_bytes[at + 5], frame_bytes[at + 6:-2]
-        decode = self._decode_command if self.role is Role.DEVICE else self._decode_answer
+        decode = self._decode_command if self.side is Side.DEVICE else self._decode_answer
         message = decode(address, func, data)
         if message is None:
-            raise Unsupported(f"ft12: function {func:02X} with {len(data)} data bytes from {self.role.value} peer")
+            raise Unsupported(f"ft12: function {func:02X} with {len(data)} data bytes from {self.side.value} peer")
         return message
 
     @staticmethod
-    def _decode_command(address: int, func: int, data: bytes) -> Command | None:
+    def _decode_command(address: int, func: int, data: bytes) -> HostMessage | None:
         if func == F_POLL and not data:
             return Poll(address)
         if func == F_BEEP and not data:
@@ -132,7 +147,7 @@ class Ft12Codec(BusCodec):
             return KeyPressed(address, key) if key else None
         return None
 
-    def _encode_command(self, command: Command) -> bytes:
+    def _encode_command(self, command: HostMessage) -> bytes:
         match command:
             case Poll(address):
                 return frame(address, F_POLL)
@@ -150,7 +165,7 @@ class Ft12Codec(BusCodec):
                 return frame(address, F_SHOW, _digits(waiting) + _digits(number))
         raise ValueError(f"ft12 cannot send {command!r}")
 
-    def _encode_answer(self, answer: DeviceMessage, request: Command | None) -> bytes:
+    def _encode_answer(self, answer: DeviceMessage, request: HostMessage | None) -> bytes:
         match answer:
             case Ack(address):
                 return frame(address, F_ACK)

@@ -465,6 +465,9 @@ class Rows:
     def first(self) -> Any:
         return self._class(*self._rows[0]) if self._rows else None
 
+    def all(self) -> list[Any]:
+        return [self._class(*row) for row in self._rows]
+
     def one(self) -> Any:
         if len(self._rows) != 1:
             raise NoResultFound("expected one row") if not self._rows else MultipleResultsFound("expected one row")

@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
+from sqlalchemy.engine import Connection
 
 from center.db import Prepared, tickets, window_categories
 from center.queue_types import Fairness, Tier, TicketState
@@ -97,20 +98,29 @@ def next_for_window(first: Tier, skip_locked: bool) -> Prepared:
     return Prepared(query.with_for_update(skip_locked=True) if skip_locked else query)
 
 
-def ahead_of(category: str, day: str, tier: int, sort_at: float, ticket_id: int, first: Tier,
-             due_by: float) -> Select:
+@lru_cache(maxsize=4)
+def _ahead(first: Tier) -> Prepared:
+    """Tickets of a category waiting before a place in the base order of the form putting
+    `first` first (binds `category`, `day`, `rank`, `tier`, `sort_at`, `ticket_id`, `due_by`)."""
+    before = or_(
+        _rank(first) < bindparam("rank"),
+        and_(tickets.c.tier == bindparam("tier"), or_(
+            tickets.c.sort_at < bindparam("sort_at"),
+            and_(tickets.c.sort_at == bindparam("sort_at"), tickets.c.id < bindparam("ticket_id")),
+        )),
+    )
+    return Prepared(select(func.count()).select_from(tickets).where(
+        tickets.c.day == bindparam("day"), tickets.c.state == TicketState.WAITING.value,
+        tickets.c.category == bindparam("category"), due(bindparam("due_by")), before,
+    ))
+
+
+def count_ahead(conn: Connection, category: str, day: str, tier: int, sort_at: float, ticket_id: int, first: Tier,
+                due_by: float) -> int:
     """How many tickets of `category` wait before the given place in the base order of the
     form putting `first` first, counting appointments due by `due_by` (when the ticket can
     first be called: now, or an early appointment's own slot start)."""
-    rank = tier_order(first).index(Tier(tier))
-    before = or_(
-        _rank(first) < rank,
-        and_(tickets.c.tier == tier, or_(
-            tickets.c.sort_at < sort_at,
-            and_(tickets.c.sort_at == sort_at, tickets.c.id < ticket_id),
-        )),
-    )
-    return select(func.count()).select_from(tickets).where(
-        tickets.c.day == day, tickets.c.state == TicketState.WAITING.value,
-        tickets.c.category == category, due(due_by), before,
-    )
+    return _ahead(first)(conn, {
+        "category": category, "day": day, "rank": tier_order(first).index(Tier(tier)), "tier": tier,
+        "sort_at": sort_at, "ticket_id": ticket_id, "due_by": due_by,
+    }).scalar()

@@ -63,6 +63,7 @@ class QueueEngine:
         self.calendar = calendar or shipped_calendar()
         self.tz = ZoneInfo(self.settings.timezone)
         self._categories: dict[str, CategoryLike] = {}
+        self._priors = waits.Priors()  # the estimator's inputs from earlier days, read once a day
         self.set_categories(categories)
 
     def set_categories(self, categories: Iterable[CategoryLike]) -> None:
@@ -454,8 +455,8 @@ class QueueEngine:
             if t.state == S.WAITING.value:
                 if t.tier == Tier.APPOINTMENT:  # checked in early, it is called from its slot's start
                     not_before = max(now, t.sort_at)
-                ahead = conn.execute(ordering.ahead_of(t.category, t.day, t.tier, t.sort_at, t.id,
-                                                       self.settings.fairness.first, not_before)).scalar_one()
+                ahead = ordering.count_ahead(conn, t.category, t.day, t.tier, t.sort_at, t.id,
+                                             self.settings.fairness.first, not_before)
             estimate = self._hall(conn, now, [t.category]).estimate(t.category, ahead, not_before - now)
             last = waits.last_called(conn, t.category, self._midnight(now))
             return TicketView(tickets.to_ticket(t), ahead, last, estimate)
@@ -482,7 +483,7 @@ class QueueEngine:
 
     def _hall(self, conn: Connection, now: float, categories: Iterable[str]) -> waits.Hall:
         return waits.hall(conn, now, self._day(now), self.local(now).hour, self._midnight(now), categories,
-                          self.settings)
+                          self.settings, self._priors)
 
     # ------------------------------------------------------------------ appointments
 

@@ -68,6 +68,9 @@ tickets = Table(
     Column("window", String(32)),
     Column("service_id", Integer),
     Column("recalls", Integer, nullable=False, default=0),
+    # Set while its kiosk has not confirmed the print (no ghost tickets): not callable until then,
+    # closed 未出票 once this hall time passes.
+    Column("print_due", Double, index=True),
     UniqueConstraint("day", "series", "seq"),
     Index(None, "day", "state", "category", "tier", "sort_at", "id"),
 )

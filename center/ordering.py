@@ -12,6 +12,7 @@ normal calls in a row; appointments leave it be. So it means the same under eith
 Every sort key is NOT NULL (tier, sort_at, id), and the tiers are ranked with a CASE over
 an integer — no ORDER BY over a nullable column, whose NULLs PostgreSQL sorts last and
 SQLite first. `call_order` is the same rule in Python, for lists (the console's queue).
+A kiosk's ticket whose print is not confirmed yet is neither called nor listed (`printed`).
 """
 from __future__ import annotations
 
@@ -82,6 +83,12 @@ def due(now: float | ColumnElement[float]) -> ColumnElement[bool]:
     return or_(tickets.c.tier != int(Tier.APPOINTMENT), tickets.c.sort_at <= now)
 
 
+def printed() -> ColumnElement[bool]:
+    """Its print confirmed by its kiosk, or nothing to print: only such a ticket is ever
+    called or listed at a window (no ghost tickets); it keeps its place meanwhile."""
+    return tickets.c.print_due.is_(None)
+
+
 @lru_cache(maxsize=4)
 def next_for_window(first: Tier, skip_locked: bool) -> Prepared:
     """The best due ticket among a window's categories, `first` tier before the other (one
@@ -90,7 +97,7 @@ def next_for_window(first: Tier, skip_locked: bool) -> Prepared:
     query = (
         select(tickets.c.id, tickets.c.tier, tickets.c.number, tickets.c.category, tickets.c.item_code)
         .where(tickets.c.day == bindparam("day"), tickets.c.state == TicketState.WAITING.value,
-               tickets.c.category.in_(served.scalar_subquery()), due(bindparam("now")))
+               tickets.c.category.in_(served.scalar_subquery()), due(bindparam("now")), printed())
         .order_by(_rank(first), tickets.c.sort_at, tickets.c.id)
         .limit(1)
     )

@@ -108,9 +108,13 @@ class QueueEngine:
 
     def issue_ticket(
         self, category: str, channel: str, citizen_key: str | None = None, priority: str | None = None,
-        item_code: str | None = None, terminal: str | None = None, *, event_id: str | None = None,
+        item_code: str | None = None, terminal: str | None = None, *, awaits_print: bool = False,
+        event_id: str | None = None,
     ) -> Ticket:
-        """Take a number: committed before it returns, so a printed number always exists."""
+        """Take a number: committed before it returns, so a printed number always exists.
+        `awaits_print`: a kiosk prints it, and it is called only once the kiosk confirms the
+        print (`confirm_printed`), else closed 未出票 (`close_unprinted`); other tickets print
+        nothing the center could hear of and are callable at once."""
         rules = self._rules(category)
         _key(citizen_key)
         if priority and priority not in self.settings.priority_groups:
@@ -130,10 +134,51 @@ class QueueEngine:
                 self.db, conn, now, self._day(now), rules, tier=Tier.PRIORITY if priority else Tier.NORMAL,
                 sort_at=now, channel=channel, cap=rules.daily_cap, priority=priority or None,
                 item_code=item_code, terminal=terminal, citizen_key=citizen_key,
+                print_due=self._print_due(now, awaits_print),
             )
             return tickets.to_ticket(row)
 
         return self._run("issue", event_id, fn, Ticket, durable=True)
+
+    def _print_due(self, now: float, awaits_print: bool) -> float | None:
+        return now + self.settings.print_confirm_s if awaits_print else None
+
+    def confirm_printed(self, ticket_id: int, *, issued_by: str | None = None, event_id: str | None = None) -> Ticket:
+        """Its kiosk printed the ticket: callable from now on, in the place it had. A confirmation
+        after it was closed 未出票 (the kiosk's link down longer than `print_confirm_s`) puts it
+        back waiting: the citizen holds the paper. `issued_by`: only the issuing terminal confirms."""
+
+        def fn(conn: Connection, now: float) -> Ticket:
+            current = tickets.get(conn, ticket_id)
+            if issued_by is not None and current.terminal != issued_by:
+                raise NotYourTicket(current.number)
+            if current.print_due is None:
+                return tickets.to_ticket(current)  # nothing awaited its print
+            frm = S(current.state)
+            to = S.WAITING if frm is S.UNPRINTED else frm
+            return tickets.to_ticket(tickets.move(conn, ticket_id, "printed", frm, to, now, values={"print_due": None}))
+
+        return self._run("confirm_printed", event_id, fn, Ticket, durable=True)
+
+    def close_unprinted(self) -> list[Ticket]:
+        """未出票: a waiting ticket its kiosk did not confirm printed within `print_confirm_s`
+        (the kiosk died between the answer and the print) is closed with its own outcome, never
+        called or announced. A read first, so the housekeeping loop may call it often."""
+        with self.db.read() as conn:
+            if not tickets.unprinted_by(conn, self.clock.time()):
+                return []
+
+        def fn(conn: Connection, now: float) -> list[Ticket]:
+            return [tickets.to_ticket(tickets.move(conn, t.id, "unprinted", S.WAITING, S.UNPRINTED, now,
+                                                   detail=f"{t.terminal or ''} 未出票".strip()))
+                    for t in tickets.unprinted_by(conn, now)]
+
+        return self._run("close_unprinted", None, fn, list[Ticket])
+
+    def unprinted(self) -> list[Ticket]:
+        """Today's tickets closed 未出票, for the control room."""
+        with self.db.read() as conn:
+            return [tickets.to_ticket(r) for r in tickets.in_state(conn, self._day(self.clock.time()), S.UNPRINTED)]
 
     def call_next(self, window: str, *, event_id: str | None = None) -> Call:
         """The window calls the best waiting ticket among its categories (docs/queue.md, Order)."""
@@ -276,8 +321,8 @@ class QueueEngine:
         def fn(conn: Connection, now: float) -> Ticket:
             if issued_by is not None and (owned := tickets.get(conn, ticket_id)).terminal != issued_by:
                 raise NotYourTicket(owned.number)
-            current = self._leave(conn, now, ticket_id, "cancel", (S.WAITING, S.CALLED, S.HELD, S.NO_SHOW),
-                                  "cancelled")
+            current = self._leave(conn, now, ticket_id, "cancel",
+                                  (S.WAITING, S.CALLED, S.HELD, S.NO_SHOW, S.UNPRINTED), "cancelled")
             row = tickets.move(conn, ticket_id, "cancel", S(current.state), S.CANCELLED, now,
                                window=current.window, detail=reason[:200], values={"window": None})
             return tickets.to_ticket(row)
@@ -505,18 +550,23 @@ class QueueEngine:
 
     def check_in(
         self, *, citizen_key: str | None = None, code: str | None = None, terminal: str | None = None,
-        event_id: str | None = None,
+        awaits_print: bool = False, event_id: str | None = None,
     ) -> Appointment:
         """Check in at a kiosk by ID card (its keyed hash) or the booking's QR code: a ticket
         ahead of the walk-ins from its slot's start (an early one waits for it, walk-ins going
         first meanwhile: `timing` says which); TooEarly or AppointmentMissed outside the
-        check-in window. Checking in twice gives back the same ticket."""
+        check-in window. Checking in twice gives back the same ticket (one closed 未出票 waits
+        again for its new print). `awaits_print`: as `issue_ticket`'s."""
         _key(citizen_key)
 
         def fn(conn: Connection, now: float) -> Appointment:
             row = appointments.find_for_check_in(conn, now, self._day(now), self.settings, citizen_key, code)
             if row.state == "checked_in":
-                return appointments.to_appointment(row, ticket=tickets.to_ticket(tickets.get(conn, row.ticket_id)),
+                ticket = tickets.get(conn, row.ticket_id)
+                if ticket.state == S.UNPRINTED.value:
+                    ticket = tickets.move(conn, ticket.id, "check_in", S.UNPRINTED, S.WAITING, now,
+                                          values={"print_due": self._print_due(now, awaits_print)})
+                return appointments.to_appointment(row, ticket=tickets.to_ticket(ticket),
                                                    timing=appointments.arrival(row.slot_start, row.slot_end, now))
             when = appointments.timing(row.slot_start, row.slot_end, now, self.settings)
             if when is appointments.Timing.TOO_EARLY:
@@ -528,6 +578,7 @@ class QueueEngine:
                 self.db, conn, now, self._day(now), self._rules(row.category), tier=Tier.APPOINTMENT,
                 sort_at=row.slot_start, channel="appointment", cap=numbers.MAX_SEQ, item_code=row.item_code,
                 terminal=terminal, citizen_key=row.citizen_key, appointment_id=row.id,
+                print_due=self._print_due(now, awaits_print),
             )
             appointments.mark(conn, row.id, "checked_in", ticket.id)
             return appointments.to_appointment(row, state="checked_in", ticket=tickets.to_ticket(ticket), timing=when)

@@ -148,6 +148,7 @@ class CenterService:
         """The day close when it is due, alerts that depend on time passing, retention, and the
         queue summary for every screen."""
         self.close_day()
+        self.close_unprinted()
         self.retention()
         for alert in self.engine.check_alerts():
             self.hub.publish("alert", plain(alert))
@@ -159,6 +160,12 @@ class CenterService:
                         + ("; the outbox is full and refuses new events" if full else ""))
             self._clock_alert(view.terminal, system)
         self.queue_changed()
+
+    def close_unprinted(self) -> None:
+        """Tickets whose kiosk never confirmed the print are closed 未出票, and the control room told."""
+        for ticket in self.engine.close_unprinted():
+            log.warning("ticket never printed: closed 未出票", extra={"number": ticket.number, "terminal": ticket.terminal})
+            self.hub.publish("unprinted", plain(ticket))
 
     def retention(self) -> None:
         """At most once an hour (hall time): services left unrated are counted by the province's
@@ -289,14 +296,17 @@ class CenterService:
         a = parse(payloads.TakeNumber, args)
         if a.answers and a.item_code:
             self._materials(a.item_code, a.answers)  # answers the event does not have: refused before issuing
+        # A kiosk prints the ticket and confirms it (ticket_printed); the other channels print nothing.
         ticket = self.engine.issue_ticket(a.category, a.channel, citizen_key=a.citizen_key, priority=a.priority,
-                                          item_code=self.known_item(a.item_code), terminal=terminal)
+                                          item_code=self.known_item(a.item_code), terminal=terminal,
+                                          awaits_print=a.channel == "kiosk")
         self.queue_changed()
         return self._ticket_answer(ticket, a.answers)
 
     def req_check_in(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
         a = parse(payloads.CheckIn, args)
-        appointment = self.engine.check_in(citizen_key=a.citizen_key, code=a.code, terminal=terminal)
+        appointment = self.engine.check_in(citizen_key=a.citizen_key, code=a.code, terminal=terminal,
+                                           awaits_print=True)  # the kiosk prints the check-in's ticket
         self.queue_changed()
         slot = f"{self.engine.local(appointment.slot_start):%H:%M}-{self.engine.local(appointment.slot_end):%H:%M}"
         return {**self._ticket_answer(appointment.ticket), "slot": slot, "appointment": appointment.code,
@@ -356,7 +366,10 @@ class CenterService:
                                            "message": error.message})
 
     def evt_ticket_printed(self, terminal: str, data: payloads.TicketPrinted, event_id: str) -> None:
-        self.engine.apply_event(event_id, "ticket_printed", lambda conn: None)
+        """The kiosk cut the ticket: only now may it be called (no ghost tickets)."""
+        ticket = self.engine.ticket_by_ref(data.ticket_ref)
+        self.engine.confirm_printed(ticket.id, issued_by=terminal, event_id=event_id)
+        self.queue_changed()
 
     def evt_ticket_cancelled(self, terminal: str, data: payloads.TicketCancelled, event_id: str) -> None:
         ticket = self.engine.ticket_by_ref(data.ticket_ref)

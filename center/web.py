@@ -81,7 +81,7 @@ MESSAGES = {
 STATES = {
     "idle": "空闲", "calling": "呼叫中", "serving": "办理中", "paused": "暂停", "closed": "未签到",
     "waiting": "等候", "called": "已呼叫", "held": "挂起", "done": "已办结", "no_show": "过号",
-    "cancelled": "作废", "day_closed": "闭馆未办结", "open": "待整改", "rectified": "已整改", "appealed": "申诉中", "changed meanwhile": "已被他人改变",
+    "cancelled": "作废", "day_closed": "闭馆未办结", "unprinted": "未出票", "open": "待整改", "rectified": "已整改", "appealed": "申诉中", "changed meanwhile": "已被他人改变",
 }
 ACTIONS = {
     "call the next ticket": "呼叫下一位", "recall": "重呼", "start serving": "开始办理", "finish": "办结",
@@ -409,6 +409,7 @@ class CenterWeb:
             "follow_ups": [{**plain(f), "rating": rated.get(f.rating_id)} for f in follow_ups],
             "ratings": screens.ratings_since(self.s.db, self._midnight()),
             "refused_events": self.s.engine.refused_events(20),
+            "unprinted": self.s.engine.unprinted(),  # 未出票: issued, never confirmed printed by its kiosk
             "link": {"connected": self.s.link.connected, **dict(self.s.link.stats)},
         })
 

@@ -20,6 +20,7 @@ from center.web import create_app
 from mqtt.contract import ErrorInfo, Event
 from core.clock import FakeClock
 from onetrip.staff_accounts import DEMO_PASSWORD
+from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
 from tests.web_helpers import CHROMIUM_ARGS, DAY, Kiosk, WebServer, rate, serve
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
@@ -97,7 +98,7 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
     expect(console.locator("#message")).to_contain_text("当前没有等候的号")
     expect(console.locator("#message")).not_to_contain_text("Traceback")
 
-    ticket = service.req_take_number("kiosk-01", {"category": "B"})
+    ticket = take_printed(service, "kiosk-01", {"category": "B"})
     expect(console.locator("#queue li .num").first).to_have_text(ticket["number"])
     with display.expect_response(re.compile(r"/voice/\d+\.wav$")) as voice:
         console.keyboard.press("F1")
@@ -119,7 +120,7 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
     console.screenshot(path=str(shots / "console.png"), full_page=True)
     rate(service, 5, "3")
 
-    service.req_take_number("kiosk-02", {"category": "C"})
+    take_printed(service, "kiosk-02", {"category": "C"})
     serve(service, clock, "3", 40, 420)
     rate(service, 1, "3", ["办理时间太长"])
 
@@ -187,7 +188,7 @@ def test_display_voices_calls_one_after_another(server: WebServer, open_page, se
     for window, staff in (("1", "s001"), ("2", "s002")):
         service.desk.sign_in(window, staff)
     for _ in range(2):
-        service.req_take_number("kiosk-01", {"category": "A"})
+        take_printed(service, "kiosk-01", {"category": "A"})
     first = service.desk.call_next("1")
     second = service.desk.call_next("2")
     expect(display.locator("#now-number")).to_have_text(second.number)
@@ -213,7 +214,7 @@ def test_staff_sign_in_lockout_own_window_csrf_expiry_and_the_audit_page(
     console.click("#sign-in-form button")
     expect(console.locator("#staff")).to_have_text("工号 s001")
     service.desk.sign_in("2", "s002")  # window 2 is s002's: s001 may look, not act
-    service.req_take_number("kiosk-01", {"category": "A"})
+    take_printed(service, "kiosk-01", {"category": "A"})
     console.goto(f"{server.url}/console?window=2")
     expect(console.locator("#staff")).to_have_text("工号 s002")
     console.keyboard.press("F1")

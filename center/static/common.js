@@ -156,7 +156,7 @@ function ago(seconds) {
 
 // What became of a ticket, as the hall says it (the engine's TicketState values).
 const TICKET_OUTCOMES = {waiting: "等候", called: "已呼叫", serving: "办理中", held: "挂起", done: "已办结", no_show: "过号",
-  cancelled: "作废", day_closed: "闭馆未办结"};
+  cancelled: "作废", day_closed: "闭馆未办结", unprinted: "未出票"};
 const WINDOW_STATES = {closed: "未签到", idle: "空闲", calling: "呼叫中", serving: "办理中", paused: "暂停"};
 const DEVICE_STATES = {connecting: "连接中", online: "在线", degraded: "降级", offline: "离线"};
 const LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"};

@@ -12,6 +12,7 @@ door to them, owning the clock, the settings and the transactions.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -42,6 +43,12 @@ from core.privacy import ID_NUMBER_RE
 R = TypeVar("R")
 S = TicketState
 W = WindowState
+# Operations that change neither a window nor a service: the estimates' reading of the hall stands.
+KEEPS_READING = frozenset({
+    "issue", "check_in", "confirm_printed", "close_unprinted", "reactivate", "book_appointment",
+    "cancel_appointment", "move_appointment", "rate", "rate_unrated", "refuse_event", "raise_alert", "clear_alert",
+    "ack_alert", "check_alerts", "advance_case", "follow_up_step",
+})
 
 
 def _key(citizen_key: str | None) -> str | None:
@@ -64,6 +71,11 @@ class QueueEngine:
         self.tz = ZoneInfo(self.settings.timezone)
         self._categories: dict[str, CategoryLike] = {}
         self._priors = waits.Priors()  # the estimator's inputs from earlier days, read once a day
+        # Today's reading of windows and services, kept between window steps: the center is the
+        # only writer of its queue, and every write bumps `_writes` once committed.
+        self._reading: tuple[int, str, waits.Reading] | None = None
+        self._writes = 0
+        self._reading_lock = threading.Lock()
         self.set_categories(categories)
 
     def set_categories(self, categories: Iterable[CategoryLike]) -> None:
@@ -80,14 +92,27 @@ class QueueEngine:
         (numbers, check-ins, bookings, ratings, cancellations) and every terminal event, whose
         ack lets the terminal forget it — are synced to disk before returning (db.write)."""
         now = self.clock.time()
-        if event_id is None:
-            return self.db.write(lambda conn: fn(conn, now), durable=durable)
-        return apply_once(self.db, event_id, op, lambda conn: fn(conn, now), result_type, now)[1]
+        try:
+            if event_id is None:
+                return self.db.write(lambda conn: fn(conn, now), durable=durable)
+            return apply_once(self.db, event_id, op, lambda conn: fn(conn, now), result_type, now)[1]
+        finally:
+            if op not in KEEPS_READING:
+                self._written()
+
+    def _written(self) -> None:
+        """After a commit that may have changed windows or services: the kept reading is old."""
+        with self._reading_lock:
+            self._writes += 1
+            self._reading = None
 
     def apply_event(self, event_id: str, op: str, fn: Callable[[Connection], Any]) -> tuple[bool, Any]:
         """Run `fn` (the caller's own effect, JSON-able result) once per `event_id`, in the
         transaction that records the id; (False, stored result) when already applied."""
-        return apply_once(self.db, event_id, op, fn, Any, self.clock.time())
+        try:
+            return apply_once(self.db, event_id, op, fn, Any, self.clock.time())
+        finally:
+            self._written()
 
     def local(self, ts: float | None = None) -> datetime:
         return datetime.fromtimestamp(self.clock.time() if ts is None else ts, self.tz)
@@ -528,7 +553,21 @@ class QueueEngine:
 
     def _hall(self, conn: Connection, now: float, categories: Iterable[str]) -> waits.Hall:
         return waits.hall(conn, now, self._day(now), self.local(now).hour, self._midnight(now), categories,
-                          self.settings, self._priors)
+                          self.settings, self._priors, self.reading(self._day(now)))
+
+    def reading(self, day: str) -> waits.Reading:
+        """Today's windows and finished services as the estimates read them: the one kept since
+        the last window step, else read afresh — in a snapshot taken after counting the writes,
+        so it holds them all — and kept unless a write committed meanwhile."""
+        kept, writes = self._reading, self._writes
+        if kept is not None and kept[:2] == (writes, day):
+            return kept[2]
+        with self.db.read() as conn:
+            fresh = waits.read(conn, day)
+        with self._reading_lock:
+            if self._writes == writes:
+                self._reading = (writes, day, fresh)
+        return fresh
 
     # ------------------------------------------------------------------ appointments
 

@@ -135,13 +135,11 @@ class Priors:
         return prior
 
 
-def service_times(conn: Connection, now: float, day: str, hour: int, midnight: float,
-                  open_windows: dict[str, list[OpenWindow]], categories: Iterable[str],
-                  settings: QueueSettings, priors: Priors | None = None) -> ServiceTimes:
-    """Learn from today's services, finished and in progress, for `categories` and those at a
+def service_times(conn: Connection, now: float, hour: int, midnight: float, open_windows: dict[str, list[OpenWindow]],
+                  finished: Sums, categories: Iterable[str], settings: QueueSettings,
+                  priors: Priors | None = None) -> ServiceTimes:
+    """Learn from today's services, `finished` and in progress, for `categories` and those at a
     counter now, each starting from a prior (`_prior`, through `priors` when given)."""
-    rows = _TODAY(conn, {"day": day}).all()
-    finished = {(w, c): (int(n), float(total), float(sq)) for w, c, n, total, sq in rows}
     running = sorted({(w.code, w.busy[0], now - w.busy[1]) for ws in open_windows.values() for w in ws
                       if w.busy is not None})
     wanted = set(categories) | {c for _, c, _ in running} | {c for _, c in finished}
@@ -305,12 +303,28 @@ class Hall:
         return estimate(category, ahead, self.windows.get(category, []), self.times, self.now, at_least_s)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the estimates read of today: the open windows (with the services at their
+    counters) and the finished services' sums. Only window steps change it (QueueEngine
+    keeps one between them)."""
+
+    windows: dict[str, list[OpenWindow]]
+    finished: Sums
+
+
+def read(conn: Connection, day: str) -> Reading:
+    rows = _TODAY(conn, {"day": day}).all()
+    return Reading(capacity(conn), {(w, c): (int(n), float(total), float(sq)) for w, c, n, total, sq in rows})
+
+
 def hall(conn: Connection, now: float, day: str, hour: int, midnight: float, categories: Iterable[str],
-         settings: QueueSettings, priors: Priors | None = None) -> Hall:
-    """Read the hall for estimating `categories`: `day`, `hour` and `midnight` are local, now's."""
-    open_windows = capacity(conn)
-    times = service_times(conn, now, day, hour, midnight, open_windows, categories, settings, priors)
-    return Hall(open_windows, times, now)
+         settings: QueueSettings, priors: Priors | None = None, reading: Reading | None = None) -> Hall:
+    """The hall for estimating `categories`: `day`, `hour` and `midnight` are local, now's;
+    `reading`: today's, if the caller holds one (else read now)."""
+    reading = reading or read(conn, day)
+    times = service_times(conn, now, hour, midnight, reading.windows, reading.finished, categories, settings, priors)
+    return Hall(reading.windows, times, now)
 
 
 _LAST_CALLED = Prepared(

@@ -1,4 +1,6 @@
-"""The center: queue throughput (bench/center_queue.py) and telemetry fan-in.
+"""The center through its real interfaces — take_number from kiosk links (one, then 8 at once),
+whole visits with the counter console — against the simple hall app of the same run
+(bench/simple_hall.py), and telemetry fan-in. Queue throughput at the engine: bench/center_queue.py.
 
 Fan-in: publisher processes send telemetry for 2,000 simulated terminals × 5 devices every
 10 s (1,000 msg/s, QoS 0, as `TerminalLink.telemetry` does) through the real broker. In the
@@ -18,7 +20,7 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from bench import center_queue, simple_hall
+from bench import simple_hall
 from bench.simple_hall import ratio
 from bench.stats import ms, pct
 from core.config import MqttSettings
@@ -220,11 +222,63 @@ def take_number(workdir: Path, n: int = 280, at_once: int = 60) -> list[str]:
             f" p99 {ms(pct(many, 99))} ({ratio(pct(many, 99), base.concurrent_p99_s, False)})"]
 
 
+def full_visits(workdir: Path, visits: int = 200) -> list[str]:
+    """Whole visits through the real interfaces, one after another at windows 1–4: a kiosk's
+    take_number over the broker and its print confirmed (ticket_printed), then the window's
+    clerk presses call, start and finish on the counter console (HTTP, keep-alive, signed
+    in; each answer carries the window's refreshed desk, as the console shows it). Voice off."""
+    from center.service import CenterService
+    from center.web import create_app
+    from onetrip.staff_accounts import clerk_client, seed
+    from tests.web_helpers import WebServer, hall_config, monday_clock
+
+    base = simple_hall.measure()
+    categories = {"1": "A", "2": "A", "3": "B", "4": "D"}
+    with Broker(workdir=workdir / "broker") as broker:
+        settings = MqttSettings(port=broker.port, hall="bench")
+        clock = monday_clock()
+        config = hall_config(workdir / "center", settings, workdir / "clips")
+        config = config.model_copy(update={"voice": config.voice.model_copy(update={"enabled": False})})
+        service = CenterService(config, clock=clock)
+        confirmed: dict[str, threading.Event] = {}
+        applied = service.evt_ticket_printed
+
+        def printed(terminal: str, data: Any, event_id: str) -> None:
+            applied(terminal, data, event_id)
+            confirmed.setdefault(data.ticket_ref, threading.Event()).set()
+
+        service.evt_ticket_printed = printed  # type: ignore[method-assign]
+        service.start()
+        seed(service.db, clock)
+        web = WebServer(create_app(service)).start()
+        kiosk = _kiosks(settings, workdir, 1)[0]
+        clerks = {w: clerk_client(web.url, w) for w in categories}
+        for w, http in clerks.items():
+            http.post(f"/api/windows/{w}/sign_in", json={}).raise_for_status()
+        started = time.perf_counter()
+        for i in range(visits):
+            w = str(1 + i % 4)
+            answer = kiosk.request("take_number", {"category": categories[w], "channel": "kiosk"})
+            kiosk.emit("ticket_printed", {"ticket_ref": answer["ticket_ref"], "number": answer["number"]})
+            confirmed.setdefault(answer["ticket_ref"], threading.Event()).wait(10)
+            for action in ("call", "start", "finish"):
+                clerks[w].post(f"/api/windows/{w}/{action}", json={}).raise_for_status()
+            clock.advance(7)
+        rate = visits / (time.perf_counter() - started)
+        for http in clerks.values():
+            http.close()
+        kiosk.stop()
+        web.stop()
+        service.stop()
+    return [f"full visits through the real interfaces (kiosk link + print confirmed, console HTTP call/start/finish),"
+            f" 4 windows, n={visits}: {rate:,.0f} visits/s ({ratio(rate, base.visits_per_s)}; target ≥ 700)"]
+
+
 def run() -> list[str]:
     work = Path(tempfile.mkdtemp(prefix="onetrip-bench-center-"))
-    return center_queue.run() + take_number(work / "take") + fan_in(work / "fanin")
+    return take_number(work / "take") + full_visits(work / "visits") + fan_in(work / "fanin")
 
 
 if __name__ == "__main__":
     work = Path(tempfile.mkdtemp(prefix="onetrip-bench-center-"))
-    print("\n".join(take_number(work / "take") + fan_in(work / "fanin")))
+    print("\n".join(simple_hall.run() + take_number(work / "take") + full_visits(work / "visits") + fan_in(work / "fanin")))

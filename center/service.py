@@ -227,7 +227,7 @@ class CenterService:
         self.near_turn.changed(data)
         window = self.config.windows.get(call.window)
         if window and window.bus and call.window.isdigit():
-            waiting = next((s.waiting for s in self.engine.queue_summary() if s.category == call.category), 0)
+            waiting = self.engine.estimate(call.category).ahead  # the category's waiting count, not the whole summary
             self.link.send_command(window.bus, "display", {"window": int(call.window), "number": call.number,
                                                            "waiting": waiting}, ttl=30)
         for announcer in self.announcers:

@@ -528,18 +528,22 @@ class GroupCommit:
         return job.result
 
     def _commit(self, batch: list[_Job]) -> None:
+        alone = len(batch) == 1  # the usual case: its own transaction, no savepoint to pay for
         try:
             with self._engines[any(j.durable for j in batch)].begin() as conn:
                 for job in batch:
-                    savepoint = conn.begin_nested()
+                    savepoint = None if alone else conn.begin_nested()
                     try:
                         job.result = job.fn(conn)
                     except Exception as exc:
+                        if savepoint is None:
+                            raise  # rolls the transaction back
                         savepoint.rollback()
                         job.error = exc
                     else:
-                        savepoint.commit()
-        except Exception as exc:  # the commit itself failed: none of them happened
+                        if savepoint is not None:
+                            savepoint.commit()
+        except Exception as exc:  # the commit (or the lone write) failed: none of it happened
             for job in batch:
                 job.error, job.result = exc, None
         finally:

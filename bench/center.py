@@ -22,7 +22,7 @@ import paho.mqtt.client as paho
 
 from bench import simple_hall
 from bench.simple_hall import ratio
-from bench.stats import ms, pct
+from bench.stats import at_once, ms, pct
 from core.config import MqttSettings
 from mqtt.broker import Broker
 from mqtt.center import CenterLink
@@ -117,37 +117,15 @@ def _take(kiosk: Any, category: str) -> None:
     kiosk.emit("ticket_printed", {"ticket_ref": answer["ticket_ref"], "number": answer["number"]})
 
 
-def _at_once(kiosks: list[Any], n: int) -> tuple[float, list[float]]:
-    """Every kiosk takes `n` numbers as fast as it is answered: (elapsed, latencies)."""
-    samples: list[list[float]] = [[] for _ in kiosks]
-    gate = threading.Barrier(len(kiosks) + 1)
-
-    def take(i: int) -> None:
-        gate.wait()
-        for j in range(n):
-            started = time.perf_counter()
-            _take(kiosks[i], "AB"[j % 2])
-            samples[i].append(time.perf_counter() - started)
-
-    threads = [threading.Thread(target=take, args=(i,)) for i in range(len(kiosks))]
-    for t in threads:
-        t.start()
-    gate.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, [s for each in samples for s in each]
-
-
 def _open_windows(service: Any) -> None:
     for code in service.config.windows:
         if next(w for w in service.engine.window_states() if w.code == code).state.value == "closed":
             service.engine.sign_in(code, f"s-{code}")
 
 
-def _kiosk_side(port: int, workdir: Path, n: int, at_once: int, steps: Any, out: Any) -> None:
+def _kiosk_side(port: int, workdir: Path, n: int, per_kiosk: int, steps: Any, out: Any) -> None:
     """The kiosks, in a process of their own (as the simple app's server has its own): one
-    takes `n` numbers in turn, then, on the next step, all 8 take `at_once` each at once."""
+    takes `n` numbers in turn, then, on the next step, all 8 take `per_kiosk` each at once."""
     kiosks = _kiosks(MqttSettings(port=port, hall="bench"), workdir, 8)
     out.put("ready")
     steps.get()
@@ -158,12 +136,12 @@ def _kiosk_side(port: int, workdir: Path, n: int, at_once: int, steps: Any, out:
         single.append(time.perf_counter() - started)
     out.put(single)
     steps.get()
-    out.put(_at_once(kiosks, at_once))
+    out.put(at_once([lambda j, k=k: _take(k, "AB"[j % 2]) for k in kiosks], per_kiosk))
     for kiosk in kiosks:
         kiosk.stop()
 
 
-def take_number(workdir: Path, n: int = 280, at_once: int = 60) -> list[str]:
+def take_number(workdir: Path, n: int = 280, per_kiosk: int = 60) -> list[str]:
     """A kiosk's take_number through the real broker into the real center (SQLite), against a
     bare QoS 1 round trip (tuned paho pair) and the simple hall app, in the same run; then 8
     kiosk links at once. The kiosks run in a process of their own and confirm each print
@@ -195,7 +173,7 @@ def take_number(workdir: Path, n: int = 280, at_once: int = 60) -> list[str]:
         _open_windows(service)  # the answer's estimate counts the windows serving the category
         ctx = mp.get_context("spawn")
         steps, out = ctx.Queue(), ctx.Queue()
-        side = ctx.Process(target=_kiosk_side, args=(broker.port, workdir, n, at_once, steps, out))
+        side = ctx.Process(target=_kiosk_side, args=(broker.port, workdir, n, per_kiosk, steps, out))
         side.start()
         out.get(timeout=60)
         steps.put("one kiosk")

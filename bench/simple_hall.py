@@ -27,7 +27,7 @@ from typing import Any
 
 import psutil
 
-from bench.stats import ms, pct
+from bench.stats import at_once, ms, pct
 
 WINDOWS = {"1": "AB", "2": "AB", "3": "AB", "4": "AB"}
 SCHEMA = """CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, category TEXT NOT NULL,
@@ -166,27 +166,14 @@ def ratio(value: float, base: float, higher_is_better: bool = True) -> str:
 
 def run_clients(port: int, clients: int, n: int) -> tuple[float, list[float]]:
     """`clients` kiosks taking `n` tickets each at once: (elapsed, latencies)."""
-    samples: list[list[float]] = [[] for _ in range(clients)]
-    gate = threading.Barrier(clients + 1)
-
-    def kiosk(i: int) -> None:
-        c = Client(port)
-        c.post("/take/A")  # connect before the clock starts
-        gate.wait()
-        for j in range(n):
-            started = time.perf_counter()
-            c.post(f"/take/{'AB'[j % 2]}")
-            samples[i].append(time.perf_counter() - started)
-        c.close()
-
-    threads = [threading.Thread(target=kiosk, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    gate.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, [s for each in samples for s in each]
+    kiosks = [Client(port) for _ in range(clients)]
+    for kiosk in kiosks:
+        kiosk.post("/take/A")  # connected before the clock starts
+    try:
+        return at_once([lambda j, k=k: k.post(f"/take/{'AB'[j % 2]}") for k in kiosks], n)
+    finally:
+        for kiosk in kiosks:
+            kiosk.close()
 
 
 @cache

@@ -512,9 +512,12 @@ class GroupCommit:
         self._pending: list[_Job] = []
         self._queue = threading.Lock()   # guards _pending
         self._writer = threading.Lock()  # the one writer of this process
+        self._owner: int | None = None   # the thread holding it, while it commits
         self.commits = self.writes = 0   # how well writes share commits (bench/center.py prints it)
 
     def run(self, fn: Callable[[Connection], T], durable: bool) -> T:
+        if self._owner == threading.get_ident():
+            raise RuntimeError("a write inside a write would wait for itself: pass the connection on instead")
         job = _Job(fn, durable)
         with self._queue:
             self._pending.append(job)
@@ -522,7 +525,11 @@ class GroupCommit:
             if not job.done:  # else an earlier writer committed it while this thread waited
                 with self._queue:
                     batch, self._pending = self._pending, []
-                self._commit(batch)
+                self._owner = threading.get_ident()
+                try:
+                    self._commit(batch)
+                finally:
+                    self._owner = None
         if job.error is not None:
             raise job.error
         return job.result

@@ -51,3 +51,8 @@ def test_writes_waiting_together_share_one_commit_and_fail_alone(db: Database) -
     assert outcomes == {0: "refused 0", 1: 1, 2: 2, 3: "refused 3", 4: 4, 5: 5}
     with db.read() as conn:
         assert sorted(conn.execute(select(counters.c.last)).scalars()) == [1, 2, 4, 5]
+
+
+def test_a_write_inside_a_write_is_refused_instead_of_waiting_for_itself(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="inside a write"):
+        db.write(lambda conn: db.write(lambda inner: None))

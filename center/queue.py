@@ -45,7 +45,7 @@ S = TicketState
 W = WindowState
 # Operations that change neither a window nor a service: the estimates' reading of the hall stands.
 KEEPS_READING = frozenset({
-    "issue", "check_in", "confirm_printed", "close_unprinted", "reactivate", "book_appointment",
+    "issue", "check_in", "ticket_printed", "close_unprinted", "reactivate", "book_appointment",
     "cancel_appointment", "move_appointment", "rate", "rate_unrated", "refuse_event", "raise_alert", "clear_alert",
     "ack_alert", "check_alerts", "advance_case", "follow_up_step",
 })
@@ -183,7 +183,7 @@ class QueueEngine:
             to = S.WAITING if frm is S.UNPRINTED else frm
             return tickets.to_ticket(tickets.move(conn, ticket_id, "printed", frm, to, now, values={"print_due": None}))
 
-        return self._run("confirm_printed", event_id, fn, Ticket, durable=True)
+        return self._run("ticket_printed", event_id, fn, Ticket, durable=True)
 
     def close_unprinted(self) -> list[Ticket]:
         """未出票: a waiting ticket its kiosk did not confirm printed within `print_confirm_s`

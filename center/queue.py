@@ -140,12 +140,30 @@ class QueueEngine:
         `awaits_print`: a kiosk prints it, and it is called only once the kiosk confirms the
         print (`confirm_printed`), else closed 未出票 (`close_unprinted`); other tickets print
         nothing the center could hear of and are callable at once."""
+        return self._issue(category, channel, citizen_key, priority, item_code, terminal, awaits_print, event_id,
+                           lambda conn, now, row: tickets.to_ticket(row), Ticket)
+
+    def take_number(
+        self, category: str, channel: str, citizen_key: str | None = None, priority: str | None = None,
+        item_code: str | None = None, terminal: str | None = None, *, awaits_print: bool = False,
+        event_id: str | None = None,
+    ) -> TicketView:
+        """`issue_ticket` answered with its `ticket_view` (people ahead, last called, the wait),
+        read in the issuing transaction: what the kiosk prints, with no second transaction."""
+        return self._issue(category, channel, citizen_key, priority, item_code, terminal, awaits_print, event_id,
+                           self._view, TicketView)
+
+    def _issue(
+        self, category: str, channel: str, citizen_key: str | None, priority: str | None, item_code: str | None,
+        terminal: str | None, awaits_print: bool, event_id: str | None,
+        answer: Callable[[Connection, float, Row[Any]], R], result_type: Any,
+    ) -> R:
         rules = self._rules(category)
         _key(citizen_key)
         if priority and priority not in self.settings.priority_groups:
             raise UnknownPriority(priority)
 
-        def fn(conn: Connection, now: float) -> Ticket:
+        def fn(conn: Connection, now: float) -> R:
             local = self.local(now)
             if not self.calendar.is_open(rules, local):
                 raise NotIssuingNow(category, self.calendar.next_opening(rules, local),
@@ -161,9 +179,9 @@ class QueueEngine:
                 item_code=item_code, terminal=terminal, citizen_key=citizen_key,
                 print_due=self._print_due(now, awaits_print),
             )
-            return tickets.to_ticket(row)
+            return answer(conn, now, row)
 
-        return self._run("issue", event_id, fn, Ticket, durable=True)
+        return self._run("issue", event_id, fn, result_type, durable=True)
 
     def _print_due(self, now: float, awaits_print: bool) -> float | None:
         return now + self.settings.print_confirm_s if awaits_print else None
@@ -520,16 +538,18 @@ class QueueEngine:
         """查: where a ticket stands — people ahead, the last number called, the wait."""
         now = self.clock.time()
         with self.db.read() as conn:
-            t = tickets.get(conn, ticket_id)
-            ahead, not_before = 0, now
-            if t.state == S.WAITING.value:
-                if t.tier == Tier.APPOINTMENT:  # checked in early, it is called from its slot's start
-                    not_before = max(now, t.sort_at)
-                ahead = ordering.count_ahead(conn, t.category, t.day, t.tier, t.sort_at, t.id,
-                                             self.settings.fairness.first, not_before)
-            estimate = self._hall(conn, now, [t.category]).estimate(t.category, ahead, not_before - now)
-            last = waits.last_called(conn, t.category, self._midnight(now))
-            return TicketView(tickets.to_ticket(t), ahead, last, estimate)
+            return self._view(conn, now, tickets.get(conn, ticket_id))
+
+    def _view(self, conn: Connection, now: float, t: Row[Any]) -> TicketView:
+        ahead, not_before = 0, now
+        if t.state == S.WAITING.value:
+            if t.tier == Tier.APPOINTMENT:  # checked in early, it is called from its slot's start
+                not_before = max(now, t.sort_at)
+            ahead = ordering.count_ahead(conn, t.category, t.day, t.tier, t.sort_at, t.id,
+                                         self.settings.fairness.first, not_before)
+        estimate = self._hall(conn, now, [t.category]).estimate(t.category, ahead, not_before - now)
+        last = waits.last_called(conn, t.category, self._midnight(now))
+        return TicketView(tickets.to_ticket(t), ahead, last, estimate)
 
     def queue_summary(self) -> list[CategorySummary]:
         """Per category: issued today, waiting, longest wait, last called, open windows, estimate,

@@ -24,7 +24,7 @@ from center.hub import Hub
 from center.near_turn import NearTurn
 from center.queue import QueueEngine
 from center.queue_errors import QueueError, UnknownItem, UnknownWindow
-from center.queue_types import Appointment, Call, Case, CategoryRules, DayClose
+from center.queue_types import Appointment, Call, Case, CategoryRules, DayClose, TicketView
 from center.staff import StaffDirectory
 from center.tokens import PhoneLinks, Signer, load_key
 from center.catalog_load import load_catalog
@@ -237,8 +237,9 @@ class CenterService:
                 log.exception("announcer failed")
 
     # ---- requests from kiosks -------------------------------------------------------------------
-    def _ticket_answer(self, ticket: Any, answers: dict[str, str] | None = None) -> dict[str, Any]:
-        view = self.engine.ticket_view(ticket.id)
+    def _ticket_answer(self, ticket: Any, answers: dict[str, str] | None = None,
+                       view: TicketView | None = None) -> dict[str, Any]:
+        view = view or self.engine.ticket_view(ticket.id)
         category = self.catalog.category(ticket.category)
         item = self._item(ticket.item_code)
         est = view.estimate
@@ -297,11 +298,11 @@ class CenterService:
         if a.answers and a.item_code:
             self._materials(a.item_code, a.answers)  # answers the event does not have: refused before issuing
         # A kiosk prints the ticket and confirms it (ticket_printed); the other channels print nothing.
-        ticket = self.engine.issue_ticket(a.category, a.channel, citizen_key=a.citizen_key, priority=a.priority,
-                                          item_code=self.known_item(a.item_code), terminal=terminal,
-                                          awaits_print=a.channel == "kiosk")
+        view = self.engine.take_number(a.category, a.channel, citizen_key=a.citizen_key, priority=a.priority,
+                                       item_code=self.known_item(a.item_code), terminal=terminal,
+                                       awaits_print=a.channel == "kiosk")
         self.queue_changed()
-        return self._ticket_answer(ticket, a.answers)
+        return self._ticket_answer(view.ticket, a.answers, view)
 
     def req_check_in(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
         a = parse(payloads.CheckIn, args)

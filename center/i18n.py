@@ -50,6 +50,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "ticket_state.no_show": ("过号", "No-show"),
     "ticket_state.cancelled": ("作废", "Cancelled"),
     "ticket_state.day_closed": ("闭馆未办结", "Open at closing"),
+    "ticket_state.unprinted": ("未出票", "Never printed"),
     "window_state.closed": ("未签到", "Not signed in"),
     "window_state.idle": ("空闲", "Idle"),
     "window_state.calling": ("呼叫中", "Calling"),

@@ -23,6 +23,7 @@ class TicketState(str, enum.Enum):
     HELD = "held"
     CANCELLED = "cancelled"
     DAY_CLOSED = "day_closed"  # 闭馆未办结: still open when the day was closed (日终清场)
+    UNPRINTED = "unprinted"    # 未出票: its kiosk never confirmed the print (no ghost tickets)
 
 
 OPEN_TICKET_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.HELD)
@@ -153,6 +154,8 @@ class QueueSettings(ConfigModel):
     unrated_after_days: int = Field(7, ge=1, description="…once this many days have passed since it ended")
     pad_rating_within_min: float = Field(10, gt=0, description="a window's rating pad rates the service that"
                                                                " ended there at most this long ago")
+    print_confirm_s: float = Field(20, gt=0, description="a kiosk's ticket not confirmed printed this long after"
+                                                         " its issue is closed 未出票, never called (hall time)")
 
     @model_validator(mode="after")
     def _one_fairness_form(self) -> QueueSettings:

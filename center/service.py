@@ -24,7 +24,7 @@ from center.hub import Hub
 from center.near_turn import NearTurn
 from center.queue import QueueEngine
 from center.queue_errors import QueueError, UnknownItem, UnknownWindow
-from center.queue_types import Appointment, Call, Case, CategoryRules, DayClose
+from center.queue_types import Appointment, Call, Case, CategoryRules, DayClose, TicketView
 from center.staff import StaffDirectory
 from center.tokens import PhoneLinks, Signer, load_key
 from center.catalog_load import load_catalog
@@ -149,6 +149,7 @@ class CenterService:
         """The day close when it is due, alerts that depend on time passing, retention, and the
         queue summary for every screen."""
         self.close_day()
+        self.close_unprinted()
         self.retention()
         self.promise_alerts()
         self.help_escalations()
@@ -162,6 +163,12 @@ class CenterService:
                                                  terminal=view.terminal, depth=depth))
             self._clock_alert(view.terminal, system)
         self.queue_changed()
+
+    def close_unprinted(self) -> None:
+        """Tickets whose kiosk never confirmed the print are closed 未出票, and the control room told."""
+        for ticket in self.engine.close_unprinted():
+            log.warning("ticket never printed: closed 未出票", extra={"number": ticket.number, "terminal": ticket.terminal})
+            self.hub.publish("unprinted", plain(ticket))
 
     def retention(self) -> None:
         """At most once an hour (hall time): services left unrated are counted by the province's
@@ -223,7 +230,7 @@ class CenterService:
         self.near_turn.changed(data)
         window = self.config.windows.get(call.window)
         if window and window.bus and call.window.isdigit():
-            waiting = next((s.waiting for s in self.engine.queue_summary() if s.category == call.category), 0)
+            waiting = self.engine.estimate(call.category).ahead  # the category's waiting count, not the whole summary
             self.link.send_command(window.bus, "display", {"window": int(call.window), "number": call.number,
                                                            "waiting": waiting}, ttl=30)
         for announcer in self.announcers:
@@ -233,8 +240,9 @@ class CenterService:
                 log.exception("announcer failed")
 
     # ---- requests from kiosks -------------------------------------------------------------------
-    def _ticket_answer(self, ticket: Any, answers: dict[str, str] | None = None) -> dict[str, Any]:
-        view = self.engine.ticket_view(ticket.id)
+    def _ticket_answer(self, ticket: Any, answers: dict[str, str] | None = None,
+                       view: TicketView | None = None) -> dict[str, Any]:
+        view = view or self.engine.ticket_view(ticket.id)
         category = self.catalog.category(ticket.category)
         item = self._item(ticket.item_code)
         est = view.estimate
@@ -328,14 +336,17 @@ class CenterService:
         a = parse(payloads.TakeNumber, args)
         if a.answers and a.item_code:
             self._materials(a.item_code, a.answers)  # answers the event does not have: refused before issuing
-        ticket = self.engine.issue_ticket(a.category, a.channel, citizen_key=a.citizen_key, priority=a.priority,
-                                          item_code=self.known_item(a.item_code), terminal=terminal)
+        # A kiosk prints the ticket and confirms it (ticket_printed); the other channels print nothing.
+        view = self.engine.take_number(a.category, a.channel, citizen_key=a.citizen_key, priority=a.priority,
+                                       item_code=self.known_item(a.item_code), terminal=terminal,
+                                       awaits_print=a.channel == "kiosk")
         self.queue_changed()
-        return self._ticket_answer(ticket, a.answers)
+        return self._ticket_answer(view.ticket, a.answers, view)
 
     def req_check_in(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
         a = parse(payloads.CheckIn, args)
-        appointment = self.engine.check_in(citizen_key=a.citizen_key, code=a.code, terminal=terminal)
+        appointment = self.engine.check_in(citizen_key=a.citizen_key, code=a.code, terminal=terminal,
+                                           awaits_print=True)  # the kiosk prints the check-in's ticket
         self.queue_changed()
         slot = f"{self.engine.local(appointment.slot_start):%H:%M}-{self.engine.local(appointment.slot_end):%H:%M}"
         return {**self._ticket_answer(appointment.ticket), "slot": slot, "appointment": appointment.code,
@@ -400,7 +411,10 @@ class CenterService:
                                            "message": error.message})
 
     def evt_ticket_printed(self, terminal: str, data: payloads.TicketPrinted, event_id: str) -> None:
-        self.engine.apply_event(event_id, "ticket_printed", lambda conn: None)
+        """The kiosk cut the ticket: only now may it be called (no ghost tickets)."""
+        ticket = self.engine.ticket_by_ref(data.ticket_ref)
+        self.engine.confirm_printed(ticket.id, issued_by=terminal, event_id=event_id)
+        self.queue_changed()
 
     def evt_ticket_cancelled(self, terminal: str, data: payloads.TicketCancelled, event_id: str) -> None:
         ticket = self.engine.ticket_by_ref(data.ticket_ref)

@@ -438,6 +438,7 @@ class CenterWeb:
             "help_cases": help_desk.open_cases(self.s.db),
             "helpers": [{"staff_no": a.staff_no, "name": a.name} for a in self.s.staff.listing()
                         if a.state.value == "active" and a.roles & {Role.CLERK, Role.MANAGER}],
+            "unprinted": self.s.engine.unprinted(),  # 未出票: issued, never confirmed printed by its kiosk
             "link": {"connected": self.s.link.connected, **dict(self.s.link.stats)},
         })
 

@@ -60,6 +60,7 @@ class TerminalView:
 
 class CenterLink(Link):
     session_expiry = 3600
+    request_workers = 4
 
     def __init__(self, settings: MqttSettings, applier: EventApplier, *, client_id: str = "center",
                  clock: Clock = SYSTEM_CLOCK) -> None:
@@ -71,7 +72,8 @@ class CenterLink(Link):
         self._awaiting: dict[str, Future] = {}
         self.listeners: list[Callable[[str, TerminalView], None]] = []
         t = self.topics
-        self.subscribe(t.all_terminals("req/+"), self._on_request, lane="requests")
+        # Requests at once (a kiosk waits for its answer): concurrent numbers share a commit (center/db.py).
+        self.subscribe(t.all_terminals("req/+"), self._on_request, lane="requests", workers=self.request_workers)
         self.subscribe(t.all_terminals("evt/+"), self._on_event, lane="events")
         self.subscribe(t.all_terminals("status"), self._on_status)
         self.subscribe(t.all_terminals("birth"), self._on_birth)
@@ -164,7 +166,8 @@ class CenterLink(Link):
         except Exception as exc:
             log.exception("request failed", extra={"op": topic.name, "terminal": topic.terminal})
             response = Response(ok=False, error=ErrorInfo(type="InternalError", message=type(exc).__name__))
-        self.stats["requests"] += 1
+        with self._lock:  # several request workers
+            self.stats["requests"] += 1
         self.publish(reply_to, response,
                      properties=props(PacketTypes.PUBLISH, CorrelationData=corr) if corr else None)
 

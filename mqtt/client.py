@@ -63,6 +63,7 @@ class Link:
         self.stats: Counter[str] = Counter()
         self._subs: list[Subscription] = []
         self._lanes: dict[str, queue.SimpleQueue] = {}
+        self._lane_workers: dict[str, int] = {}
         self._lane_threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -108,10 +109,13 @@ class Link:
                 log.exception("mqtt callback failed", extra={"client": self.client_id})
         return wrapped
 
-    def subscribe(self, pattern: str, handler: Handler, qos: int = 1, lane: str = "main") -> None:
-        """Register before `start()`; all subscriptions are made again after every connect."""
+    def subscribe(self, pattern: str, handler: Handler, qos: int = 1, lane: str = "main", workers: int = 1) -> None:
+        """Register before `start()`; all subscriptions are made again after every connect. A
+        lane's messages are handled in arrival order by one thread, or by `workers` threads at
+        once where order between messages does not matter (requests: each waits for its answer)."""
         self._subs.append(Subscription(pattern, handler, qos, lane))
         self._lanes.setdefault(lane, queue.SimpleQueue())
+        self._lane_workers[lane] = max(workers, self._lane_workers.get(lane, 1))
 
     def add_connect_hook(self, fn: Callable[[], None]) -> None:
         """Run (on a worker) after every successful connect: re-publish retained state."""
@@ -129,9 +133,10 @@ class Link:
         self._stop.clear()
         self._lanes.setdefault("main", queue.SimpleQueue())
         for lane, q in self._lanes.items():
-            t = threading.Thread(target=self._work, args=(q,), name=f"mqtt-{lane}", daemon=True)
-            t.start()
-            self._lane_threads.append(t)
+            for _ in range(self._lane_workers.get(lane, 1)):
+                t = threading.Thread(target=self._work, args=(q,), name=f"mqtt-{lane}", daemon=True)
+                t.start()
+                self._lane_threads.append(t)
         self._net_thread = threading.Thread(target=self._net, name="mqtt-net", daemon=True)
         self._net_thread.start()
 
@@ -145,8 +150,9 @@ class Link:
         self._stop.set()
         if self._net_thread is not None:
             self._net_thread.join(5)
-        for q in self._lanes.values():
-            q.put(None)
+        for lane, q in self._lanes.items():
+            for _ in range(self._lane_workers.get(lane, 1)):
+                q.put(None)
         for t in self._lane_threads:
             t.join(2)
         self._lane_threads.clear()

@@ -83,7 +83,7 @@ class Row:
 @dataclass
 class Audit:
     rows: list[Row]
-    ghosts: int           # tickets issued at the load's kiosks that no citizen was told of (not cancelled)
+    ghosts: int           # tickets issued at the load's kiosks that no citizen was told of (not cancelled, not 未出票)
     refused: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -126,7 +126,7 @@ def audit(hall: Hall, ledger: Ledger, since: Mark) -> Audit:
         Row("rating (pad)", presses["rate"], ratings["pad"]),
         Row("rating (kiosk)", kiosk_ratings, ratings["kiosk"]),
     ]
-    ghosts = sum(1 for t, state in issued.items() if t not in told and state != "cancelled")
+    ghosts = sum(1 for t, state in issued.items() if t not in told and state not in ("cancelled", "unprinted"))
     return Audit(rows, ghosts, refused)
 
 

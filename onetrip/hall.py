@@ -99,6 +99,8 @@ class Hall:
             data["web"].update(tls_cert_file=str(issued.cert), tls_key_file=str(issued.key))
         # sessions idle out after 15 minutes as people feel them, whatever the hall clock's speed
         data["staff"] = {"session_idle_min": min(10080.0, 15.0 * max(1.0, self.speed))}
+        # a printer cuts in real seconds: the 20 s a kiosk has to confirm a print, whatever the speed
+        data["queue"]["print_confirm_s"] = 20.0 * max(1.0, self.speed)
         return write_toml(self.work / "hall.toml", data)
 
     def seed_staff(self) -> None:

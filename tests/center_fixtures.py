@@ -1,9 +1,11 @@
 """A real CenterService on a real broker, with a clock set inside the hall's issuing hours."""
 from __future__ import annotations
 
+import itertools
+import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,10 +14,34 @@ from center.config import CenterConfig, WindowSettings
 from center.service import CenterService
 from core.clock import FakeClock
 from core.paths import CONFIG_DIR
+from mqtt.contract import Event
 from mqtt.terminal import TerminalLink
 from tests.conftest import wait_until
 
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+_SEQ = itertools.count(1)
+
+
+def printed(service: CenterService, terminal: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """The kiosk's daemon once its printer cut the ticket (daemon/kiosk_ops.py): its
+    `ticket_printed` event, applied as the link applies it. Only then is the ticket callable."""
+    event = Event(event_id=uuid.uuid4().hex, seq=next(_SEQ), ts=service.clock.time(),
+                  data={"ticket_ref": answer["ticket_ref"], "number": answer["number"]})
+    service.apply(terminal, "ticket_printed", event)
+    return answer
+
+
+def printed_over(link: TerminalLink, service: CenterService, answer: dict[str, Any]) -> dict[str, Any]:
+    """The same through the kiosk's link (its outbox, the broker, the center's event lane),
+    waited for until the center has applied it."""
+    link.emit("ticket_printed", {"ticket_ref": answer["ticket_ref"], "number": answer["number"]})
+    wait_until(lambda: any(t.action == "printed" for t in service.engine.history(int(answer["ticket_id"]))), 10)
+    return answer
+
+
+def take_printed(service: CenterService, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A kiosk's whole take_number: the center's answer, then the print confirmed."""
+    return printed(service, terminal, service.req_take_number(terminal, args))
 
 
 def center_config(tmp_path: Path, mqtt_settings, **overrides) -> CenterConfig:

@@ -25,6 +25,7 @@ from mqtt.contract import ErrorInfo, Event
 from mqtt.payloads import EVENTS, REQUESTS
 from mqtt.terminal import RequestFailed, TerminalLink
 from tests.center_fixtures import hall_clock, service, terminal  # noqa: F401  (fixtures)
+from tests.center_fixtures import printed_over, take_printed
 from tests.conftest import wait_until
 
 CASE_KEY = "0123456789abcdef0123456789abcdef"
@@ -36,7 +37,7 @@ def answer(link: TerminalLink, kind: str, data: dict) -> ErrorInfo | None:
 
 
 def serve(service: CenterService, window: str, category: str = "A", **finish) -> dict:
-    ticket = service.req_take_number("kiosk-01", {"category": category})
+    ticket = take_printed(service, "kiosk-01", {"category": category})
     service.desk.call_next(window)
     service.desk.start(window)
     service.desk.finish(window, **finish)
@@ -81,7 +82,7 @@ def test_finding_2_a_second_rating_is_refused_to_the_citizen(service, terminal) 
         ops.op_rate({"ticket": ticket["number"], "level": 4, "use_card": False})
     assert again.value.type == "AlreadyRated"
     with pytest.raises(RequestFailed) as unserved:
-        ops.op_rate({"ticket": service.req_take_number("kiosk-01", {"category": "A"})["number"], "level": 5,
+        ops.op_rate({"ticket": take_printed(service, "kiosk-01", {"category": "A"})["number"], "level": 5,
                      "use_card": False})
     assert unserved.value.type == "NotRateable"
 
@@ -118,7 +119,7 @@ def test_finding_5_the_pad_rates_only_the_service_that_just_ended_at_its_window(
                                                                                hall_clock) -> None:
     service.desk.sign_in("1", "staff-001")
     served = serve(service, "1")  # finished, not rated
-    service.req_take_number("kiosk-01", {"category": "A"})
+    take_printed(service, "kiosk-01", {"category": "A"})
     service.desk.call_next("1")
     bus = terminal("bus-01")
     calling = answer(bus, "rating", {"window": 1, "level": 1, "channel": "pad"})
@@ -148,7 +149,7 @@ def test_finding_6_each_actor_acts_on_its_own(service, terminal) -> None:
 
     service.desk.sign_in("1", "staff-001")
     service.desk.sign_in("2", "staff-002")
-    held = service.req_take_number("kiosk-01", {"category": "A"})
+    held = take_printed(service, "kiosk-01", {"category": "A"})
     service.desk.call_next("1")
     service.desk.hold("1")
     with pytest.raises(NotHeldHere):
@@ -164,7 +165,7 @@ def test_finding_7_only_the_halls_priority_groups_and_catalog_items_go_in(servic
     with pytest.raises(RequestFailed) as item:
         kiosk.request("take_number", {"category": "A", "item_code": "ZZZ"})
     assert item.value.type == "UnknownItem"
-    elderly = kiosk.request("take_number", {"category": "A", "priority": "elderly"})
+    elderly = printed_over(kiosk, service, kiosk.request("take_number", {"category": "A", "priority": "elderly"}))
     assert (elderly["priority"], elderly["priority_name"]) == ("elderly", "老年人")
     service.desk.sign_in("1", "staff-001")
     service.desk.call_next("1")

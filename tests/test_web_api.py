@@ -18,6 +18,7 @@ from center.web import STATIC, create_app
 from core.clock import FakeClock
 from mqtt.contract import ErrorInfo, Event
 from onetrip.staff_accounts import sign_in
+from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
 from tests.web_helpers import DAY, Kiosk, rate, serve
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
@@ -83,7 +84,7 @@ def test_console_runs_a_visit_and_refusals_are_plain_messages(clerk: TestClient,
     assert signed["window"]["state"] == "idle" and signed["window"]["staff"] == "s003"
     assert post(client, "/api/windows/3/call", status=409)["message"] == "当前没有等候的号"
 
-    issued = service.req_take_number("kiosk-01", {"category": "B"})
+    issued = take_printed(service, "kiosk-01", {"category": "B"})
     desk = client.get("/api/windows/3").json()
     assert [t["number"] for t in desk["queue"]] == [issued["number"]] == ["B001"]
     called = post(client, "/api/windows/3/call")
@@ -100,8 +101,8 @@ def test_console_runs_a_visit_and_refusals_are_plain_messages(clerk: TestClient,
 def test_hold_call_back_transfer_and_pause(clerk: TestClient, service: CenterService) -> None:
     client = clerk
     post(client, "/api/windows/3/sign_in")
-    service.req_take_number("kiosk-01", {"category": "C"})
-    service.req_take_number("kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "C"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     post(client, "/api/windows/3/call")
     held = post(client, "/api/windows/3/hold")
     assert [t["number"] for t in held["held"]] == [held["result"]["number"]]
@@ -128,7 +129,7 @@ def test_unknown_windows_actions_and_bad_bodies(client: TestClient) -> None:
 def test_control_room_acknowledges_alerts_and_steps_follow_ups(client: TestClient, service: CenterService,
                                                               clock: FakeClock) -> None:
     service.desk.sign_in("3", "s003")
-    service.req_take_number("kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     serve(service, clock, "3", 30, 300)
     rate(service, 2, "3", ["等候时间长"])
     control = client.get("/api/control").json()
@@ -198,7 +199,7 @@ def test_terminals_telemetry_history_and_remote_commands(maintainer: TestClient,
 def test_reports_percentiles_satisfaction_and_csv(client: TestClient, service: CenterService, clock: FakeClock) -> None:
     service.desk.sign_in("3", "s003")
     for _ in range(4):
-        service.req_take_number("kiosk-01", {"category": "B"})
+        take_printed(service, "kiosk-01", {"category": "B"})
         clock.advance(60)
     # waits: B001 240 s, then 60 + 120 + 180 s later as each service ends (walk 30 s, serve 90/150/210 s)
     serve(service, clock, "3", 30, 90)
@@ -236,8 +237,8 @@ def test_metrics_are_prometheus_text(client: TestClient, clerk: TestClient, main
                                      service: CenterService) -> None:
     """/metrics parses as Prometheus text: the hall's gauges and counters, both histograms, the process."""
     post(clerk, "/api/windows/3/sign_in")
-    service.req_take_number("kiosk-01", {"category": "B"})
-    service.req_take_number("kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     post(client, "/api/windows/3/call")
     response = maintainer.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain; version=")

@@ -18,6 +18,7 @@ from center.service import CenterService
 from center.web import create_app
 from mqtt.contract import ErrorInfo, Event
 from core.clock import FakeClock
+from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
 from tests.web_helpers import DAY, Kiosk, WebServer, rate, serve
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
@@ -54,7 +55,7 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
     expect(console.locator("#message")).to_contain_text("当前没有等候的号")
     expect(console.locator("#message")).not_to_contain_text("Traceback")
 
-    ticket = service.req_take_number("kiosk-01", {"category": "B"})
+    ticket = take_printed(service, "kiosk-01", {"category": "B"})
     expect(console.locator("#queue li .num").first).to_have_text(ticket["number"])
     with display.expect_response(re.compile(r"/voice/\d+\.wav$")) as voice:
         console.keyboard.press("F1")
@@ -76,7 +77,7 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
     console.screenshot(path=str(shots / "console.png"), full_page=True)
     rate(service, 5, "3")
 
-    service.req_take_number("kiosk-02", {"category": "C"})
+    take_printed(service, "kiosk-02", {"category": "C"})
     serve(service, clock, "3", 40, 420)
     rate(service, 1, "3", ["办理时间太长"])
 
@@ -151,7 +152,7 @@ def test_staff_sign_in_lockout_own_window_csrf_expiry_and_the_audit_page(
     console.click("#sign-in-form button")
     expect(console.locator("#staff")).to_have_text("工号 s001")
     service.desk.sign_in("2", "s002")  # window 2 is s002's: s001 may look, not act
-    service.req_take_number("kiosk-01", {"category": "A"})
+    take_printed(service, "kiosk-01", {"category": "A"})
     console.goto(f"{server.url}/console?window=2")
     expect(console.locator("#staff")).to_have_text("工号 s002")
     console.keyboard.press("F1")

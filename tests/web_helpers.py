@@ -26,6 +26,7 @@ from mqtt.broker import free_port
 from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Event
 from mqtt.terminal import TerminalLink
 from onetrip.staff_accounts import CLERKS, DEMO_APPOINTMENT_KEY_SHA256
+from tests.center_fixtures import take_printed
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 DAY = MONDAY_10.date().isoformat()
@@ -154,7 +155,7 @@ def morning(service: CenterService, clock: FakeClock) -> None:
     service.desk.pause("5", "会议")
     letters = "AABABCCADAEBFAGBAC" * 2
     for i, letter in enumerate(letters):
-        service.req_take_number(f"kiosk-0{1 + i % 3}", {"category": letter, "priority": "elderly" if i == 7 else None})
+        take_printed(service, f"kiosk-0{1 + i % 3}", {"category": letter, "priority": "elderly" if i == 7 else None})
         clock.advance(45)
     for i, (window, level) in enumerate((("1", 5), ("2", 4), ("3", 5), ("1", 5), ("2", 2), ("6", 5), ("3", 3))):
         serve(service, clock, window, 30 + 10 * i, 240 + 60 * i)

@@ -187,7 +187,7 @@ function ago(seconds) {
 
 // What became of a ticket, as the hall says it (the engine's TicketState values).
 const TICKET_OUTCOMES = keyed("ticket_state",
-  ["waiting", "called", "serving", "held", "done", "no_show", "cancelled", "day_closed"]);
+  ["waiting", "called", "serving", "held", "done", "no_show", "cancelled", "day_closed", "unprinted"]);
 const WINDOW_STATES = keyed("window_state", ["closed", "idle", "calling", "serving", "paused"]);
 const DEVICE_STATES = keyed("device_state", ["connecting", "online", "degraded", "offline"]);
 const LEVELS = keyed("level", [5, 4, 3, 2, 1]);

@@ -28,6 +28,7 @@ const WORDS = {
     reactivated: "已恢复排队，请留意叫号。",
     cancelled: "此号已作废", cancelled_text: "凭条未能打印或已取消。如需办理，请到取号机重新取号。",
     day_closed: "今日已闭馆", day_closed_text: "此号今日未能办结，已随闭馆失效。请下一个工作日重新取号，或网上预约。",
+    unprinted: "未出票", unprinted_text: "取号机未确认此号已打印，暂不叫号。如您手持此号票，请到服务台登记。",
     where: (area) => `办理区域：${area}`,
     near_title: "近号提醒", near_label: "前面还剩几人时提醒我", near_set: "提醒我",
     near_on: (n) => `已设置：前面剩 ${n} 人时提醒您（请保持本页打开）`, near_now: (n) => `快到您了！前面还有 ${n} 人，请回到等候区。`,
@@ -68,6 +69,7 @@ const WORDS = {
     reactivated: "You are back in the queue.",
     cancelled: "Number cancelled", cancelled_text: "The ticket could not be printed or was cancelled. Take a new number at a kiosk.",
     day_closed: "The hall has closed", day_closed_text: "This number was not served today and is no longer valid. Take a number on the next working day or book online.",
+    unprinted: "Not printed", unprinted_text: "The kiosk did not confirm printing this number, so it is not called. If you hold the ticket, please see the service desk.",
     where: (area) => `Service area: ${area}`,
     near_title: "Tell me when it's close", near_label: "Notify me when this many are ahead", near_set: "Notify me",
     near_on: (n) => `Set: you'll be told when ${n} are ahead (keep this page open)`, near_now: (n) => `Almost your turn! ${n} ahead — please return to the waiting area.`,
@@ -196,6 +198,9 @@ function render(v) {
       break;
     case "day_closed":
       title.textContent = w("day_closed"); text.textContent = w("day_closed_text");
+      break;
+    case "unprinted":
+      title.textContent = w("unprinted"); text.textContent = w("unprinted_text");
       break;
   }
   renderNear(v);

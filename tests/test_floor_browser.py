@@ -15,6 +15,7 @@ from center.web import create_app
 from core.clock import FakeClock
 from mqtt.contract import Event
 from onetrip.staff_accounts import DEMO_PASSWORD
+from tests.center_fixtures import take_printed
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 from tests.web_helpers import CHROMIUM_ARGS, WebServer
 
@@ -65,8 +66,8 @@ def staff_page(browser: Browser) -> Iterator:
 def test_clerk_reactivates_a_no_show_with_one_touch(
         server: WebServer, staff_page, service: CenterService, clock: FakeClock, tmp_path: Path) -> None:
     service.desk.sign_in("3", "s003")
-    first = service.req_take_number("kiosk-01", {"category": "B"})
-    service.req_take_number("kiosk-01", {"category": "B"})
+    first = take_printed(service, "kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     service.desk.call_next("3")
     clock.advance(60)
     service.desk.no_show("3")
@@ -100,7 +101,7 @@ def test_manager_sends_a_helper_and_a_clerk_records_a_promise_kept(
     expect(case.locator(".badge")).to_have_text("已派人")
 
     service.desk.sign_in("1", "s001")
-    service.req_take_number("kiosk-01", {"category": "A", "item_code": "A02"})
+    take_printed(service, "kiosk-01", {"category": "A", "item_code": "A02"})
     console = staff_page(f"{server.url}/console?window=1", "s001")
     expect(console.locator("#queue li .num").first).to_have_text("A001")
     console.keyboard.press("F1")

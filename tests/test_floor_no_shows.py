@@ -19,6 +19,7 @@ from center.web import create_app
 from core.clock import FakeClock
 from daemon.printing import ticket_notice
 from onetrip.staff_accounts import sign_in
+from tests.center_fixtures import take_printed
 from tests.queue_helpers import MONDAY_9, make_categories
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
@@ -45,8 +46,8 @@ def test_a_no_show_comes_back_at_the_counter_in_its_place_and_is_called_like_any
         app: TestClient, service: CenterService, clock: FakeClock) -> None:
     clerk = signed_in(app, "s003")
     act(clerk, "sign_in")
-    first = service.req_take_number("kiosk-01", {"category": "B"})
-    second = service.req_take_number("kiosk-01", {"category": "B"})
+    first = take_printed(service, "kiosk-01", {"category": "B"})
+    second = take_printed(service, "kiosk-01", {"category": "B"})
     assert first["no_show_rule"] == "过号30分钟内可到窗口恢复，恢复后按原顺序叫号"
     act(clerk, "call")
     clock.advance(90)
@@ -86,7 +87,7 @@ def test_too_late_or_not_this_windows_no_show_is_refused_in_plain_words(
         app: TestClient, service: CenterService, clock: FakeClock) -> None:
     clerk = signed_in(app, "s003")
     act(clerk, "sign_in")
-    service.req_take_number("kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     act(clerk, "call")
     missed = act(clerk, "no_show")["result"]
     clock.advance(31 * 60)

@@ -15,6 +15,7 @@ from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
 from onetrip.staff_accounts import sign_in
+from tests.center_fixtures import take_printed
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
 CARD = "c" * 32  # the keyed hash of a citizen's card, as the daemon sends it
@@ -40,7 +41,7 @@ def post(client: TestClient, path: str, body: dict | None = None, status: int = 
 
 def serving_a02(clerk: TestClient, service: CenterService, clock: FakeClock) -> dict:
     """Window 1 (category A) serves 新建商品房转移登记 (A02), whose 契税完税凭证 is 可容缺."""
-    ticket = service.req_take_number("kiosk-01", {"category": "A", "item_code": "A02", "citizen_key": CARD})
+    ticket = take_printed(service, "kiosk-01", {"category": "A", "item_code": "A02", "citizen_key": CARD})
     post(clerk, "/api/windows/1/call")
     clock.advance(30)
     post(clerk, "/api/windows/1/start")

@@ -34,6 +34,7 @@ HISTORY_WEIGHT = 10  # at most this many services' worth of weight earlier days 
 DEFAULT_WEIGHT = 3  # services' worth of weight the configured default has, without earlier days
 WINDOW_WEIGHT = 2   # services' worth of weight the category's mean has against a window's own
 LEFT_FLOOR_S = 30.0  # what an overrunning service still has left, at least
+MIN_SERVICE_S = 10.0  # a learnt mean below this is a double press (start, finish), not a service
 UNMODELLED = 0.15   # sd, as a share of the wait, of what the model leaves out: pauses, priority
                     # tickets arriving later and jumping ahead, no-shows, shared windows' mix
 BUSY = (WindowState.CALLING.value, WindowState.SERVING.value)
@@ -91,7 +92,7 @@ class ServiceTimes:
         for category, gs in groups.items():
             prior = self._priors[category]
             n = sum(k for k, _, _ in gs) + prior.samples
-            mean = (sum(total for _, total, _ in gs) + prior.samples * prior.mean_s) / n
+            mean = max(MIN_SERVICE_S, (sum(total for _, total, _ in gs) + prior.samples * prior.mean_s) / n)
             # the spread within windows (differences between windows are in their own means)
             within = sum(max(0.0, sq - total * total / k) for k, total, sq in gs) + prior.samples * prior.sd_s ** 2
             within += PRIOR_WEIGHT * (DEFAULT_CV * mean) ** 2
@@ -105,7 +106,8 @@ class ServiceTimes:
         """The window's own mean, weighed against the category's by WINDOW_WEIGHT services."""
         c = self._categories[category]
         n, total, _ = self._sums.get((window, category), (0, 0.0, 0.0))
-        return ServiceTime((WINDOW_WEIGHT * c.mean_s + total) / (WINDOW_WEIGHT + n), c.sd_s, c.samples)
+        return ServiceTime(max(MIN_SERVICE_S, (WINDOW_WEIGHT * c.mean_s + total) / (WINDOW_WEIGHT + n)),
+                           c.sd_s, c.samples)
 
 
 _D = services.c.ended_at - services.c.called_at
@@ -156,7 +158,7 @@ def _prior(conn: Connection, category: str, hour: int, midnight: float, settings
     if not durations:
         default = settings.default_service_min * 60
         return ServiceTime(default, DEFAULT_CV * default, DEFAULT_WEIGHT)
-    mean = sum(durations) / len(durations)
+    mean = max(MIN_SERVICE_S, sum(durations) / len(durations))
     var = (PRIOR_WEIGHT * (DEFAULT_CV * mean) ** 2 + sum((x - mean) ** 2 for x in durations)) \
         / (PRIOR_WEIGHT + len(durations) - 1)
     return ServiceTime(mean, math.sqrt(var), min(len(durations), HISTORY_WEIGHT))

@@ -50,6 +50,23 @@ def test_service_time_is_learnt_by_category(engine: QueueEngine, clock: FakeCloc
     assert engine.estimate("C").service_s == pytest.approx((DEFAULT_WEIGHT * 300 + 5 * 120) / (DEFAULT_WEIGHT + 5))
 
 
+def test_services_finished_in_no_time_still_give_an_estimate(engine: QueueEngine, clock: FakeClock) -> None:
+    """A clerk pressing start and finish at once (or a clock that did not move) learns 0 s
+    services; on the next day they are the category's prior, and the estimate stays defined
+    instead of dividing by them."""
+    for _ in range(30):
+        _serve(engine, clock, "A", "1", 0)
+    clock.advance(24 * 3600)  # the next day: yesterday's services are the prior
+    engine.issue_ticket("A", "kiosk")
+    engine.call_next("1")
+    engine.start("1")  # a service in progress: what is left of it needs the learnt mean
+    clock.advance(5)
+    for _ in range(3):
+        engine.issue_ticket("A", "kiosk")
+    est = engine.estimate("A")
+    assert est.ahead == 3 and est.low_min is not None and est.high_min >= est.low_min
+
+
 def test_estimate_counts_people_ahead_and_open_windows(engine: QueueEngine, clock: FakeClock) -> None:
     for _ in range(2):
         _serve(engine, clock, "B", "1", 10)

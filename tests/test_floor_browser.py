@@ -122,3 +122,17 @@ def test_manager_sends_a_helper_and_a_clerk_records_a_promise_kept(
     row.locator("button").click()
     expect(console.locator("#message")).to_contain_text("「契税完税凭证」已补交")
     expect(console.locator("#promises li")).to_have_text("无")
+
+
+def test_the_control_room_lists_a_number_whose_print_was_never_confirmed(
+        server: WebServer, staff_page, service: CenterService, clock: FakeClock) -> None:
+    """未出票: the kiosk took the number and died before its printer cut it; the control room
+    names the number and the kiosk, and the number is never called."""
+    ghost = service.req_take_number("kiosk-02", {"category": "A"})  # no ticket_printed follows
+    clock.advance(service.config.queue.print_confirm_s + 1)
+    service.close_unprinted()
+    control = staff_page(f"{server.url}/control", "m001", height=1400)
+    item = control.locator(f'#unprinted li[data-ticket="{ghost["ticket_id"]}"]')
+    expect(item).to_contain_text(ghost["number"])
+    expect(item).to_contain_text("kiosk-02 取号后未确认打印，未叫号")
+    expect(control.locator("#unprinted-count")).to_have_text("今日 1 张")

@@ -70,6 +70,17 @@ function renderRefused(refused) {
     : el("li", {class: "empty"}, t("common.none")));
 }
 
+// 未出票: numbers the center issued whose kiosk never confirmed the print; never called, closed
+// after [queue] print_confirm_s. A kiosk that shows up here often has a printer or link problem.
+function renderUnprinted(unprinted) {
+  $("#unprinted-count").textContent = unprinted.length ? t("control.unprinted_count", {n: unprinted.length}) : "";
+  fill($("#unprinted"), unprinted.length ? unprinted.map((u) => el("li", {dataset: {ticket: u.id}},
+    el("span", {class: "badge warn"}, u.number),
+    el("div", {class: "body"}, t("control.unprinted_at", {terminal: u.terminal || "—"})),
+    el("span", {class: "when"}, hhmm(u.issued_at))))
+    : el("li", {class: "empty"}, t("common.none")));
+}
+
 function renderWindows(windows) {
   fill($("#windows"), windows.map((w) => el("div", {class: `tile ${w.state}`},
     el("div", {class: "name"}, w.name),
@@ -210,6 +221,7 @@ async function load() {
     renderWindows(data.windows);
     renderRatings(data.ratings);
     renderRefused(data.refused_events);
+    renderUnprinted(data.unprinted);
     const typing = document.activeElement && document.activeElement.tagName === "INPUT";
     if (!(typing && $("#help-cases").contains(document.activeElement))) renderHelp(data.help_cases, data.helpers);
     renderPromises(data.promises, data.promise_due_soon_days);

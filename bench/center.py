@@ -150,7 +150,7 @@ def take_number(workdir: Path, n: int = 280, per_kiosk: int = 60) -> list[str]:
     from bench.mqtt_rtt import bare_rtt
     from center.service import CenterService
     from core.clock import FakeClock
-    from tests.center_fixtures import MONDAY_10AM, center_config
+    from hallrig.center_setup import MONDAY_10AM, center_config
 
     base = simple_hall.measure()
     with Broker(workdir=workdir / "broker") as broker:
@@ -215,7 +215,7 @@ def full_visits(workdir: Path, visits: int = 200) -> list[str]:
     in; each answer carries the window's refreshed desk, as the console shows it). Voice off."""
     from center.service import CenterService
     from center.web import create_app
-    from onetrip.staff_accounts import clerk_client, seed
+    from hallrig.staff_accounts import clerk_client, seed
     from tests.web_helpers import WebServer, hall_config, monday_clock
 
     base = simple_hall.measure()

@@ -14,8 +14,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from onetrip import drills
-from onetrip.hall import Hall
+from hallrig import drills
+from hallrig.hall import Hall
 
 BACK_ONLINE_BUDGET_S = 10.0  # every terminal online again after the broker returns (DESIGN.md §5)
 

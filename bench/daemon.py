@@ -20,8 +20,8 @@ from drivers.printer.sim import PrinterSim
 from drivers.scanner.sim import ScannerSim
 from drivers.windowbus.sim import WindowBusSim
 from mqtt.broker import Broker
-from onetrip.apiclient import ApiClient
-from onetrip.rig import Proc, free_port, terminal_config, wait_for
+from hallrig.apiclient import ApiClient
+from hallrig.rig import Proc, free_port, terminal_config, wait_for
 
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", 60))
 CARDS = 20

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from onetrip.hall import Hall, clean
+    from hallrig.hall import Hall, clean
 
     work = args.workdir or state_dir("demo")
     clean(work)
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         hall.wait_ready()
         print("\n".join(hall.addresses()), flush=True)
         if headless:
-            from onetrip.day import run_day
+            from hallrig.day import run_day
 
             report = run_day(hall, visitors=args.visitors)
             print(f"report: {report}", flush=True)

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from onetrip.staff_accounts import DEMO_PASSWORD
+from hallrig.staff_accounts import DEMO_PASSWORD
 from tests.web_helpers import CHROMIUM_ARGS
 
 

@@ -3,22 +3,18 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from center.config import CenterConfig, WindowSettings
 from center.service import CenterService
 from core.clock import FakeClock
-from core.paths import CONFIG_DIR
+from hallrig.center_setup import MONDAY_10AM, center_config
 from mqtt.contract import Event
 from mqtt.terminal import TerminalLink
 from tests.conftest import wait_until
 
-MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 _SEQ = itertools.count(1)
 
 
@@ -42,14 +38,6 @@ def printed_over(link: TerminalLink, service: CenterService, answer: dict[str, A
 def take_printed(service: CenterService, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
     """A kiosk's whole take_number: the center's answer, then the print confirmed."""
     return printed(service, terminal, service.req_take_number(terminal, args))
-
-
-def center_config(tmp_path: Path, mqtt_settings, **overrides) -> CenterConfig:
-    windows = {"1": WindowSettings(name="1号窗口", categories=["A"], bus="bus-01"),
-               "2": WindowSettings(name="2号窗口", categories=["A", "B"], bus="bus-01"),
-               "3": WindowSettings(name="3号窗口", categories=["B"])}
-    return CenterConfig(catalog=CONFIG_DIR / "catalog", state_dir=tmp_path / "center", mqtt=mqtt_settings,
-                        windows=windows, housekeeping_period=0.2, **overrides)
 
 
 @pytest.fixture

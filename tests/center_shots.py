@@ -25,7 +25,7 @@ from core.clock import FakeClock
 from core.config import MqttSettings
 from mqtt.contract import Event
 from mqtt.broker import Broker
-from onetrip.staff_accounts import DEMO_PASSWORD, seed
+from hallrig.staff_accounts import DEMO_PASSWORD, seed
 from tests.web_helpers import (
     CHROMIUM_ARGS,
     Kiosk,

@@ -22,8 +22,8 @@ from drivers.idcard.codec import SamStatus
 from drivers.idcard.sim import DEFAULT_CITIZENS
 from drivers.sim.main import ControlServer
 from kiosk.settings import load_settings
-from onetrip.day_hall import SimConsole
-from onetrip.hall import Hall
+from hallrig.day_hall import SimConsole
+from hallrig.hall import Hall
 
 BAD_READ = f"card fault {SamStatus.READ_FAILED.value:02X}"  # + a count of replies, 0 to stop
 TICKETS = re.compile(r"^(\d+) tickets; last: (.*)$")

@@ -25,7 +25,7 @@ from drivers.windowbus.codec import CallerKey
 from drivers.windowbus.sim import WindowBusSim
 from mqtt.center import CenterLink
 from mqtt.ledger import SqliteLedger
-from onetrip.apiclient import ApiClient
+from hallrig.apiclient import ApiClient
 from tests.conftest import wait_until
 
 PIN = "2468"

@@ -13,7 +13,7 @@ from center.queue_types import TicketState
 from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
-from onetrip.staff_accounts import sign_in
+from hallrig.staff_accounts import sign_in
 from tests.center_fixtures import take_printed
 from tests.queue_helpers import TZ
 

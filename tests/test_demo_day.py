@@ -19,12 +19,12 @@ import pytest
 from PIL import Image, ImageChops
 
 from drivers.idcard.sim import DEFAULT_CITIZENS
-from onetrip.day import privacy_scan, run_day
-from onetrip.day_chart import WaitPoint, wait_chart
-from onetrip.day_hall import SimConsole
-from onetrip.day_plan import arrival_times, card_weights, plan_visitors
-from onetrip.hall import Hall
-from onetrip.staff_accounts import staff_client
+from hallrig.day import privacy_scan, run_day
+from hallrig.day_chart import WaitPoint, wait_chart
+from hallrig.day_hall import SimConsole
+from hallrig.day_plan import arrival_times, card_weights, plan_visitors
+from hallrig.hall import Hall
+from hallrig.staff_accounts import staff_client
 
 TZ = ZoneInfo("Asia/Shanghai")
 

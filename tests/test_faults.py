@@ -1,8 +1,8 @@
 """Faults under load, short versions of bench/chaos.py on one whole hall of real processes.
 
 One hall (broker, center, two kiosks, the window bus, their simulators) serves every drill in
-turn; each drill runs the steady load (onetrip/load.py), does its fault and audits what the
-center applied against what citizens and staff were told (onetrip/audit.py). Deadlines are
+turn; each drill runs the steady load (hallrig/load.py), does its fault and audits what the
+center applied against what citizens and staff were told (hallrig/audit.py). Deadlines are
 functional ones (terminals back online within the drill's 30 s watch); no test asserts how many
 seconds a recovery took: `python -m bench.chaos` prints them against the budget (DESIGN.md §5).
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from onetrip import drills
-from onetrip.hall import Hall
-from onetrip.load import LoadSettings
+from hallrig import drills
+from hallrig.hall import Hall
+from hallrig.load import LoadSettings
 
 pytestmark = pytest.mark.timeout(240)
 

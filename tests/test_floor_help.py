@@ -20,7 +20,7 @@ from center.web import create_app
 from core.clock import FakeClock
 from daemon.commands import Commands
 from mqtt.terminal import TerminalLink
-from onetrip.staff_accounts import sign_in
+from hallrig.staff_accounts import sign_in
 from tests.conftest import wait_until
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 

@@ -18,7 +18,7 @@ from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
 from daemon.printing import ticket_notice
-from onetrip.staff_accounts import sign_in
+from hallrig.staff_accounts import sign_in
 from tests.center_fixtures import take_printed
 from tests.queue_helpers import MONDAY_9, make_categories
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)

@@ -14,7 +14,7 @@ from center import audit
 from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
-from onetrip.staff_accounts import sign_in
+from hallrig.staff_accounts import sign_in
 from tests.center_fixtures import take_printed
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 

@@ -26,7 +26,7 @@ from core.clock import FakeClock
 from core.config import MqttSettings, parse_config
 from core.errors import ConfigError
 from mqtt.broker import free_port
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY, sign_in
+from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY, sign_in
 from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job

@@ -21,7 +21,7 @@ from center.web import create_app
 from core.clock import FakeClock
 from core.config import MqttSettings
 from mqtt.broker import free_port
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY
+from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY
 from tests.center_fixtures import take_printed
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
 from tests.queue_helpers import TZ

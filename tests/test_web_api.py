@@ -17,7 +17,7 @@ from center.service import CenterService
 from center.web import STATIC, create_app
 from core.clock import FakeClock
 from mqtt.contract import ErrorInfo, Event
-from onetrip.staff_accounts import sign_in
+from hallrig.staff_accounts import sign_in
 from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
 from tests.web_helpers import DAY, Kiosk, rate, serve

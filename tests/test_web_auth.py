@@ -23,7 +23,7 @@ from center.staff import Role
 from center.web import create_app
 from core.clock import FakeClock
 from core.paths import CONFIG_DIR
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY, DEMO_APPOINTMENT_KEY_SHA256, DEMO_PASSWORD, sign_in
+from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY, DEMO_APPOINTMENT_KEY_SHA256, DEMO_PASSWORD, sign_in
 from tests.center_fixtures import take_printed
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
@@ -31,7 +31,7 @@ PUBLIC_WRITES = {"/api/session", "/api/session/sign_out", "/api/session/password
 SAMPLE_PARAMS = {"window": "1", "action": "call", "terminal": "kiosk-01", "name": "test_page", "follow_up_id": "1",
                  "staff_no": "s001", "announcement_id": "1", "promise_id": "1", "case_id": "1"}
 DEMO_ROLES = {"s001": Role.CLERK, "m001": Role.MANAGER, "w001": Role.MAINTAINER, "a001": Role.AUDITOR,
-              "admin": Role.ADMIN}  # one role each (onetrip/staff_accounts.py)
+              "admin": Role.ADMIN}  # one role each (hallrig/staff_accounts.py)
 
 
 @pytest.fixture

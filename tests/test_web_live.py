@@ -12,7 +12,7 @@ import httpx
 from center.service import CenterService
 from center.voice import CHIME_GAP_S, CHIME_TONES
 from center.web import create_app
-from onetrip.staff_accounts import sign_in
+from hallrig.staff_accounts import sign_in
 from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
 from tests.web_helpers import WebServer

@@ -25,7 +25,7 @@ from core.paths import CONFIG_DIR
 from mqtt.broker import free_port
 from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Event
 from mqtt.terminal import TerminalLink
-from onetrip.staff_accounts import CLERKS, DEMO_APPOINTMENT_KEY_SHA256
+from hallrig.staff_accounts import CLERKS, DEMO_APPOINTMENT_KEY_SHA256
 from tests.center_fixtures import take_printed
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

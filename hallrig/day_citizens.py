@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from core.catalog import Catalog, paper_materials
-from onetrip.apiclient import ApiClient
-from onetrip.day_hall import Day, Issued
-from onetrip.day_plan import Visitor
+from hallrig.apiclient import ApiClient
+from hallrig.day_hall import Day, Issued
+from hallrig.day_plan import Visitor
 
 CARD_READ_TIMEOUT_S = 5.0
 REROUTE_WALK_S = 45.0  # hall seconds to walk to the other kiosk

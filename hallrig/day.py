@@ -30,23 +30,23 @@ from zoneinfo import ZoneInfo
 from core.clock import ScaledClock
 from core.privacy import citizen_key
 from drivers.idcard.sim import DEFAULT_CITIZENS
-from onetrip.apiclient import ApiClient
-from onetrip.day_citizens import Kiosk
-from onetrip.day_floor import Floor
-from onetrip.day_hall import CenterApi, Day, DayLog, HallEvents, SimConsole
-from onetrip.day_plan import SLOT_MIN, Visitor, card_weights, plan_visitors
-from onetrip.day_report import Timing, write_report
-from onetrip.day_screens import Screens
-from onetrip.day_staff import Break, Desk, KeypadDesk, Ratings, Window
-from onetrip.privacy_scan import privacy_scan
-from onetrip.rig import DEMO_PIN, DEMO_SECRET
+from hallrig.apiclient import ApiClient
+from hallrig.day_citizens import Kiosk
+from hallrig.day_floor import Floor
+from hallrig.day_hall import CenterApi, Day, DayLog, HallEvents, SimConsole
+from hallrig.day_plan import SLOT_MIN, Visitor, card_weights, plan_visitors
+from hallrig.day_report import Timing, write_report
+from hallrig.day_screens import Screens
+from hallrig.day_staff import Break, Desk, KeypadDesk, Ratings, Window
+from hallrig.privacy_scan import privacy_scan
+from hallrig.rig import DEMO_PIN, DEMO_SECRET
 
 if TYPE_CHECKING:
-    from onetrip.hall import Hall
+    from hallrig.hall import Hall
 
 __all__ = ["privacy_scan", "run_day"]
 
-log = logging.getLogger("onetrip.day")
+log = logging.getLogger("hallrig.day")
 
 STAFF = {"1": "刘芳", "2": "孙磊", "3": "周婷", "4": "吴涛", "5": "郑悦", "6": "何静"}
 DRAIN_MIN = 60          # after issuing closes, the windows serve at most this long (hall minutes)

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from center.reports import percentile
-from onetrip.day_chart import WaitPoint, wait_chart
-from onetrip.day_hall import Day
-from onetrip.privacy_scan import privacy_scan
+from hallrig.day_chart import WaitPoint, wait_chart
+from hallrig.day_hall import Day
+from hallrig.privacy_scan import privacy_scan
 
 if TYPE_CHECKING:
-    from onetrip.hall import Hall
+    from hallrig.hall import Hall
 
 PRINT_KINDS = ("ticket", "priority", "appointment", "checklist")
 WEEKDAYS = "一二三四五六日"

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from onetrip.day_hall import CenterError, Day
-from onetrip.day_plan import (
+from hallrig.day_hall import CenterError, Day
+from hallrig.day_plan import (
     BAD_REASONS,
     NO_SHOW_SHARE,
     TRANSFER_TO,

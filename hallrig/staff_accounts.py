@@ -4,13 +4,14 @@ own with `onetrip staff add` and changes every initial password at first sign-in
 from __future__ import annotations
 
 import hashlib
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from center.db import Database
 from center.staff import Role, StaffDirectory
 from core.clock import Clock
+
+if TYPE_CHECKING:
+    import httpx
 
 DEMO_PASSWORD = "OneTrip-demo-2026"
 DEMO_APPOINTMENT_KEY = "demo-appointment-platform-key"  # the demo's appointment platform (Bearer)
@@ -38,7 +39,10 @@ def sign_in_lines(base: str) -> list[str]:
 
 
 def staff_client(base: str, staff_no: str, timeout: float = 10.0) -> httpx.Client:
-    """An httpx client of the center's web, signed in as `staff_no`."""
+    """An httpx client of the center's web, signed in as `staff_no`. httpx is imported here: the
+    demo hall seeds its staff without it."""
+    import httpx
+
     http = httpx.Client(base_url=base, timeout=timeout)
     sign_in(http, staff_no)
     return http

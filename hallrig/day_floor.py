@@ -24,9 +24,9 @@ from center.service import category_rules
 from core.calendar import load_calendar
 from core.clock import FakeClock
 from core.config import load_config
-from onetrip.day_hall import CenterApi, Day
+from hallrig.day_hall import CenterApi, Day
 
-HELPER = "h001"          # the demo's floor helper (onetrip/staff_accounts.py)
+HELPER = "h001"          # the demo's floor helper (hallrig/staff_accounts.py)
 ANSWER_AFTER_S = 60      # hall seconds: the manager sends someone
 WALK_S = 90              # …the helper reaches the kiosk
 HELP_S = 180             # …and helps for this long

@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from onetrip.day_hall import DayLog
-from onetrip.staff_accounts import DEMO_PASSWORD
+from hallrig.day_hall import DayLog
+from hallrig.staff_accounts import DEMO_PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -21,8 +21,8 @@ from core.clock import SYSTEM_CLOCK
 from core.paths import CONFIG_DIR
 from mqtt.broker import Broker
 from mqtt.pki import SERVER_HOSTS, SecureHall, issue
-from onetrip.rig import Proc, free_port, sim_config, terminal_config, wait_for, write_toml
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY_SHA256, seed, sign_in_lines
+from hallrig.rig import Proc, free_port, sim_config, terminal_config, wait_for, write_toml
+from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY_SHA256, seed, sign_in_lines
 
 BUS_WINDOWS = {1: 1, 2: 2, 3: 3, 4: 4}
 
@@ -67,7 +67,7 @@ class Hall:
     broker_port: int | None = None
     web_port: int | None = None
     start_at: datetime = field(default_factory=next_opening)
-    history: bool = False  # the scripted day's: last week's 容缺 case, overdue today (onetrip/day_floor.py)
+    history: bool = False  # the scripted day's: last week's 容缺 case, overdue today (hallrig/day_floor.py)
     terminals: dict[str, Terminal] = field(default_factory=dict)
     broker: Broker | None = None
     center: Proc | None = None
@@ -146,7 +146,7 @@ class Hall:
         center_config = self.center_config()
         self.seed_staff()
         if self.history:
-            from onetrip.day_floor import seed_overdue_promise  # the day's own module, only for its hall
+            from hallrig.day_floor import seed_overdue_promise  # the day's own module, only for its hall
 
             seed_overdue_promise(center_config, self.start_at.date())
         for name in names:
@@ -168,7 +168,7 @@ class Hall:
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Every daemon's local API answers and says the center is reachable."""
-        from onetrip.apiclient import ApiClient
+        from hallrig.apiclient import ApiClient
 
         for t in self.terminals.values():
             client = ApiClient(t.socket, timeout=timeout)

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from core.clock import ScaledClock
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY, clerk_client, sign_in
+from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY, clerk_client, sign_in
 
-log = logging.getLogger("onetrip.day")
+log = logging.getLogger("hallrig.day")
 
 
 class SimConsole:

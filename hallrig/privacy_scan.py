@@ -17,7 +17,7 @@ from core.privacy import mask_id_number, mask_name
 from drivers.idcard.sim import DEFAULT_CITIZENS
 
 if TYPE_CHECKING:
-    from onetrip.hall import Hall
+    from hallrig.hall import Hall
 
 MAX_FILE_BYTES = 256 << 20  # a runaway log beyond this is a finding of its own
 

@@ -3,7 +3,7 @@
 Shared by tests/test_faults.py (short faults, asserted) and bench/chaos.py (full length,
 printed). A drill waits for a quiet hall, marks the center's counters, runs the load, does
 its fault, runs the load on, stops it, waits for every outbox and pad to empty and audits
-(onetrip.audit). Recovery times are measured the way the hall would notice them: retained
+(hallrig.audit). Recovery times are measured the way the hall would notice them: retained
 `term/+/status` for terminals after the broker's return, the local API's `center_reachable`
 for kiosks after the center's, the socket answering and the outbox empty for a daemon,
 the device state for a printer.
@@ -19,12 +19,12 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 
-from onetrip import audit
-from onetrip.apiclient import ApiClient
-from onetrip.hall import BUS_WINDOWS, Hall, Terminal
-from onetrip.load import Load, LoadSettings, sim_command
-from onetrip.rig import write_toml
-from onetrip.staff_accounts import clerk_client, staff_client
+from hallrig import audit
+from hallrig.apiclient import ApiClient
+from hallrig.hall import BUS_WINDOWS, Hall, Terminal
+from hallrig.load import Load, LoadSettings, sim_command
+from hallrig.rig import write_toml
+from hallrig.staff_accounts import clerk_client, staff_client
 
 Recovery = dict[str, float | None]
 

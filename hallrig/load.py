@@ -5,7 +5,7 @@ reader) and rate finished services there; staff at the bus windows work only wit
 caller keypads and rating pads (keys go to the simulators' control sockets, so the window
 bus, the daemon's outbox and the center all carry them), and staff at web windows use the
 counter console's API. Everything the load caused is written in a `Ledger`: the tickets
-citizens were told, the keys pressed, the ratings recorded. `onetrip.audit` compares it
+citizens were told, the keys pressed, the ratings recorded. `hallrig.audit` compares it
 with what the center applied, which is how the fault drills count lost and duplicated events.
 
 The load never asks for something the center would refuse in a healthy hall: a window
@@ -29,9 +29,9 @@ from typing import Any
 
 import httpx
 
-from onetrip.apiclient import ApiClient
-from onetrip.hall import BUS_WINDOWS, Hall, Terminal
-from onetrip.staff_accounts import clerk_client
+from hallrig.apiclient import ApiClient
+from hallrig.hall import BUS_WINDOWS, Hall, Terminal
+from hallrig.staff_accounts import clerk_client
 
 BUS_POOLS = {1: "A", 2: "A", 3: "C", 4: "DG"}     # bus window → the category pool it calls
 WEB_POOLS = {"5": "EF"}                            # web window → pool (window 6 stays closed)

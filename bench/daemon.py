@@ -19,9 +19,9 @@ from drivers.idcard.sim import IdCardSim
 from drivers.printer.sim import PrinterSim
 from drivers.scanner.sim import ScannerSim
 from drivers.windowbus.sim import WindowBusSim
-from mqtt.broker import Broker
 from hallrig.apiclient import ApiClient
 from hallrig.rig import Proc, free_port, terminal_config, wait_for
+from mqtt.broker import Broker
 
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", 60))
 CARDS = 20

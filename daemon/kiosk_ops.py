@@ -9,13 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Callable
 
-from concurrent.futures import TimeoutError as FutureTimeout
-
+from core.devstate import Reason
 from core.errors import DeviceError, OneTripError, OutboxFull
 from core.localapi import VERSION, BadArguments
-from core.devstate import Reason
 from drivers.printer.driver import PrinterNotReady
 from mqtt.payloads import RESULTS
 from mqtt.terminal import RequestFailed

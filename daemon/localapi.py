@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from core.errors import OneTripError
-from core.localapi import (LineCodec, LocalApiError, check_args, check_result, messages, parse_request, reply_error,
-                           reply_ok)
+from core.localapi import (
+    LineCodec,
+    LocalApiError,
+    check_args,
+    check_result,
+    messages,
+    parse_request,
+    reply_error,
+    reply_ok,
+)
 from mqtt.terminal import RequestFailed
 
 log = logging.getLogger("daemon.localapi")

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 
-from mqtt.contract import Topics
 from hallrig.hall import Hall
 from hallrig.load import Ledger, sim_command
+from mqtt.contract import Topics
 
 KEY_OPS = ("call_next", "recall", "prompt_rating")  # what the load's caller keys apply as
 REFUSED = re.compile(r"WARNING mqtt\.center: event refused .*?kind=(\S+)")

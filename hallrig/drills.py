@@ -18,7 +18,6 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 
-
 from hallrig import audit
 from hallrig.apiclient import ApiClient
 from hallrig.hall import BUS_WINDOWS, Hall, Terminal
@@ -146,7 +145,10 @@ def printer_unplug(terminal: str, down: float) -> Callable[[Hall, Load], Recover
     """Pull the printer's cable (the simulator closes its port) and put it back."""
     def fault(hall: Hall, load: Load) -> Recovery:
         t = hall.terminals[terminal]
-        printer = lambda: hello(t)["devices"]["printer"]["state"]
+
+        def printer() -> str:
+            return hello(t)["devices"]["printer"]["state"]
+
         sim_command(t.control, "unplug printer")
         offline = until(lambda: printer() == "offline", 30)
         load.run_for(down)

@@ -7,22 +7,22 @@ with configs written from the examples in config/; only ports and folders differ
 from __future__ import annotations
 
 import os
-import time
 import shutil
+import time
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from core.calendar import shipped_calendar
 from center.db import open_database, sqlite_url
+from core.calendar import shipped_calendar
 from core.clock import SYSTEM_CLOCK
 from core.paths import CONFIG_DIR
-from mqtt.broker import Broker
-from mqtt.pki import SERVER_HOSTS, SecureHall, issue
 from hallrig.rig import Proc, free_port, sim_config, terminal_config, wait_for, write_toml
 from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY_SHA256, seed, sign_in_lines
+from mqtt.broker import Broker
+from mqtt.pki import SERVER_HOSTS, SecureHall, issue
 
 BUS_WINDOWS = {1: 1, 2: 2, 3: 3, 4: 4}
 

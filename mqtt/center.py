@@ -23,8 +23,22 @@ from core.clock import SYSTEM_CLOCK, Clock
 from core.config import MqttSettings
 from core.errors import OneTripError, RequestTimeout
 from mqtt.client import Link, props
-from mqtt.contract import (Ack, Birth, Command, CommandResult, DeviceStatePayload, ErrorInfo, Event,
-                           HallMessage, Kind, Response, Status, Telemetry, Topic, decode)
+from mqtt.contract import (
+    Ack,
+    Birth,
+    Command,
+    CommandResult,
+    DeviceStatePayload,
+    ErrorInfo,
+    Event,
+    HallMessage,
+    Kind,
+    Response,
+    Status,
+    Telemetry,
+    Topic,
+    decode,
+)
 
 log = logging.getLogger("mqtt.center")
 

@@ -26,7 +26,7 @@ from core.backoff import Backoff
 from core.clock import SYSTEM_CLOCK, Clock
 from core.config import MqttSettings
 from core.errors import ProtocolError
-from mqtt.contract import ContractError, Topic, Topics, encode, Payload
+from mqtt.contract import ContractError, Payload, Topic, Topics, encode
 
 log = logging.getLogger("mqtt")
 

@@ -24,9 +24,24 @@ from core.clock import SYSTEM_CLOCK, Clock, HallClock
 from core.config import MqttSettings
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
 from mqtt.client import Link, props
-from mqtt.contract import (Birth, Command, CommandResult, ContractError, DeviceStatePayload, ErrorInfo, Event,
-                           Kind, Request, Response, Status, Telemetry, Topic, decode, encode,
-                           refuse_id_numbers)
+from mqtt.contract import (
+    Birth,
+    Command,
+    CommandResult,
+    ContractError,
+    DeviceStatePayload,
+    ErrorInfo,
+    Event,
+    Kind,
+    Request,
+    Response,
+    Status,
+    Telemetry,
+    Topic,
+    decode,
+    encode,
+    refuse_id_numbers,
+)
 from mqtt.outbox import Outbox
 from mqtt.timesync import OffsetSample, best, sample
 

@@ -13,7 +13,6 @@ import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
-
 from urllib.parse import quote
 
 from playwright.sync_api import Page, sync_playwright
@@ -23,9 +22,9 @@ from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
 from core.config import MqttSettings
-from mqtt.contract import Event
-from mqtt.broker import Broker
 from hallrig.staff_accounts import DEMO_PASSWORD, seed
+from mqtt.broker import Broker
+from mqtt.contract import Event
 from tests.web_helpers import (
     CHROMIUM_ARGS,
     Kiosk,

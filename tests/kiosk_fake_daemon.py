@@ -17,8 +17,20 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from core.localapi import (NEED_DATA, OPS, VERSION, BadArguments, LineCodec, LocalApiError, check_args, check_result,
-                           event, parse_request, reply_error, reply_ok)
+from core.localapi import (
+    NEED_DATA,
+    OPS,
+    VERSION,
+    BadArguments,
+    LineCodec,
+    LocalApiError,
+    check_args,
+    check_result,
+    event,
+    parse_request,
+    reply_error,
+    reply_ok,
+)
 
 PIN = "2468"
 NO_SHOW_RULE = "过号30分钟内可到窗口恢复，恢复后按原顺序叫号"  # the hall's rule, as the center words it

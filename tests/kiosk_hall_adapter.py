@@ -21,9 +21,9 @@ from core.privacy import mask_name
 from drivers.idcard.codec import SamStatus
 from drivers.idcard.sim import DEFAULT_CITIZENS
 from drivers.sim.main import ControlServer
-from kiosk.settings import load_settings
 from hallrig.day_hall import SimConsole
 from hallrig.hall import Hall
+from kiosk.settings import load_settings
 
 BAD_READ = f"card fault {SamStatus.READ_FAILED.value:02X}"  # + a count of replies, 0 to stop
 TICKETS = re.compile(r"^(\d+) tickets; last: (.*)$")

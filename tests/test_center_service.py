@@ -7,11 +7,9 @@ from collections.abc import Callable, Iterator
 import paho.mqtt.client as paho
 import pytest
 
-from core.errors import OneTripError
 from mqtt.contract import Birth, DeviceStatePayload, Event, Kind, Topics, decode, encode
 from mqtt.terminal import RequestFailed, TerminalLink
-from tests.center_fixtures import hall_clock, service, terminal  # noqa: F401  (fixtures)
-from tests.center_fixtures import take_printed
+from tests.center_fixtures import hall_clock, service, take_printed, terminal  # noqa: F401  (fixtures)
 from tests.conftest import wait_until
 
 

@@ -23,9 +23,9 @@ from drivers.printer.sim import PrinterSim
 from drivers.registry import PRINTER
 from drivers.windowbus.codec import CallerKey
 from drivers.windowbus.sim import WindowBusSim
+from hallrig.apiclient import ApiClient
 from mqtt.center import CenterLink
 from mqtt.ledger import SqliteLedger
-from hallrig.apiclient import ApiClient
 from tests.conftest import wait_until
 
 PIN = "2468"

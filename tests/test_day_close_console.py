@@ -16,7 +16,6 @@ from core.clock import FakeClock
 from hallrig.staff_accounts import sign_in
 from tests.center_fixtures import take_printed
 from tests.queue_helpers import TZ
-
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (fixtures, kept in this module)
 
 S = TicketState

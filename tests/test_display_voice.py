@@ -19,8 +19,8 @@ from center.service import CenterService
 from center.voice import Voice, VoiceError, write_wav
 from center.web import create_app
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
-from tests.web_helpers import WebServer
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import WebServer
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]

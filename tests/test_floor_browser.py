@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
-from mqtt.contract import Event
 from hallrig.staff_accounts import DEMO_PASSWORD
+from mqtt.contract import Event
 from tests.center_fixtures import take_printed
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 from tests.web_helpers import CHROMIUM_ARGS, WebServer

@@ -19,8 +19,8 @@ from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
 from daemon.commands import Commands
-from mqtt.terminal import TerminalLink
 from hallrig.staff_accounts import sign_in
+from mqtt.terminal import TerminalLink
 from tests.conftest import wait_until
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 

@@ -14,9 +14,8 @@ from center.service import CenterService
 from kiosk.guides import print_args
 from mqtt.payloads import InvalidArgs
 from mqtt.terminal import RequestFailed, TerminalLink
-from tests.center_fixtures import take_printed
+from tests.center_fixtures import hall_clock, service, take_printed  # noqa: F401  (fixtures)
 from tests.conftest import wait_until
-from tests.center_fixtures import hall_clock, service  # noqa: F401  (fixtures)
 
 CARD = "c" * 32  # a citizen key as the daemon sends it (keyed hash)
 

@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
-from drivers.printer.sim import PAPER_MARGIN, Look, _glyph_row
 from drivers.printer.render import Paper
-from kiosk.settings import load_settings
+from drivers.printer.sim import PAPER_MARGIN, Look, _glyph_row
 from hallrig.apiclient import ApiClient
 from hallrig.day_hall import CenterApi, SimConsole
 from hallrig.hall import Hall
 from hallrig.rig import wait_for
+from kiosk.settings import load_settings
 from tests.kiosk_hall_adapter import HallControl
 from tests.kiosk_xvfb import run_driver, xvfb
 

@@ -3,11 +3,22 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.answers import PrintedMaterial, TicketAnswer
-from core.localapi import (EVENTS, NEED_DATA, OPS, BadArguments, ErrorBody, LineCodec, LocalApiError, check_args,
-                           check_result, parse_request)
+from core.localapi import (
+    EVENTS,
+    NEED_DATA,
+    OPS,
+    BadArguments,
+    ErrorBody,
+    LineCodec,
+    LocalApiError,
+    check_args,
+    check_result,
+    parse_request,
+)
 from mqtt.payloads import RESULTS
 
 DOC = Path(__file__).parent.parent / "docs" / "localapi.md"

@@ -4,18 +4,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
 
+from core.answers import TicketAnswer
 from core.clock import FakeClock
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
 from mqtt.center import CenterLink
-from core.answers import TicketAnswer
 from mqtt.contract import ContractError, Kind, Status, Topics, decode, encode
 from mqtt.ledger import SqliteLedger
 from mqtt.terminal import RequestFailed, TerminalLink

@@ -25,14 +25,13 @@ from center.web import create_app
 from core.clock import FakeClock
 from core.config import MqttSettings, parse_config
 from core.errors import ConfigError
-from mqtt.broker import free_port
 from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY, sign_in
+from mqtt.broker import free_port
 from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
-from tests.web_helpers import rate
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-
+from tests.web_helpers import rate
 
 PERSONAL = ("citizen_key", "ref", "ticket_ref", "terminal", "id", "ticket_id", "priority")
 

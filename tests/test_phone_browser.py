@@ -20,14 +20,13 @@ from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
 from core.config import MqttSettings
-from mqtt.broker import free_port
 from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY
+from mqtt.broker import free_port
 from tests.center_fixtures import take_printed
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
 from tests.queue_helpers import TZ
-from tests.web_helpers import CHROMIUM_ARGS, WebServer, rate
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-
+from tests.web_helpers import CHROMIUM_ARGS, WebServer, rate
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from center import screens
 from center.db import announcements
 from center.queue import QueueEngine
-from center.queue_errors import NotYourTicket, NoTicketWaiting
+from center.queue_errors import NoTicketWaiting, NotYourTicket
 from center.queue_types import TicketState
 from core.clock import FakeClock
 from mqtt.terminal import TerminalLink

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from sqlalchemy import select
 
 from center import screens
@@ -24,9 +23,7 @@ from daemon.kiosk_ops import KioskOps
 from mqtt.contract import ErrorInfo, Event
 from mqtt.payloads import EVENTS, REQUESTS
 from mqtt.terminal import RequestFailed, TerminalLink
-from tests.center_fixtures import hall_clock, service, terminal  # noqa: F401  (fixtures)
-from tests.center_fixtures import printed_over, take_printed
-from tests.conftest import wait_until
+from tests.center_fixtures import hall_clock, printed_over, service, take_printed, terminal  # noqa: F401  (fixtures)
 
 CASE_KEY = "0123456789abcdef0123456789abcdef"
 

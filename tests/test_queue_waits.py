@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.estimates import SCENARIOS, play, score
 from center.db import open_database
 from center.hallsim import simulate_day
 from center.queue import QueueEngine
-from bench.estimates import SCENARIOS, play, score
 from center.waits import DEFAULT_WEIGHT, WINDOW_WEIGHT, OpenWindow, ServiceTime, ServiceTimes, estimate
 from core.clock import FakeClock
 from tests.queue_helpers import TZ

@@ -16,13 +16,12 @@ from starlette.testclient import TestClient
 from center.service import CenterService
 from center.web import STATIC, create_app
 from core.clock import FakeClock
-from mqtt.contract import ErrorInfo, Event
 from hallrig.staff_accounts import sign_in
+from mqtt.contract import ErrorInfo, Event
 from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
-from tests.web_helpers import DAY, Kiosk, rate, serve
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-
+from tests.web_helpers import DAY, Kiosk, rate, serve
 
 PAGES = {"/": "OneTrip", "/display": 'data-t="display.title"', "/console": 'data-t="console.title"',
          "/control": 'data-t="control.title"', "/reports": 'data-t="reports.title"'}

@@ -16,13 +16,13 @@ from center import audit
 from center.db import audit_log
 from center.service import CenterService
 from center.web import create_app
-from mqtt.contract import ErrorInfo, Event
 from core.clock import FakeClock
+from mqtt.contract import ErrorInfo, Event
+from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
 from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
-from tests.web_helpers import DAY, Kiosk, WebServer, rate, serve
-from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import DAY, Kiosk, WebServer, rate, serve
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]

@@ -23,8 +23,8 @@ from kiosk.i18n import Translator
 from mqtt.contract import ErrorInfo, Event
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
 from tests.conftest import wait_until
-from tests.web_helpers import DAY, Kiosk, WebServer, morning
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import DAY, Kiosk, WebServer, morning
 
 KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)*(?:\.[A-Za-z0-9_]+)+\b")  # what t() shows for a key not in the table
 # Latin letters a Chinese screen may show: the product's name, units and tags of the trade, and

@@ -15,8 +15,8 @@ from center.web import create_app
 from hallrig.staff_accounts import sign_in
 from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
-from tests.web_helpers import WebServer
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import WebServer
 
 
 def events(lines: Iterator[str]) -> Iterator[tuple[str, dict]]:

@@ -22,10 +22,10 @@ from center.service import CenterService
 from core.clock import FakeClock
 from core.config import MqttSettings, load_config
 from core.paths import CONFIG_DIR
+from hallrig.staff_accounts import CLERKS, DEMO_APPOINTMENT_KEY_SHA256
 from mqtt.broker import free_port
 from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Event
 from mqtt.terminal import TerminalLink
-from hallrig.staff_accounts import CLERKS, DEMO_APPOINTMENT_KEY_SHA256
 from tests.center_fixtures import take_printed
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -17,6 +17,7 @@ from typing import Any, Callable, Protocol
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from pydantic import BaseModel
 
 from core.clock import SYSTEM_CLOCK, Clock
@@ -33,6 +34,7 @@ from mqtt.contract import (
     Event,
     HallMessage,
     Kind,
+    Request,
     Response,
     Status,
     Telemetry,
@@ -83,7 +85,7 @@ class CenterLink(Link):
         self.terminals: dict[str, TerminalView] = {}
         self._lock = threading.Lock()
         self._requests: dict[str, tuple[RequestHandler, type[BaseModel] | None]] = {}
-        self._awaiting: dict[str, Future] = {}
+        self._awaiting: dict[str, Future[CommandResult]] = {}
         self.listeners: list[Callable[[str, TerminalView], None]] = []
         t = self.topics
         # Requests at once (a kiosk waits for its answer): concurrent numbers share a commit (center/db.py).
@@ -98,7 +100,7 @@ class CenterLink(Link):
         self.on_request("ping", lambda terminal, args: {})  # terminals check the center hears them
         self.on_request("time", lambda terminal, args: {"hall_time": self.clock.time()})  # hall time
 
-    def prepare_connect(self):
+    def prepare_connect(self) -> Properties:
         will = Status(state="offline", session=0, ts=self.clock.time()).model_dump_json().encode()
         self.client.will_set(self.topics.center_status(), will, qos=1, retain=True)
         return super().prepare_connect()
@@ -126,7 +128,7 @@ class CenterLink(Link):
     def _on_status(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         if not msg.payload:
             return  # a cleared retained message
-        status = decode(Kind.STATUS, msg.payload)
+        status = decode(Kind.STATUS, msg.payload, Status)
         view = self.view(topic.terminal)
         if status.session < view.session:  # an old session's late will: the newer birth stands
             self.stats["stale_status_ignored"] += 1
@@ -138,19 +140,19 @@ class CenterLink(Link):
         if not msg.payload:
             return
         view = self.view(topic.terminal)
-        view.birth = decode(Kind.BIRTH, msg.payload)
+        view.birth = decode(Kind.BIRTH, msg.payload, Birth)
         self._changed(view)
 
     def _on_device_state(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         if not msg.payload:
             return
         view = self.view(topic.terminal)
-        view.devices[topic.name] = decode(Kind.DEV_STATE, msg.payload)
+        view.devices[topic.name] = decode(Kind.DEV_STATE, msg.payload, DeviceStatePayload)
         self._changed(view)
 
     def _on_telemetry(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         view = self.view(topic.terminal)
-        view.telemetry[topic.name] = decode(Kind.DEV_TELE, msg.payload)
+        view.telemetry[topic.name] = decode(Kind.DEV_TELE, msg.payload, Telemetry)
         view.heard[topic.name] = self.clock.time()  # ages are counted on the center's clock, never the terminal's
         self.stats["telemetry"] += 1
 
@@ -165,7 +167,7 @@ class CenterLink(Link):
         corr = getattr(msg.properties, "CorrelationData", None)
         reply_to = self.topics.ctl_res(topic.terminal)  # computed here, never taken from the request
         try:
-            request = decode(Kind.REQUEST, msg.payload)
+            request = decode(Kind.REQUEST, msg.payload, Request)
             handler, answer = self._requests.get(topic.name, (None, None))
             if handler is None:
                 response = Response(ok=False, error=ErrorInfo(type="UnknownOp", message=f"no op {topic.name!r}"))
@@ -190,7 +192,7 @@ class CenterLink(Link):
         """Every event is answered: applied, or refused with a typed reason the ack carries.
         Only an event the center could neither apply nor keep as refused (its database is
         down) goes unacknowledged, so the terminal sends it again and nothing is lost."""
-        event = decode(Kind.EVENT, msg.payload)
+        event = decode(Kind.EVENT, msg.payload, Event)
         refused: dict[str, ErrorInfo] = {}
         try:
             applied = self.applier.apply(topic.terminal, topic.name, event)
@@ -236,7 +238,7 @@ class CenterLink(Link):
             self._awaiting.pop(command_id, None)
 
     def _on_command_result(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        result = decode(Kind.TERM_RES, msg.payload)
+        result = decode(Kind.TERM_RES, msg.payload, CommandResult)
         fut = self._awaiting.get(result.command_id)
         if fut is not None and not fut.done():
             fut.set_result(result)

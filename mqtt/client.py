@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
@@ -31,6 +32,8 @@ from mqtt.contract import ContractError, Payload, Topic, Topics, encode
 log = logging.getLogger("mqtt")
 
 Handler = Callable[[Topic, paho.MQTTMessage], None]
+# a lane's work: a handler and its message, or a hook (None); None alone stops the lane
+LaneItem = tuple[Callable[..., None], paho.MQTTMessage | None] | None
 
 
 @dataclass
@@ -42,7 +45,7 @@ class Subscription:
 
 
 def props(packet: int, **values: Any) -> Properties:
-    p = Properties(packet)
+    p = Properties(packet)  # type: ignore[no-untyped-call]  # paho's Properties is untyped
     for key, value in values.items():
         setattr(p, key, value)
     return p
@@ -62,7 +65,7 @@ class Link:
         self.topics = Topics(settings.hall)
         self.stats: Counter[str] = Counter()
         self._subs: list[Subscription] = []
-        self._lanes: dict[str, queue.SimpleQueue] = {}
+        self._lanes: dict[str, queue.SimpleQueue[LaneItem]] = {}
         self._lane_workers: dict[str, int] = {}
         self._lane_threads: list[threading.Thread] = []
         self._stop = threading.Event()
@@ -77,7 +80,7 @@ class Link:
 
     # ---- setup -----------------------------------------------------------------------
     def _make_client(self) -> paho.Client:
-        c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=self.client_id,
+        c = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
                         protocol=paho.MQTTv5)
         s = self.settings
         if s.ca_file:
@@ -235,7 +238,8 @@ class Link:
             self._ready()
             return
         # "connected" means ready to receive: only once the broker has granted every subscription
-        _, self._subscribe_mid = client.subscribe([(p, SubscribeOptions(qos=q)) for p, q in wanted.items()])
+        _, mid = client.subscribe([(p, SubscribeOptions(qos=q)) for p, q in wanted.items()])
+        self._subscribe_mid = -1 if mid is None else mid
 
     def _paho_subscribe(self, client: paho.Client, userdata: Any, mid: int, reasons: Any, properties: Any) -> None:
         if mid != self._subscribe_mid:
@@ -273,7 +277,7 @@ class Link:
                 self._lanes[s.lane].put((s.handler, msg))
 
     # ---- workers ---------------------------------------------------------------------
-    def _work(self, q: queue.SimpleQueue) -> None:
+    def _work(self, q: queue.SimpleQueue[LaneItem]) -> None:
         while True:
             item = q.get()
             if item is None:

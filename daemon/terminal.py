@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as paho
 import psutil
 
 from core.clock import SYSTEM_CLOCK, Clock, HallClock
@@ -30,7 +29,9 @@ from daemon.localapi import LocalApiServer
 from daemon.printing import TicketPrinter
 from daemon.supervisor import Supervisor
 from daemon.systemd import Notifier
-from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Kind, Topic, decode
+from daemon.terminal_state import HallView, Maintenance
+from mqtt.client import Message
+from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, HallMessage, Kind, Topic, decode
 from mqtt.terminal import TerminalLink
 
 log = logging.getLogger("daemon")
@@ -49,9 +50,8 @@ class Terminal:
         self.notifier = notifier or Notifier()
         self.state_dir = Path(cfg.state_dir)
         self.started_at = clock.time()
-        self.maintenance = False
-        self.catalog: dict[str, Any] | None = self._load_cached_catalog()
-        self.queue: dict[str, Any] | None = None
+        self.maintenance = Maintenance(lambda on: self.api.broadcast(event("maintenance", {"maintenance": on})))
+        self.hall = HallView(catalog=self._load_cached_catalog())
         self.citizens = CitizenSlot(cfg.citizen_key_secret.encode(), cfg.elderly_age, clock)
         self.supervisor = Supervisor(setup.devices, on_state=self._device_state, on_event=self._device_event,
                                      debounce=cfg.debounce, clock=clock)
@@ -63,8 +63,10 @@ class Terminal:
         self.link.clock_listeners.append(lambda s: self.api.broadcast(event("hall_time", {
             "hall_time": self.clock.time(), "offset_ms": round(s.offset * 1000, 1)})))
         self.printing = TicketPrinter(self.supervisor, cfg.hall_name, clock)
-        self.ops = KioskOps(self)
-        self.commands = Commands(self)
+        self.ops = KioskOps(cfg, self.link, self.printing, self.supervisor, self.citizens, self.hall,
+                            self.maintenance, clock)
+        self.commands = Commands(self.link, self.printing, self.supervisor, self.maintenance, clock, cfg.terminal,
+                                 lambda message: self.api.broadcast(message))
         self.api = LocalApiServer(Path(cfg.local_api.socket), self.ops.dispatch)
         self._stop = threading.Event()
         self._next_telemetry = 0.0
@@ -139,10 +141,6 @@ class Terminal:
             problems.append("driver thread dead")
         return problems
 
-    def set_maintenance(self, on: bool) -> None:
-        self.maintenance = on
-        self.api.broadcast(event("maintenance", {"maintenance": on}))
-
     # ---- birth and telemetry ---------------------------------------------------------------------
     def _birth(self, session: int) -> Birth:
         return Birth(session=session, role="kiosk" if self.config.role == "kiosk" else "window-bus",
@@ -193,16 +191,16 @@ class Terminal:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
-    def _on_catalog(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        data = decode(Kind.HALL, msg.payload).data
-        if self.catalog and self.catalog.get("hash") == data.get("hash"):
+    def _on_catalog(self, topic: Topic, msg: Message) -> None:
+        data = decode(Kind.HALL, msg.payload, HallMessage).data
+        if self.hall.catalog and self.hall.catalog.get("hash") == data.get("hash"):
             return
-        self.catalog = data
+        self.hall.catalog = data
         tmp = self._catalog_path().with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self._catalog_path())  # a cached copy for guides while the center is away
         self.api.broadcast(event("catalog", {"hash": data.get("hash")}))
 
-    def _on_queue(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        self.queue = kiosk_queue(decode(Kind.HALL, msg.payload).data)
-        self.api.broadcast(event("queue", self.queue))
+    def _on_queue(self, topic: Topic, msg: Message) -> None:
+        self.hall.queue = kiosk_queue(decode(Kind.HALL, msg.payload, HallMessage).data)
+        self.api.broadcast(event("queue", self.hall.queue))

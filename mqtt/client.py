@@ -31,7 +31,8 @@ from mqtt.contract import ContractError, Payload, Topic, Topics, encode
 
 log = logging.getLogger("mqtt")
 
-Handler = Callable[[Topic, paho.MQTTMessage], None]
+Message = paho.MQTTMessage  # what a handler is given: its users need not import paho
+Handler = Callable[[Topic, Message], None]
 # a lane's work: a handler and its message, or a hook (None); None alone stops the lane
 LaneItem = tuple[Callable[..., None], paho.MQTTMessage | None] | None
 

@@ -72,7 +72,8 @@ def test_finding_2_a_second_rating_is_refused_to_the_citizen(service, terminal) 
     service.desk.sign_in("1", "staff-001")
     ticket = serve(service, "1")
     kiosk = terminal("kiosk-01")
-    ops = KioskOps(SimpleNamespace(link=kiosk, citizens=SimpleNamespace(current=None)))  # the daemon's own op
+    ops = KioskOps(config=None, link=kiosk, printing=None, supervisor=None, citizens=SimpleNamespace(current=None),
+                   hall=None, maintenance=None, clock=None)  # the daemon's own op: a rating needs only these two
     assert ops.op_rate({"ticket": ticket["number"], "level": 5, "use_card": False}) == {
         "recorded": True, "pending": False}
     with pytest.raises(RequestFailed) as again:

@@ -163,7 +163,7 @@ class StatusWatch:
                                   protocol=paho.MQTTv5)
         self.client.on_connect = lambda c, *_: c.subscribe(self.topics.all_terminals("status"), qos=1)
         self.client.on_message = self._message
-        self.client.reconnect_delay_set(0.1, 0.5)
+        self.client.reconnect_delay_set(0.1, 0.5)  # type: ignore[arg-type]  # paho takes float seconds
         self.client.connect_async("127.0.0.1", hall.broker_port)
         self.client.loop_start()
 

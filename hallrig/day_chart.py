@@ -138,7 +138,7 @@ def _dashed(d: ImageDraw.ImageDraw, x: float, y0: float, y1: float, fill: str, d
 
 def _vertical_text(img: Image.Image, text: str, face: ImageFont.FreeTypeFont, centre: tuple[float, float]) -> None:
     box = face.getbbox(text)
-    strip = Image.new("RGBA", (box[2] - box[0] + 8, box[3] - box[1] + 8), (255, 255, 255, 0))
+    strip = Image.new("RGBA", (int(box[2] - box[0]) + 8, int(box[3] - box[1]) + 8), (255, 255, 255, 0))
     ImageDraw.Draw(strip).text((4 - box[0], 4 - box[1]), text, font=face, fill=TEXT)
     rotated = strip.rotate(90, expand=True)
     img.paste(rotated, (int(centre[0] - rotated.width / 2), int(centre[1] - rotated.height / 2)), rotated)

@@ -91,7 +91,7 @@ def write_report(hall: Hall, day: Day, timing: Timing, out: Path, screenshots: l
     chart = wait_chart(points, names, day.tz, out / "waits.png", close_at=day.close,
                        title=f"{local:%Y-%m-%d} 等候时间（取号 → 首次呼叫）")
     tickets = copy_tickets(hall, log.prints, out)
-    total = next((r for r in by_category if r["key"] == "total"), {})
+    total: dict[str, Any] = next((r for r in by_category if r["key"] == "total"), {})
     lines = [
         f"# 示范大厅 · 演示日报告 — {local:%Y-%m-%d} 星期{WEEKDAYS[local.weekday()]}", "",
         (f"Scripted hall day: {timing.visitors} citizens, hall time {local:%H:%M}–{day.local(timing.last):%H:%M} "

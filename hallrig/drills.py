@@ -17,6 +17,8 @@ import tomllib
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 
 from hallrig import audit
 from hallrig.apiclient import ApiClient
@@ -47,7 +49,17 @@ class DrillResult:
         return "\n".join(lines)
 
 
-def until(check: Callable[[], bool], timeout: float, step: float = 0.1) -> float | None:
+Part = TypeVar("Part")
+
+
+def running(part: Part | None, what: str) -> Part:
+    """A part of the hall a drill acts on: it must have been started."""
+    if part is None:
+        raise RuntimeError(f"{what} is not running")
+    return part
+
+
+def until(check: Callable[[], object], timeout: float, step: float = 0.1) -> float | None:
     """Seconds until `check()` held, or None if it did not within `timeout`."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
@@ -60,12 +72,16 @@ def until(check: Callable[[], bool], timeout: float, step: float = 0.1) -> float
     return None
 
 
-def hello(t: Terminal) -> dict[str, object]:
+def hello(t: Terminal) -> dict[str, Any]:
     client = ApiClient(t.socket, timeout=0.5)
     try:
         return client.call("hello")["result"]
     finally:
         client.close()
+
+
+def reaches_center(t: Terminal) -> bool:
+    return bool(hello(t)["center_reachable"])
 
 
 def drill(hall: Hall, name: str, fault: Callable[[Hall, Load], Recovery], *, before: float = 4.0,
@@ -95,9 +111,9 @@ def broker_outage(down: float) -> Callable[[Hall, Load], Recovery]:
         try:
             until(lambda: set(watch.sessions()) >= set(hall.terminals), 10)
             before = watch.sessions()
-            hall.broker.stop(kill=True)
+            running(hall.broker, "the broker").stop(kill=True)
             load.run_for(down)
-            hall.broker.start()
+            running(hall.broker, "the broker").start()
             back = time.monotonic()
             until(lambda: all(v is not None for v in watch.online_after(back, before).values()), 30)
             return {f"{t} online": v for t, v in watch.online_after(back, before).items()}
@@ -109,7 +125,7 @@ def broker_outage(down: float) -> Callable[[Hall, Load], Recovery]:
 def center_kill(down: float) -> Callable[[Hall, Load], Recovery]:
     """SIGKILL the center, start it again after `down`; kiosks must find it by themselves."""
     def fault(hall: Hall, load: Load) -> Recovery:
-        old = hall.center
+        old = running(hall.center, "the center")
         old.kill()
         old.log.close()
         load.run_for(down)
@@ -117,7 +133,7 @@ def center_kill(down: float) -> Callable[[Hall, Load], Recovery]:
         restarted = time.monotonic()
         found: Recovery = {}
         for t in (t for t in hall.terminals.values() if t.printer_port is not None):  # timed from the restart
-            reached = until(lambda t=t: hello(t)["center_reachable"], 60) is not None
+            reached = until(partial(reaches_center, t), 60) is not None
             found[f"{t.name} reaches the center"] = time.monotonic() - restarted if reached else None
         return found
     return fault
@@ -127,8 +143,9 @@ def daemon_kill(terminal: str, down: float) -> Callable[[Hall, Load], Recovery]:
     """SIGKILL a terminal's daemon with events in flight; restart it as systemd would."""
     def fault(hall: Hall, load: Load) -> Recovery:
         t = hall.terminals[terminal]
-        t.daemon.kill()
-        t.daemon.log.close()
+        daemon = running(t.daemon, f"{t.name}'s daemon")
+        daemon.kill()
+        daemon.log.close()
         killed = time.monotonic()
         depth = audit.outbox_depth(hall, terminal)
         load.run_for(down)
@@ -160,7 +177,10 @@ def printer_unplug(terminal: str, down: float) -> Callable[[Hall, Load], Recover
 
 def printed_tickets(t: Terminal) -> int:
     """Tickets the simulated printer has cut since it started."""
-    return int(re.match(r"(\d+) tickets", sim_command(t.control, "printer tickets")).group(1))
+    answer = sim_command(t.control, "printer tickets")
+    if (counted := re.match(r"(\d+) tickets", answer)) is None:
+        raise RuntimeError(f"the printer simulator answered {answer!r}")
+    return int(counted.group(1))
 
 
 def told_at(hall: Hall, load: Load, terminal: str, since: int) -> tuple[int, int]:
@@ -181,11 +201,11 @@ def with_outbox_bound(hall: Hall, terminal: str, rows: int | None) -> None:
     if rows is not None:
         data = tomllib.loads(original.read_text(encoding="utf-8"))
         config = write_toml(original.with_name(f"{terminal}-bound.toml"), {**data, "outbox_max_rows": rows})
-    t.daemon.stop()
+    running(t.daemon, f"{t.name}'s daemon").stop()
     t.config = config
     t.daemon = hall.start_daemon(t)
     t.config = original
-    until(lambda: hello(t)["center_reachable"], 30)
+    until(partial(reaches_center, t), 30)
 
 
 def outbox_full(hall: Hall, bound: int = 2) -> DrillResult:
@@ -220,7 +240,7 @@ def outbox_full(hall: Hall, bound: int = 2) -> DrillResult:
     try:
         assert audit.settle(hall)
         mark = audit.mark(hall)
-        hall.center.stop()
+        running(hall.center, "the center").stop()
         for address in BUS_WINDOWS.values():
             load.press(address, "rate 5", "rate")
         held = until(lambda: audit.outbox_depth(hall, bus.name) == bound
@@ -258,7 +278,7 @@ def _log_since(hall: Hall, terminal: str, offset: int) -> str:
         return f.read().decode("utf-8", errors="replace")
 
 
-def figures_for_printer(hall: Hall, terminal: str) -> Callable[[], dict[str, object]]:
+def figures_for_printer(hall: Hall, terminal: str) -> Callable[[Load], dict[str, object]]:
     """Call before a printer drill; the returned function gives printed vs told afterwards."""
     t = hall.terminals[terminal]
     printed_before = printed_tickets(t)

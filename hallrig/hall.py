@@ -64,8 +64,8 @@ class Hall:
     kiosks: int = 2
     speed: float = 60.0
     secure: bool = False
-    broker_port: int | None = None
-    web_port: int | None = None
+    broker_port: int = 0  # 0: a free one
+    web_port: int = 0
     start_at: datetime = field(default_factory=next_opening)
     history: bool = False  # the scripted day's: last week's 容缺 case, overdue today (hallrig/day_floor.py)
     terminals: dict[str, Terminal] = field(default_factory=dict)

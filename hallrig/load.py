@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +146,7 @@ class Load:
                 if web.get(f"/api/windows/{window}").json()["window"]["state"] == "closed":
                     web.post(f"/api/windows/{window}/sign_in").raise_for_status()
         rng = random.Random(self.settings.seed)
+        workers: list[tuple[Callable[[Any, random.Random], None], tuple[Any, random.Random]]]
         workers = [(self._citizens, (k, random.Random(rng.random()))) for k in self.kiosks]
         workers += [(self._bus_window, (w, random.Random(rng.random()))) for w in BUS_POOLS]
         workers += [(self._web_window, (w, random.Random(rng.random()))) for w in WEB_POOLS]

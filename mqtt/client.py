@@ -46,7 +46,7 @@ class Subscription:
 
 
 def props(packet: int, **values: Any) -> Properties:
-    p = Properties(packet)  # type: ignore[no-untyped-call]  # paho's Properties is untyped
+    p = Properties(packet)
     for key, value in values.items():
         setattr(p, key, value)
     return p

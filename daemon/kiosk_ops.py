@@ -108,7 +108,7 @@ class KioskOps:
             self.printing.print_ticket(ticket["ticket_id"], ticket)
         except DeviceError as exc:
             self.link.emit("ticket_cancelled", {"ticket_ref": ticket["ticket_ref"], "number": ticket["number"],
-                                                  "reason": "print_failed"})
+                                                "reason": "print_failed"})
             raise PrinterNotReady(getattr(exc, "reason", Reason.PRINTER_ERROR),
                                   f"ticket {ticket['number']} could not be printed and was cancelled: {exc}") from exc
         self.link.emit("ticket_printed", {"ticket_ref": ticket["ticket_ref"], "number": ticket["number"]})
@@ -170,7 +170,7 @@ class KioskOps:
 
     def op_call_helper(self, args: dict[str, Any]) -> dict[str, Any]:
         self.link.emit("help_requested", {"location": self.config.location or self.config.terminal,
-                                            "topic": str(args.get("topic", ""))[:60]})
+                                          "topic": str(args.get("topic", ""))[:60]})
         return {"queued": True}
 
     # ---- maintenance -------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ class TicketPrinter:
 
     def printer(self) -> Printer:
         printer = self.supervisor.by_family(PRINTER)
-        if printer is None:
+        if not isinstance(printer, Printer):  # None: the terminal's config names no printer
             raise PrinterNotReady(Reason.DISABLED, "this terminal has no printer")
         return printer
 

@@ -1,5 +1,5 @@
 """The linters as tests, so `make test` (= CI) runs them: ruff over the repository and mypy
-over the packages pyproject.toml lists (strict on core/ and mqtt/)."""
+over the packages pyproject.toml lists (strict on core/, mqtt/ and drivers/)."""
 from __future__ import annotations
 
 import subprocess

@@ -126,8 +126,8 @@ def test_an_unanswered_request_escalates_after_the_configured_time(
 def test_the_daemon_tells_the_kiosk_who_is_coming() -> None:
     sent: list[dict[str, Any]] = []
     handlers: dict[str, Any] = {}
-    terminal = SimpleNamespace(link=SimpleNamespace(on_command=lambda name, fn: handlers.__setitem__(name, fn)),
-                               api=SimpleNamespace(broadcast=sent.append))
-    Commands(terminal)  # type: ignore[arg-type]
+    link = SimpleNamespace(on_command=lambda name, fn: handlers.__setitem__(name, fn))
+    Commands(link, printing=None, supervisor=None, maintenance=None, clock=None, terminal="kiosk-01",
+             tell_kiosk=sent.append)  # a 帮办 answer needs only the link and the kiosk
     assert handlers["help_coming"]({"case_id": 7, "helper_name": "导办员小李"}) == {"told": True}
     assert sent == [{"event": "help_coming", "data": {"case_id": 7, "helper_name": "导办员小李"}}]

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from core.clock import SYSTEM_CLOCK, Clock
 from core.config import MqttSettings
 from core.errors import OneTripError, RequestTimeout
+from mqtt import payloads
 from mqtt.client import Link, props
 from mqtt.contract import (
     Ack,
@@ -218,8 +219,12 @@ class CenterLink(Link):
     # ---- commands ---------------------------------------------------------------------------------
     def send_command(self, terminal: str, name: str, args: dict[str, Any] | None = None, *,
                      ttl: int = 30, command_id: str | None = None) -> str:
-        """Publish a command (never retained, expiring); returns its id for `wait_result`."""
+        """Publish a command (never retained, expiring); returns its id for `wait_result`. A
+        command of the contract (`payloads.COMMANDS`) is checked first: InvalidArgs, nothing sent."""
         command_id = command_id or uuid.uuid4().hex
+        shape = payloads.COMMANDS.get(name)
+        if shape is not None:
+            args = payloads.parse(shape, args or {}).model_dump(mode="json", exclude_unset=True)
         command = Command(command_id=command_id, args=args or {}, ttl=ttl)
         self.publish(self.topics.command(terminal, name), command, retain=False,
                      properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=max(1, ttl)))

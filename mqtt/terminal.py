@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from core.clock import SYSTEM_CLOCK, Clock, HallClock
 from core.config import MqttSettings
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
+from mqtt import payloads
 from mqtt.client import Link, props
 from mqtt.contract import (
     Ack,
@@ -296,9 +297,11 @@ class TerminalLink(Link):
         if handler is None:
             return CommandResult(command_id=command.command_id, name=name, ok=False,
                                  error=ErrorInfo(type="UnknownCommand", message=f"no command {name!r}"))
-        try:
-            return CommandResult(command_id=command.command_id, name=name, ok=True,
-                                 result=handler(command.args) or {})
+        shape = payloads.COMMANDS.get(name)
+        try:  # a command of the contract reaches its handler only in its shape (else InvalidArgs)
+            args = command.args if shape is None else \
+                payloads.parse(shape, command.args).model_dump(mode="json", exclude_unset=True)
+            return CommandResult(command_id=command.command_id, name=name, ok=True, result=handler(args) or {})
         except OneTripError as exc:
             return CommandResult(command_id=command.command_id, name=name, ok=False,
                                  error=ErrorInfo(type=type(exc).__name__, message=str(exc)))

@@ -202,7 +202,8 @@ def test_finding_3_a_refusal_reaches_the_kiosk_with_the_values_it_names(kiosk) -
 
 def test_repeated_print_command_prints_once(kiosk, center, mqtt_settings) -> None:
     terminal, client, _, printer = kiosk
-    ticket = {"number": "C007", "category_name": "税务", "ahead": 2, "wait_min": 3, "wait_max": 6}
+    ticket = {"ticket_id": "7", "ticket_ref": "ref-0000000000000007", "number": "C007", "category": "C",
+              "category_name": "税务", "service": "税务", "ahead": 2, "wait_min": 3, "wait_max": 6}
     args = {"job_id": "job-000042", "ticket": ticket}
     first = center.command("kiosk-01", "print_ticket", args, command_id="cmd-print-42")
     again = center.command("kiosk-01", "print_ticket", args, command_id="cmd-print-42")

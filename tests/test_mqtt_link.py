@@ -16,8 +16,9 @@ from core.answers import TicketAnswer
 from core.clock import FakeClock
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
 from mqtt.center import CenterLink
-from mqtt.contract import ContractError, Kind, Status, Topics, decode, encode
+from mqtt.contract import Command, CommandResult, ContractError, Kind, Status, Topics, decode, encode
 from mqtt.ledger import SqliteLedger
+from mqtt.payloads import InvalidArgs
 from mqtt.terminal import RequestFailed, TerminalLink
 from tests.conftest import wait_until
 
@@ -158,6 +159,24 @@ def test_an_answer_is_held_to_its_shape_at_both_ends(center, make_terminal) -> N
         term.request("issue", {}, answer=TicketAnswer)
 
 
+def test_a_command_is_held_to_its_shape_before_it_is_sent_and_before_it_acts(center, make_terminal) -> None:
+    """A command of the contract (payloads.COMMANDS) leaves the center only in its shape, and a
+    terminal acts only on its shape: a hand-made misfit is refused with the fields named."""
+    term = make_terminal()
+    shown: list[dict] = []
+    term.on_command("display", lambda args: shown.append(args) or {"shown": args.get("number")})
+    with pytest.raises(InvalidArgs, match="window"):
+        center.send_command("kiosk-1", "display", {"window": "二号窗", "number": "A017"})
+    assert center.command("kiosk-1", "display", {"window": 2, "number": "A017", "waiting": 4}).result == {
+        "shown": "A017"}
+    misfit = Command(command_id="cmd-misfit-1", args={"window": 2, "number": "A017; rm -rf"}, ttl=30)
+    center.publish(center.topics.command("kiosk-1", "display"), misfit)  # past the center's own check
+    wait_until(lambda: term.outbox.answer_for("cmd-misfit-1") is not None)
+    answer = decode(Kind.TERM_RES, term.outbox.answer_for("cmd-misfit-1"), CommandResult)
+    assert not answer.ok and answer.error.type == "InvalidArgs" and "number" in answer.error.message
+    assert shown == [{"window": 2, "number": "A017", "waiting": 4}]
+
+
 def test_center_unreachable_is_told_at_once(mqtt_settings, make_terminal) -> None:
     """Told by CenterUnreachable, not by waiting out the 30 s timeout (that is RequestTimeout): the
     answer must come within a functional deadline far below it."""
@@ -183,19 +202,19 @@ def test_commands_run_once_per_id_and_expire_by_the_time_they_waited_here(center
     term = make_terminal(clock=clock)
     runs: list[dict] = []
     release, slow_running = threading.Event(), threading.Event()
-    term.on_command("beep", lambda args: runs.append(args) or {"beeps": len(runs)})
+    term.on_command("count", lambda args: runs.append(args) or {"counted": len(runs)})
     term.on_command("slow", lambda args: slow_running.set() or (release.wait(10) and {}))
-    first = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
-    again = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
+    first = center.command("kiosk-1", "count", {"n": 1}, command_id="cmd-00000001")
+    again = center.command("kiosk-1", "count", {"n": 1}, command_id="cmd-00000001")
     assert first.ok and first == again and len(runs) == 1
     # A command stuck behind a slow one past its ttl is not run, and the center is told.
     center.send_command("kiosk-1", "slow", {}, command_id="cmd-00000002")
     results: list = []
     waiter = threading.Thread(target=lambda: results.append(
-        center.command("kiosk-1", "beep", {"n": 2}, ttl=5, command_id="cmd-00000003")))
+        center.command("kiosk-1", "count", {"n": 2}, ttl=5, command_id="cmd-00000003")))
     assert slow_running.wait(10)
     waiter.start()
-    wait_until(lambda: term._lanes["commands"].qsize() >= 1)  # the beep has arrived and waits behind "slow"
+    wait_until(lambda: term._lanes["commands"].qsize() >= 1)  # the count has arrived and waits behind "slow"
     clock.advance(6)
     release.set()
     waiter.join(15)
@@ -215,8 +234,8 @@ def test_a_terminal_whose_clock_is_off_runs_commands_and_keeps_hall_time(center,
     assert abs(term.clock.time() - time.time()) < 5  # hall time, whatever its own clock says
     status = term.get_status()
     assert status["clock_synced"] and abs(status["clock_offset_ms"] + 600_000) < 5_000
-    term.on_command("beep", lambda args: {"ok": 1})
-    assert center.command("kiosk-1", "beep", {}, ttl=30).ok
+    term.on_command("count", lambda args: {"ok": 1})
+    assert center.command("kiosk-1", "count", {}, ttl=30).ok
     clock.set(datetime.now(timezone.utc))  # the machine's clock is set right: the next measurement follows
     term.measure_offset()
     assert abs(term.hall_clock.offset) < 5

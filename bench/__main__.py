@@ -1,10 +1,11 @@
-"""`make bench`: run every benchmark module present and print its figures."""
+"""`make bench`: run every benchmark module present and print its figures; the simple hall app
+(the baseline every center figure is compared with) is measured once, first."""
 from __future__ import annotations
 
 import importlib
 import sys
 
-MODULES = ["bench.mqtt_rtt", "bench.devices", "bench.center_queue", "bench.estimates", "bench.center", "bench.daemon",
+MODULES = ["bench.simple_hall", "bench.mqtt_rtt", "bench.devices", "bench.center_queue", "bench.estimates", "bench.center", "bench.daemon",
            "bench.kiosk"]
 
 

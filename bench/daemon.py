@@ -15,13 +15,13 @@ import psutil
 
 from bench.stats import ms, pct
 from daemon.config import load_terminal
-from drivers.sim.idcard import IdCardSim
-from drivers.sim.printer import PrinterSim
-from drivers.sim.scanner import ScannerSim
-from drivers.sim.windowbus import WindowBusSim
+from drivers.idcard.sim import IdCardSim
+from drivers.printer.sim import PrinterSim
+from drivers.scanner.sim import ScannerSim
+from drivers.windowbus.sim import WindowBusSim
+from hallrig.apiclient import ApiClient
+from hallrig.rig import Proc, free_port, terminal_config, wait_for
 from mqtt.broker import Broker
-from onetrip.rig import Proc, free_port, terminal_config, wait_for
-from onetrip.apiclient import ApiClient
 
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", 60))
 CARDS = 20

@@ -15,38 +15,27 @@ import time
 from pathlib import Path
 from typing import Any
 
-from drivers.idcard import CardRead, CardRemoved, IdCardReader, IdCardSettings
-from drivers.idcard_card import build_text, parse_text
-from drivers.idcard_codec import (
-    NEED_DATA,
-    Command,
-    HostConnection,
-    Op,
-    ReaderConnection,
-    ReadReply,
-    Reply,
-    Status,
-    wire_time,
-)
-from drivers.sim.idcard import DEFAULT_CITIZENS, IdCardSim
+from core.sansio import feed, reraise
+from drivers.idcard.card import build_text, parse_text
+from drivers.idcard.codec import DeviceCodec, HostCodec, ReadReply, SamCommand, SamOp, SamReply, SamStatus, wire_time
+from drivers.idcard.driver import CardRead, CardRemoved, IdCardReader, IdCardSettings
+from drivers.idcard.sim import DEFAULT_CITIZENS, IdCardSim
 
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1e3:.1f} ms"
 
 
-def decode_rate(frame: bytes, op: Op, count: int, chunk: int = 4096) -> float:
-    """Frames a second through `HostConnection`, the stream fed `chunk` bytes at a time."""
-    host = HostConnection()
+def decode_rate(frame: bytes, op: SamOp, count: int, chunk: int = 4096) -> float:
+    """Frames a second through `HostCodec`, the stream fed `chunk` bytes at a time."""
+    host = HostCodec()
     for _ in range(count):
-        host.send(Command(op))
+        host.send(SamCommand(op))
     stream = frame * count
     t0 = time.perf_counter()
     decoded = 0
     for start in range(0, len(stream), chunk):
-        host.receive_data(stream[start : start + chunk])
-        while host.next_event() is not NEED_DATA:
-            decoded += 1
+        decoded += sum(1 for _ in feed(host, stream[start : start + chunk], reraise))
     elapsed = time.perf_counter() - t0
     assert decoded == count, "the bench stream must decode whole"
     return count / elapsed
@@ -99,16 +88,16 @@ def insert_to_event(samples: int, settings: IdCardSettings) -> list[float]:
 
 def run(samples: int = 20, baud: int = 115200, poll_interval: float = 0.3) -> list[str]:
     zhang = DEFAULT_CITIZENS[0]
-    read_frame = ReaderConnection().send(ReadReply.build(build_text(zhang), zhang.photo))
-    find_frame = ReaderConnection().send(Reply(Status.CARD_FOUND, bytes(4)))
+    read_frame = DeviceCodec().send(ReadReply.build(build_text(zhang), zhang.photo))
+    find_frame = DeviceCodec().send(SamReply(SamStatus.CARD_FOUND, bytes(4)))
     settings = IdCardSettings(baud=baud, poll_interval=poll_interval)
     delays = insert_to_event(samples, settings)
     wire = wire_time(len(read_frame), baud)
     budget = poll_interval + wire + 0.050
     return [
-        f"codec: {decode_rate(read_frame, Op.READ, 2000):,.0f} read replies/s decoded "
+        f"codec: {decode_rate(read_frame, SamOp.READ, 2000):,.0f} read replies/s decoded "
         f"({len(read_frame)}-byte frames, 4 KB chunks)",
-        f"codec: {decode_rate(find_frame, Op.FIND, 20000):,.0f} find replies/s decoded ({len(find_frame)}-byte frames)",
+        f"codec: {decode_rate(find_frame, SamOp.FIND, 20000):,.0f} find replies/s decoded ({len(find_frame)}-byte frames)",
         f"card: {parse_rate(5000):,.0f} text blocks/s parsed and validated",
         f"card on reader → CardRead over a pty, {samples} cards: median {ms(statistics.median(delays))}, "
         f"max {ms(max(delays))} (poll interval {ms(poll_interval)})",

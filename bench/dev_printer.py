@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import time
 
-from drivers.escpos_codec import NEED_DATA, DeviceCodec
-from drivers.ticket import render_raster, render_text, sample_ticket
+from core.sansio import feed, reraise
+from drivers.printer.codec import DeviceCodec
+from drivers.printer.job import sample_ticket
+from drivers.printer.render import render_raster, render_text
 
 BAUD = 115200
 
 
 def decode_all(data: bytes, chunk: int) -> int:
-    codec, events = DeviceCodec(), 0
-    for start in range(0, len(data), chunk):
-        codec.receive_data(data[start:start + chunk])
-        while codec.next_event() is not NEED_DATA:
-            events += 1
-    return events
+    codec = DeviceCodec()
+    return sum(1 for start in range(0, len(data), chunk) for _ in feed(codec, data[start:start + chunk], reraise))
 
 
 def codec_throughput(data: bytes, chunk: int, rounds: int) -> tuple[float, int]:

@@ -1,15 +1,22 @@
-"""`bench/devices.py`: every device family's figures in one run (issue: drivers)."""
+"""`bench/devices.py`: every device family's figures in one run, one bench per family of the registry.
+
+A family's bench is `bench/dev_<family>.py` with a `run()` giving its lines.
+"""
 from __future__ import annotations
 
 import importlib
 
-FAMILIES = ["bench.dev_idcard", "bench.dev_printer", "bench.dev_bus"]
+from drivers.registry import FAMILIES
+
+
+def bench_module(family: str) -> str:
+    return f"bench.dev_{family}"
 
 
 def run() -> list[str]:
     lines: list[str] = []
-    for name in FAMILIES:
-        lines += importlib.import_module(name).run()
+    for family in FAMILIES:
+        lines += importlib.import_module(bench_module(family.name)).run()
     return lines
 
 

@@ -1,7 +1,7 @@
 """Soak: compressed hall days through the whole system, watching memory, latency and logs.
 
 `python -m bench.soak [--visits 10000] [--speed 150]`. The hall (broker, center, kiosks, the
-window bus, simulators: real processes) runs the steady load of onetrip/load.py until
+window bus, simulators: real processes) runs the steady load of hallrig/load.py until
 `--visits` citizens have been told a number. A number series holds 999 tickets a day and the
 load's five window pools use six categories, so the soak's catalog opens every category
 00:00–23:00 every day with a cap of 999, and the clock runs fast enough that 10,000 visits
@@ -29,10 +29,10 @@ import psutil
 
 from bench.stats import pct
 from core.paths import CONFIG_DIR, state_dir
-from onetrip import audit
-from onetrip.hall import Hall, clean
-from onetrip.load import Load, LoadSettings
-from onetrip.rig import write_toml
+from hallrig import audit
+from hallrig.hall import Hall, clean
+from hallrig.load import Load, LoadSettings
+from hallrig.rig import write_toml
 
 LOG_LINE = re.compile(r"^\S+ (WARNING|ERROR|CRITICAL) (\S+): (.*?)(?= \w+=| \||$)")
 SOAK_MIX = {"A": 2, "C": 2, "D": 1, "G": 1, "E": 1, "F": 1}

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
+from center import i18n
 from center.db import Database, alerts, follow_ups, window_categories, windows
 from center.queue_types import Alert, CategoryLike, QueueSettings, WindowState
 from center.tickets import waiting_by_category
@@ -29,6 +30,8 @@ class AlertKind(str, enum.Enum):
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
     HELP = "help_requested"  # a citizen at a kiosk asked for a floor helper (帮办)
     CLOCK_OFFSET = "clock_offset"  # a terminal's own clock is off hall time (it still shows hall time)
+    PROMISE_OVERDUE = "promise_overdue"  # a 容缺 material not handed in by its deadline
+    HELP_ESCALATED = "help_escalated"  # a 帮办 request nobody acknowledged in time
 
 
 QUEUE_KINDS = (AlertKind.WAIT_OVER_TARGET, AlertKind.QUEUE_LONG, AlertKind.WINDOW_IDLE, AlertKind.FOLLOW_UP_OVERDUE)
@@ -88,11 +91,12 @@ def conditions(
     waiting = waiting_by_category(conn, day)
     for code, (n, oldest) in waiting.items():
         if n > settings.queue_alert_length:
-            found[AlertKind.QUEUE_LONG, code] = f"{n} people wait in category {code}"
+            found[AlertKind.QUEUE_LONG, code] = i18n.text("alert.queue_long", n=n, category=code)
         rules = categories.get(code)
         if rules is not None and now - oldest > rules.wait_target_min * 60:
-            found[AlertKind.WAIT_OVER_TARGET, code] = (
-                f"category {code}: longest wait {(now - oldest) / 60:.0f} min, target {rules.wait_target_min:g} min")
+            found[AlertKind.WAIT_OVER_TARGET, code] = i18n.text(
+                "alert.wait_over_target", category=code, waited=f"{(now - oldest) / 60:.0f}",
+                target=f"{rules.wait_target_min:g}")
     idle = conn.execute(
         select(windows.c.code, windows.c.since, window_categories.c.category)
         .join(window_categories, window_categories.c.window == windows.c.code)
@@ -101,13 +105,14 @@ def conditions(
     )
     for code, since, category in idle:
         if category in waiting:
-            found[AlertKind.WINDOW_IDLE, code] = (
-                f"window {code} idle for {(now - since) / 60:.0f} min while category {category} has people waiting")
+            found[AlertKind.WINDOW_IDLE, code] = i18n.text(
+                "alert.window_idle", window=code, idle=f"{(now - since) / 60:.0f}", category=category)
     overdue = conn.execute(
         select(follow_ups.c.id).where(follow_ups.c.state != "closed", follow_ups.c.deadline < now)
     ).scalars()
     for follow_up_id in overdue:
-        found[AlertKind.FOLLOW_UP_OVERDUE, str(follow_up_id)] = f"follow-up {follow_up_id} of a 差评 is past its deadline"
+        found[AlertKind.FOLLOW_UP_OVERDUE, str(follow_up_id)] = i18n.text("alert.follow_up_overdue",
+                                                                          follow_up=follow_up_id)
     return found
 
 

@@ -37,6 +37,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from center import promises
 from center.queue_errors import InvalidTransition, UnknownTicket
 from center.queue_types import Channel, TicketState
 from center.ratings import BAD, LEVELS
@@ -278,8 +279,10 @@ class CitizenWeb:
             "window": t.window, "window_name": window.name if window else t.window,
             "near": s.near_turn.watched(ticket_id), "expires": claim.expires, "tz": engine.settings.timezone,
             "rating": None, "rateable": False, "reactivate_until": None, "reactivate_open": False,
+            "no_show_rule": s.no_show_rule, "owed": [],
         }
         if t.state is TicketState.DONE:
+            out["owed"] = promises.owed_view(promises.of_ticket(s.db, ticket_id), engine.local().date())
             rating = engine.ticket_rating(ticket_id)
             out["rateable"] = rating is None
             if rating is not None:

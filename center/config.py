@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from center.db import sqlite_url
 from center.queue_types import QueueSettings
 from center.staff import StaffSettings
 from core.calendar import CalendarSettings
+from core.catalog_model import Hours
 from core.config import ClockSettings, ConfigModel, LogSettings, MqttSettings
 
 
@@ -25,6 +27,7 @@ class WindowSettings(ConfigModel):
 class WebSettings(ConfigModel):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    language: Literal["zh", "en"] = Field("zh", description="the staff screens' and hall display's language")
     appointment_keys_sha256: list[str] = Field(
         [], description="SHA-256 (hex) of each appointment platform's API key for POST /api/appointments")
     max_body_bytes: int = Field(65536, ge=1024, description="a request body larger than this is refused (413)")
@@ -95,9 +98,25 @@ def _is_loopback(host: str) -> bool:
 
 
 class VoiceSettings(ConfigModel):
+    """The hall display's announcements: a chime, then the sentence `repeat` times (center/voice.py)."""
+
     enabled: bool = True
     voice: str = "cmn-latn-pinyin"
     clips_dir: Path = Path("var/center/voice")
+    repeat: int = Field(2, ge=1, le=5, description="times each call's sentence is said after its chime")
+    volume: float = Field(1.0, ge=0, le=1, description="the display's playback volume")
+    quiet_hours: Hours = Field("", description="hall-clock periods like '12:00-13:30' played at quiet_volume")
+    quiet_volume: float = Field(0.0, ge=0, le=1, description="volume in quiet hours; 0: screen only, no sound")
+
+
+class FloorSettings(ConfigModel):
+    """`[floor]`: 容缺 promises kept and 帮办 answered (center/promises.py, center/help_desk.py)."""
+
+    promise_working_days: int = Field(5, ge=1, description="容缺: a deferred material is due this many of the"
+                                                           " hall's business days after the case is accepted")
+    promise_due_soon_days: int = Field(3, ge=0, description="the control room lists promises due within this many"
+                                                            " days (and every overdue one)")
+    help_escalate_min: float = Field(3, gt=0, description="帮办 not acknowledged this long (hall clock) escalates")
 
 
 class CenterConfig(ConfigModel):
@@ -114,6 +133,7 @@ class CenterConfig(ConfigModel):
     voice: VoiceSettings = VoiceSettings()
     staff: StaffSettings = StaffSettings()  # accounts, passwords, sessions, audit retention
     citizen_web: CitizenWebSettings = CitizenWebSettings()
+    floor: FloorSettings = FloorSettings()  # 容缺 promises, 帮办 cases
     log: LogSettings = LogSettings()
     clock: ClockSettings = ClockSettings()
     windows: dict[str, WindowSettings] = Field(min_length=1)

@@ -7,6 +7,7 @@ ORDER BY uses is NOT NULL, so no database's NULL ordering can change the queue.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections import namedtuple
 from collections.abc import Callable, Iterator
@@ -68,6 +69,9 @@ tickets = Table(
     Column("window", String(32)),
     Column("service_id", Integer),
     Column("recalls", Integer, nullable=False, default=0),
+    # Set while its kiosk has not confirmed the print (no ghost tickets): not callable until then,
+    # closed 未出票 once this hall time passes.
+    Column("print_due", Double, index=True),
     UniqueConstraint("day", "series", "seq"),
     Index(None, "day", "state", "category", "tier", "sort_at", "id"),
 )
@@ -313,6 +317,45 @@ audit_log = Table(
     Index(None, "at"),
 )
 
+# 容缺受理: a deferred material promised at the window, with its 承诺书 and deadline (center/promises.py).
+promises = Table(
+    "promises", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_no", String(24), nullable=False, index=True),
+    Column("material", String(200), nullable=False),
+    Column("pledge_signed", Boolean, nullable=False),   # 承诺书 signed at the window
+    Column("due", String(10), nullable=False),          # local date, YYYY-MM-DD: the last business day
+    Column("state", String(16), nullable=False),        # owed, fulfilled
+    Column("promised_at", Double, nullable=False),
+    Column("window", String(32)),
+    Column("staff", String(KEY)),
+    Column("fulfilled_at", Double),
+    Column("fulfilled_by", String(KEY)),
+)
+
+# 帮办: a kiosk's help request as a case, from asked to closed (center/help_desk.py).
+help_cases = Table(
+    "help_cases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(KEY), nullable=False, unique=True),
+    Column("terminal", String(KEY), nullable=False),
+    Column("location", String(200), nullable=False),
+    Column("topic", String(60), nullable=False),
+    Column("day", String(10), nullable=False),          # local date asked, for the day's report
+    Column("state", String(16), nullable=False),        # asked, assigned, arrived, resolved
+    Column("asked_at", Double, nullable=False),
+    Column("acknowledged_at", Double),
+    Column("acknowledged_by", String(KEY)),
+    Column("helper", String(KEY)),                      # the floor helper's 工号
+    Column("helper_name", String(64)),
+    Column("arrived_at", Double),
+    Column("closed_at", Double),
+    Column("closed_by", String(KEY)),
+    Column("outcome", String(200)),
+    Column("escalated_at", Double),
+    Index(None, "day"),
+)
+
 applied_events = Table(
     "applied_events", metadata,
     Column("event_id", String(KEY), primary_key=True),
@@ -465,6 +508,9 @@ class Rows:
     def first(self) -> Any:
         return self._class(*self._rows[0]) if self._rows else None
 
+    def all(self) -> list[Any]:
+        return [self._class(*row) for row in self._rows]
+
     def one(self) -> Any:
         if len(self._rows) != 1:
             raise NoResultFound("expected one row") if not self._rows else MultipleResultsFound("expected one row")
@@ -480,6 +526,79 @@ class Rows:
 _TRANSIENT = {"40001", "40P01"}  # PostgreSQL serialization failure, deadlock detected
 
 
+class _Job:
+    """One caller's write waiting in a group commit."""
+
+    def __init__(self, fn: Callable[[Connection], Any], durable: bool) -> None:
+        self.fn, self.durable = fn, durable
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """SQLite's writes from this process, one transaction at a time, those arriving together
+    in one commit (one fsync).
+
+    SQLite has one writer; threads that meet its lock wait in its busy handler, which sleeps
+    in steps of milliseconds. Here they queue instead: whoever holds the writer runs every
+    write waiting, each in a SAVEPOINT of its own (a refused one rolls back alone), commits
+    once — synchronous=FULL if any of them is durable — and only then are their callers
+    answered: on disk before the answer, each applied once and in turn."""
+
+    def __init__(self, engine: Engine, durable: Engine) -> None:
+        self._engines = (engine, durable)
+        self._pending: list[_Job] = []
+        self._queue = threading.Lock()   # guards _pending
+        self._writer = threading.Lock()  # the one writer of this process
+        self._owner: int | None = None   # the thread holding it, while it commits
+        self.commits = self.writes = 0   # how well writes share commits (bench/center.py prints it)
+
+    def run(self, fn: Callable[[Connection], T], durable: bool) -> T:
+        if self._owner == threading.get_ident():
+            raise RuntimeError("a write inside a write would wait for itself: pass the connection on instead")
+        job = _Job(fn, durable)
+        with self._queue:
+            self._pending.append(job)
+        with self._writer:
+            if not job.done:  # else an earlier writer committed it while this thread waited
+                with self._queue:
+                    batch, self._pending = self._pending, []
+                self._owner = threading.get_ident()
+                try:
+                    self._commit(batch)
+                finally:
+                    self._owner = None
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _commit(self, batch: list[_Job]) -> None:
+        alone = len(batch) == 1  # the usual case: its own transaction, no savepoint to pay for
+        try:
+            with self._engines[any(j.durable for j in batch)].begin() as conn:
+                for job in batch:
+                    savepoint = None if alone else conn.begin_nested()
+                    try:
+                        job.result = job.fn(conn)
+                    except Exception as exc:
+                        if savepoint is None:
+                            raise  # rolls the transaction back
+                        savepoint.rollback()
+                        job.error = exc
+                    else:
+                        if savepoint is not None:
+                            savepoint.commit()
+        except Exception as exc:  # the commit (or the lone write) failed: none of it happened
+            for job in batch:
+                job.error, job.result = exc, None
+        finally:
+            self.commits += 1
+            self.writes += len(batch)
+            for job in batch:
+                job.done = True
+
+
 class Database:
     """Transactions over one Engine: `write()` for changes, `read()` for snapshots."""
 
@@ -488,6 +607,7 @@ class Database:
         self.dialect = engine.dialect.name
         self._reader = engine.execution_options(read_only=True)
         self._durable = engine.execution_options(durable=True)
+        self.group = GroupCommit(engine, self._durable) if self.dialect == "sqlite" else None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -497,7 +617,10 @@ class Database:
     def write(self, fn: Callable[[Connection], T], durable: bool = False, attempts: int = 5) -> T:
         """Run `fn` in one committed transaction, retrying transient conflicts (so it must be
         safe to re-run: its effects only happen when the transaction commits). A `durable`
-        one is on disk when this returns (PostgreSQL commits are always synced)."""
+        one is on disk when this returns (PostgreSQL commits are always synced). On SQLite,
+        writes arriving together share one commit (GroupCommit)."""
+        if self.group is not None:
+            return self.group.run(fn, durable)
         engine = self._durable if durable else self.engine
         for attempt in range(attempts):
             try:

@@ -1,114 +1,102 @@
-"""`/metrics` in the Prometheus text format (version 0.0.4).
+"""`/metrics` by prometheus-client, on a registry of the center's own (never the library's global).
 
-prometheus_client is not a dependency: every figure here is read on demand from the engine
-and the link (the engine's tables are the truth, so a counter read from them survives a
-restart), and the format of a few gauges, counters and one histogram is a few lines. The
-only state this module keeps is the request-latency histogram.
+Two kinds of figure: what the engine and the link know now (waiting, windows, terminals,
+devices, calls since the database began) is read at each scrape by `HallCollector`, so a
+figure read from the engine's tables survives a restart; what only happens in passing (a
+request's latency, a ticket's wait when first called) is observed into histograms here. The
+process collector adds memory, CPU and open files, as operators expect of any exporter.
+Names: docs/operations.md, "Metrics".
 """
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from prometheus_client import CollectorRegistry, Histogram, ProcessCollector
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from center.db import announcements
+from center.queue_types import Call, CallKind
 
 if TYPE_CHECKING:
     from center.service import CenterService
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-
-Sample = tuple[Mapping[str, str], float]
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+WAIT_BUCKETS = tuple(60.0 * m for m in (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180))  # a hall's waits
 
 
-def _labels(labels: Mapping[str, str]) -> str:
-    if not labels:
-        return ""
-    return "{" + ",".join(f'{k}="{_escape(str(v))}"' for k, v in labels.items()) + "}"
+def _gauge(name: str, help_text: str, label: str | None, samples: Iterator[tuple[str, float]] | float) -> Metric:
+    if isinstance(samples, (int, float)):
+        return GaugeMetricFamily(name, help_text, value=samples)
+    family = GaugeMetricFamily(name, help_text, labels=[label or ""])
+    for value, n in samples:
+        family.add_metric([value], n)
+    return family
 
 
-def _number(value: float) -> str:
-    return repr(float(value)) if value != int(value) else str(int(value))
+def _counter(name: str, help_text: str, label: str, samples: Iterator[tuple[str, float]]) -> Metric:
+    family = CounterMetricFamily(name, help_text, labels=[label])
+    for value, n in samples:
+        family.add_metric([value], n)
+    return family
 
 
-def family(name: str, kind: str, help_text: str, samples: Iterable[Sample]) -> list[str]:
-    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-    return lines + [f"{name}{_labels(labels)} {_number(value)}" for labels, value in samples]
+class HallCollector(Collector):
+    """The hall as the engine and the link see it at the moment of the scrape."""
+
+    def __init__(self, service: CenterService, sse_clients: Callable[[], int]) -> None:
+        self.s, self.sse_clients = service, sse_clients
+
+    def collect(self) -> Iterator[Metric]:
+        engine, link = self.s.engine, self.s.link
+        summary = engine.queue_summary()
+        views = list(link.terminals.values())
+        devices = Counter(("stale" if not v.online else d.state) for v in views for d in v.devices.values())
+        with self.s.db.read() as conn:
+            calls = conn.execute(select(announcements.c.kind, func.count()).group_by(announcements.c.kind)).all()
+        windows = Counter(w.state.value for w in engine.window_states())
+        yield _gauge("onetrip_tickets_waiting", "Tickets waiting now, per category.", "category",
+                     ((s.category, s.waiting) for s in summary))
+        yield _gauge("onetrip_tickets_issued_today", "Numbers issued today, per category.", "category",
+                     ((s.category, s.issued) for s in summary))
+        yield _gauge("onetrip_longest_wait_seconds", "Longest current wait, per category.", "category",
+                     ((s.category, round(s.longest_wait_s, 1)) for s in summary))
+        yield _counter("onetrip_calls", "Calls announced since the database began, by kind.", "kind",
+                       iter(sorted(calls)))
+        yield _gauge("onetrip_windows", "Windows per state.", "state", iter(sorted(windows.items())))
+        yield _gauge("onetrip_terminals_online", "Terminals whose link is up.", None, sum(v.online for v in views))
+        yield _gauge("onetrip_terminals_known", "Terminals the center has heard of.", None, len(views))
+        yield _gauge("onetrip_devices", "Devices per state (stale: their terminal is offline).", "state",
+                     iter(sorted(devices.items())))
+        yield _gauge("onetrip_devices_offline", "Devices offline or on an offline terminal.", None,
+                     devices["offline"] + devices["stale"])
+        yield _gauge("onetrip_alerts_active", "Active alerts, by kind.", "kind",
+                     iter(sorted(Counter(a.kind for a in engine.list_alerts()).items())))
+        yield _counter("onetrip_mqtt_events", "Hall link counters (mqtt.client.Link.stats).", "counter",
+                       iter(sorted(link.stats.items())))
+        yield _gauge("onetrip_mqtt_connected", "1 while the center's MQTT link is up.", None, int(link.connected))
+        yield _gauge("onetrip_sse_clients", "Screens connected to /events.", None, self.sse_clients())
 
 
-class LatencyHistogram:
-    """Request durations per route template (bounded label set: the app's routes)."""
+class CenterMetrics:
+    """The registry /metrics renders, with the two histograms the center observes into."""
 
-    def __init__(self, buckets: tuple[float, ...] = LATENCY_BUCKETS) -> None:
-        self.buckets = buckets
-        self._counts: dict[tuple[str, str], list[int]] = {}
-        self._sums: Counter[tuple[str, str]] = Counter()
-        self._lock = threading.Lock()
+    def __init__(self, service: CenterService, sse_clients: Callable[[], int]) -> None:
+        self.registry = CollectorRegistry()
+        self.service = service
+        self.latency = Histogram("onetrip_http_request_duration_seconds",
+                                 "Time to the first byte of a response, by route.", ["route", "method"],
+                                 buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.wait = Histogram("onetrip_queue_wait_seconds", "From taking a number to its first call, per category.",
+                              ["category"], buckets=WAIT_BUCKETS, registry=self.registry)
+        ProcessCollector(registry=self.registry)
+        self.registry.register(HallCollector(service, sse_clients))
 
-    def observe(self, route: str, method: str, seconds: float) -> None:
-        with self._lock:
-            counts = self._counts.setdefault((route, method), [0] * (len(self.buckets) + 1))
-            counts[next((i for i, b in enumerate(self.buckets) if seconds <= b), len(self.buckets))] += 1
-            self._sums[route, method] += seconds
-
-    def render(self, name: str) -> list[str]:
-        lines = [f"# HELP {name} Time to the first byte of a response, by route.", f"# TYPE {name} histogram"]
-        with self._lock:
-            for (route, method), counts in sorted(self._counts.items()):
-                labels = {"route": route, "method": method}
-                running = 0
-                for bound, n in zip((*map(str, self.buckets), "+Inf"), counts):
-                    running += n
-                    lines.append(f"{name}_bucket{_labels({**labels, 'le': bound})} {running}")
-                lines.append(f"{name}_sum{_labels(labels)} {self._sums[route, method]!r}")
-                lines.append(f"{name}_count{_labels(labels)} {running}")
-        return lines
-
-
-def render(service: CenterService, latency: LatencyHistogram, sse_clients: int) -> str:
-    engine = service.engine
-    summary = engine.queue_summary()
-    windows = engine.window_states()
-    views = list(service.link.terminals.values())
-    devices = Counter(
-        ("stale" if not v.online else d.state) for v in views for d in v.devices.values()
-    )
-    with service.db.read() as conn:
-        calls = conn.execute(select(announcements.c.kind, func.count()).group_by(announcements.c.kind)).all()
-    alerts = Counter(a.kind for a in engine.list_alerts())
-    lines = [
-        *family("onetrip_tickets_waiting", "gauge", "Tickets waiting now, per category.",
-                (({"category": s.category}, s.waiting) for s in summary)),
-        *family("onetrip_tickets_issued_today", "gauge", "Numbers issued today, per category.",
-                (({"category": s.category}, s.issued) for s in summary)),
-        *family("onetrip_longest_wait_seconds", "gauge", "Longest current wait, per category.",
-                (({"category": s.category}, round(s.longest_wait_s, 1)) for s in summary)),
-        *family("onetrip_calls_total", "counter", "Calls announced since the database began, by kind.",
-                (({"kind": kind}, n) for kind, n in sorted(calls))),
-        *family("onetrip_windows", "gauge", "Windows per state.",
-                (({"state": state}, n) for state, n in sorted(Counter(w.state.value for w in windows).items()))),
-        *family("onetrip_terminals_online", "gauge", "Terminals whose link is up.",
-                [({}, sum(v.online for v in views))]),
-        *family("onetrip_terminals_known", "gauge", "Terminals the center has heard of.", [({}, len(views))]),
-        *family("onetrip_devices", "gauge", "Devices per state (stale: their terminal is offline).",
-                (({"state": state}, n) for state, n in sorted(devices.items()))),
-        *family("onetrip_devices_offline", "gauge", "Devices offline or on an offline terminal.",
-                [({}, devices["offline"] + devices["stale"])]),
-        *family("onetrip_alerts_active", "gauge", "Active alerts, by kind.",
-                (({"kind": kind}, n) for kind, n in sorted(alerts.items()))),
-        *family("onetrip_mqtt_events_total", "counter", "Hall link counters (mqtt.client.Link.stats).",
-                (({"counter": k}, v) for k, v in sorted(service.link.stats.items()))),
-        *family("onetrip_mqtt_connected", "gauge", "1 while the center's MQTT link is up.",
-                [({}, int(service.link.connected))]),
-        *family("onetrip_sse_clients", "gauge", "Screens connected to /events.", [({}, sse_clients)]),
-        *latency.render("onetrip_http_request_duration_seconds"),
-    ]
-    return "\n".join(lines) + "\n"
+    def called(self, call: Call) -> None:
+        """An announcer (CenterService.announcers): a first call ends the ticket's wait."""
+        if call.kind is CallKind.CALL:
+            issued_at = self.service.engine.ticket(call.ticket_id).issued_at
+            self.wait.labels(call.category).observe(max(0.0, call.at - issued_at))

@@ -12,6 +12,7 @@ normal calls in a row; appointments leave it be. So it means the same under eith
 Every sort key is NOT NULL (tier, sort_at, id), and the tiers are ranked with a CASE over
 an integer — no ORDER BY over a nullable column, whose NULLs PostgreSQL sorts last and
 SQLite first. `call_order` is the same rule in Python, for lists (the console's queue).
+A kiosk's ticket whose print is not confirmed yet is neither called nor listed (`printed`).
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
+from sqlalchemy.engine import Connection
 
 from center.db import Prepared, tickets, window_categories
 from center.queue_types import Fairness, Tier, TicketState
@@ -81,6 +83,12 @@ def due(now: float | ColumnElement[float]) -> ColumnElement[bool]:
     return or_(tickets.c.tier != int(Tier.APPOINTMENT), tickets.c.sort_at <= now)
 
 
+def printed() -> ColumnElement[bool]:
+    """Its print confirmed by its kiosk, or nothing to print: only such a ticket is ever
+    called or listed at a window (no ghost tickets); it keeps its place meanwhile."""
+    return tickets.c.print_due.is_(None)
+
+
 @lru_cache(maxsize=4)
 def next_for_window(first: Tier, skip_locked: bool) -> Prepared:
     """The best due ticket among a window's categories, `first` tier before the other (one
@@ -89,7 +97,7 @@ def next_for_window(first: Tier, skip_locked: bool) -> Prepared:
     query = (
         select(tickets.c.id, tickets.c.tier, tickets.c.number, tickets.c.category, tickets.c.item_code)
         .where(tickets.c.day == bindparam("day"), tickets.c.state == TicketState.WAITING.value,
-               tickets.c.category.in_(served.scalar_subquery()), due(bindparam("now")))
+               tickets.c.category.in_(served.scalar_subquery()), due(bindparam("now")), printed())
         .order_by(_rank(first), tickets.c.sort_at, tickets.c.id)
         .limit(1)
     )
@@ -97,20 +105,29 @@ def next_for_window(first: Tier, skip_locked: bool) -> Prepared:
     return Prepared(query.with_for_update(skip_locked=True) if skip_locked else query)
 
 
-def ahead_of(category: str, day: str, tier: int, sort_at: float, ticket_id: int, first: Tier,
-             due_by: float) -> Select:
+@lru_cache(maxsize=4)
+def _ahead(first: Tier) -> Prepared:
+    """Tickets of a category waiting before a place in the base order of the form putting
+    `first` first (binds `category`, `day`, `rank`, `tier`, `sort_at`, `ticket_id`, `due_by`)."""
+    before = or_(
+        _rank(first) < bindparam("rank"),
+        and_(tickets.c.tier == bindparam("tier"), or_(
+            tickets.c.sort_at < bindparam("sort_at"),
+            and_(tickets.c.sort_at == bindparam("sort_at"), tickets.c.id < bindparam("ticket_id")),
+        )),
+    )
+    return Prepared(select(func.count()).select_from(tickets).where(
+        tickets.c.day == bindparam("day"), tickets.c.state == TicketState.WAITING.value,
+        tickets.c.category == bindparam("category"), due(bindparam("due_by")), before,
+    ))
+
+
+def count_ahead(conn: Connection, category: str, day: str, tier: int, sort_at: float, ticket_id: int, first: Tier,
+                due_by: float) -> int:
     """How many tickets of `category` wait before the given place in the base order of the
     form putting `first` first, counting appointments due by `due_by` (when the ticket can
     first be called: now, or an early appointment's own slot start)."""
-    rank = tier_order(first).index(Tier(tier))
-    before = or_(
-        _rank(first) < rank,
-        and_(tickets.c.tier == tier, or_(
-            tickets.c.sort_at < sort_at,
-            and_(tickets.c.sort_at == sort_at, tickets.c.id < ticket_id),
-        )),
-    )
-    return select(func.count()).select_from(tickets).where(
-        tickets.c.day == day, tickets.c.state == TicketState.WAITING.value,
-        tickets.c.category == category, due(due_by), before,
-    )
+    return _ahead(first)(conn, {
+        "category": category, "day": day, "rank": tier_order(first).index(Tier(tier)), "tier": tier,
+        "sort_at": sort_at, "ticket_id": ticket_id, "due_by": due_by,
+    }).scalar()

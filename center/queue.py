@@ -13,6 +13,7 @@ door to them, owning the clock, the settings and the transactions.
 from __future__ import annotations
 
 import hmac
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -21,7 +22,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from center import alerts, appointments, cases, numbers, ordering, ratings, refusals, tickets, waits, windows
+from center import (
+    alerts, appointments, cases, i18n, no_shows, numbers, ordering, ratings, refusals, tickets, waits, windows,
+)
 from center.alerts import AlertKind
 from center.applied import applied, apply_once
 from center.db import Database, counters, services, window_categories
@@ -43,6 +46,12 @@ from core.privacy import ID_NUMBER_RE
 R = TypeVar("R")
 S = TicketState
 W = WindowState
+# Operations that change neither a window nor a service: the estimates' reading of the hall stands.
+KEEPS_READING = frozenset({
+    "issue", "check_in", "ticket_printed", "close_unprinted", "reactivate", "book_appointment",
+    "cancel_appointment", "move_appointment", "rate", "rate_unrated", "refuse_event", "raise_alert", "clear_alert",
+    "ack_alert", "check_alerts", "advance_case", "follow_up_step",
+})
 
 
 def _key(citizen_key: str | None) -> str | None:
@@ -64,6 +73,12 @@ class QueueEngine:
         self.calendar = calendar or shipped_calendar()
         self.tz = ZoneInfo(self.settings.timezone)
         self._categories: dict[str, CategoryLike] = {}
+        self._priors = waits.Priors()  # the estimator's inputs from earlier days, read once a day
+        # Today's reading of windows and services, kept between window steps: the center is the
+        # only writer of its queue, and every write bumps `_writes` once committed.
+        self._reading: tuple[int, str, waits.Reading] | None = None
+        self._writes = 0
+        self._reading_lock = threading.Lock()
         self.set_categories(categories)
 
     def set_categories(self, categories: Iterable[CategoryLike]) -> None:
@@ -80,14 +95,27 @@ class QueueEngine:
         (numbers, check-ins, bookings, ratings, cancellations) and every terminal event, whose
         ack lets the terminal forget it — are synced to disk before returning (db.write)."""
         now = self.clock.time()
-        if event_id is None:
-            return self.db.write(lambda conn: fn(conn, now), durable=durable)
-        return apply_once(self.db, event_id, op, lambda conn: fn(conn, now), result_type, now)[1]
+        try:
+            if event_id is None:
+                return self.db.write(lambda conn: fn(conn, now), durable=durable)
+            return apply_once(self.db, event_id, op, lambda conn: fn(conn, now), result_type, now)[1]
+        finally:
+            if op not in KEEPS_READING:
+                self._written()
+
+    def _written(self) -> None:
+        """After a commit that may have changed windows or services: the kept reading is old."""
+        with self._reading_lock:
+            self._writes += 1
+            self._reading = None
 
     def apply_event(self, event_id: str, op: str, fn: Callable[[Connection], Any]) -> tuple[bool, Any]:
         """Run `fn` (the caller's own effect, JSON-able result) once per `event_id`, in the
         transaction that records the id; (False, stored result) when already applied."""
-        return apply_once(self.db, event_id, op, fn, Any, self.clock.time())
+        try:
+            return apply_once(self.db, event_id, op, fn, Any, self.clock.time())
+        finally:
+            self._written()
 
     def local(self, ts: float | None = None) -> datetime:
         return datetime.fromtimestamp(self.clock.time() if ts is None else ts, self.tz)
@@ -108,15 +136,37 @@ class QueueEngine:
 
     def issue_ticket(
         self, category: str, channel: str, citizen_key: str | None = None, priority: str | None = None,
-        item_code: str | None = None, terminal: str | None = None, *, event_id: str | None = None,
+        item_code: str | None = None, terminal: str | None = None, *, awaits_print: bool = False,
+        event_id: str | None = None,
     ) -> Ticket:
-        """Take a number: committed before it returns, so a printed number always exists."""
+        """Take a number: committed before it returns, so a printed number always exists.
+        `awaits_print`: a kiosk prints it, and it is called only once the kiosk confirms the
+        print (`confirm_printed`), else closed 未出票 (`close_unprinted`); other tickets print
+        nothing the center could hear of and are callable at once."""
+        return self._issue(category, channel, citizen_key, priority, item_code, terminal, awaits_print, event_id,
+                           lambda conn, now, row: tickets.to_ticket(row), Ticket)
+
+    def take_number(
+        self, category: str, channel: str, citizen_key: str | None = None, priority: str | None = None,
+        item_code: str | None = None, terminal: str | None = None, *, awaits_print: bool = False,
+        event_id: str | None = None,
+    ) -> TicketView:
+        """`issue_ticket` answered with its `ticket_view` (people ahead, last called, the wait),
+        read in the issuing transaction: what the kiosk prints, with no second transaction."""
+        return self._issue(category, channel, citizen_key, priority, item_code, terminal, awaits_print, event_id,
+                           self._view, TicketView)
+
+    def _issue(
+        self, category: str, channel: str, citizen_key: str | None, priority: str | None, item_code: str | None,
+        terminal: str | None, awaits_print: bool, event_id: str | None,
+        answer: Callable[[Connection, float, Row[Any]], R], result_type: Any,
+    ) -> R:
         rules = self._rules(category)
         _key(citizen_key)
         if priority and priority not in self.settings.priority_groups:
             raise UnknownPriority(priority)
 
-        def fn(conn: Connection, now: float) -> Ticket:
+        def fn(conn: Connection, now: float) -> R:
             local = self.local(now)
             if not self.calendar.is_open(rules, local):
                 raise NotIssuingNow(category, self.calendar.next_opening(rules, local),
@@ -130,10 +180,51 @@ class QueueEngine:
                 self.db, conn, now, self._day(now), rules, tier=Tier.PRIORITY if priority else Tier.NORMAL,
                 sort_at=now, channel=channel, cap=rules.daily_cap, priority=priority or None,
                 item_code=item_code, terminal=terminal, citizen_key=citizen_key,
+                print_due=self._print_due(now, awaits_print),
             )
-            return tickets.to_ticket(row)
+            return answer(conn, now, row)
 
-        return self._run("issue", event_id, fn, Ticket, durable=True)
+        return self._run("issue", event_id, fn, result_type, durable=True)
+
+    def _print_due(self, now: float, awaits_print: bool) -> float | None:
+        return now + self.settings.print_confirm_s if awaits_print else None
+
+    def confirm_printed(self, ticket_id: int, *, issued_by: str | None = None, event_id: str | None = None) -> Ticket:
+        """Its kiosk printed the ticket: callable from now on, in the place it had. A confirmation
+        after it was closed 未出票 (the kiosk's link down longer than `print_confirm_s`) puts it
+        back waiting: the citizen holds the paper. `issued_by`: only the issuing terminal confirms."""
+
+        def fn(conn: Connection, now: float) -> Ticket:
+            current = tickets.get(conn, ticket_id)
+            if issued_by is not None and current.terminal != issued_by:
+                raise NotYourTicket(current.number)
+            if current.print_due is None:
+                return tickets.to_ticket(current)  # nothing awaited its print
+            frm = S(current.state)
+            to = S.WAITING if frm is S.UNPRINTED else frm
+            return tickets.to_ticket(tickets.move(conn, ticket_id, "printed", frm, to, now, values={"print_due": None}))
+
+        return self._run("ticket_printed", event_id, fn, Ticket, durable=True)
+
+    def close_unprinted(self) -> list[Ticket]:
+        """未出票: a waiting ticket its kiosk did not confirm printed within `print_confirm_s`
+        (the kiosk died between the answer and the print) is closed with its own outcome, never
+        called or announced. A read first, so the housekeeping loop may call it often."""
+        with self.db.read() as conn:
+            if not tickets.unprinted_by(conn, self.clock.time()):
+                return []
+
+        def fn(conn: Connection, now: float) -> list[Ticket]:
+            return [tickets.to_ticket(tickets.move(conn, t.id, "unprinted", S.WAITING, S.UNPRINTED, now,
+                                                   detail=f"{t.terminal or ''} 未出票".strip()))
+                    for t in tickets.unprinted_by(conn, now)]
+
+        return self._run("close_unprinted", None, fn, list[Ticket])
+
+    def unprinted(self) -> list[Ticket]:
+        """Today's tickets closed 未出票, for the control room."""
+        with self.db.read() as conn:
+            return [tickets.to_ticket(r) for r in tickets.in_state(conn, self._day(self.clock.time()), S.UNPRINTED)]
 
     def call_next(self, window: str, *, event_id: str | None = None) -> Call:
         """The window calls the best waiting ticket among its categories (docs/queue.md, Order)."""
@@ -242,14 +333,18 @@ class QueueEngine:
         return self._run(action, event_id, fn, Ticket)
 
     def reactivate(self, ticket_id: int, *, event_id: str | None = None) -> Ticket:
-        """A no-show comes back in time: waiting again, in the place it had."""
+        """A no-show comes back in time: waiting again, in the place it had or behind the next
+        `reactivate_after_tickets` (the hall's rule, center/no_shows.py)."""
 
         def fn(conn: Connection, now: float) -> Ticket:
             current = tickets.get(conn, ticket_id)
             limit = self.settings.reactivate_within_min
             if current.state == S.NO_SHOW.value and now - current.state_at > limit * 60:
                 raise ReactivationExpired(current.number, limit)
-            return tickets.to_ticket(tickets.move(conn, ticket_id, "reactivate", S.NO_SHOW, S.WAITING, now))
+            behind = self.settings.reactivate_after_tickets
+            values = {"sort_at": no_shows.place_behind(conn, current, behind, now)} if behind else None
+            return tickets.to_ticket(tickets.move(conn, ticket_id, "reactivate", S.NO_SHOW, S.WAITING, now,
+                                                  values=values))
 
         return self._run("reactivate", event_id, fn, Ticket)
 
@@ -276,8 +371,8 @@ class QueueEngine:
         def fn(conn: Connection, now: float) -> Ticket:
             if issued_by is not None and (owned := tickets.get(conn, ticket_id)).terminal != issued_by:
                 raise NotYourTicket(owned.number)
-            current = self._leave(conn, now, ticket_id, "cancel", (S.WAITING, S.CALLED, S.HELD, S.NO_SHOW),
-                                  "cancelled")
+            current = self._leave(conn, now, ticket_id, "cancel",
+                                  (S.WAITING, S.CALLED, S.HELD, S.NO_SHOW, S.UNPRINTED), "cancelled")
             row = tickets.move(conn, ticket_id, "cancel", S(current.state), S.CANCELLED, now,
                                window=current.window, detail=reason[:200], values={"window": None})
             return tickets.to_ticket(row)
@@ -459,16 +554,18 @@ class QueueEngine:
         """查: where a ticket stands — people ahead, the last number called, the wait."""
         now = self.clock.time()
         with self.db.read() as conn:
-            t = tickets.get(conn, ticket_id)
-            ahead, not_before = 0, now
-            if t.state == S.WAITING.value:
-                if t.tier == Tier.APPOINTMENT:  # checked in early, it is called from its slot's start
-                    not_before = max(now, t.sort_at)
-                ahead = conn.execute(ordering.ahead_of(t.category, t.day, t.tier, t.sort_at, t.id,
-                                                       self.settings.fairness.first, not_before)).scalar_one()
-            estimate = self._hall(conn, now, [t.category]).estimate(t.category, ahead, not_before - now)
-            last = waits.last_called(conn, t.category, self._midnight(now))
-            return TicketView(tickets.to_ticket(t), ahead, last, estimate)
+            return self._view(conn, now, tickets.get(conn, ticket_id))
+
+    def _view(self, conn: Connection, now: float, t: Row[Any]) -> TicketView:
+        ahead, not_before = 0, now
+        if t.state == S.WAITING.value:
+            if t.tier == Tier.APPOINTMENT:  # checked in early, it is called from its slot's start
+                not_before = max(now, t.sort_at)
+            ahead = ordering.count_ahead(conn, t.category, t.day, t.tier, t.sort_at, t.id,
+                                         self.settings.fairness.first, not_before)
+        estimate = self._hall(conn, now, [t.category]).estimate(t.category, ahead, not_before - now)
+        last = waits.last_called(conn, t.category, self._midnight(now))
+        return TicketView(tickets.to_ticket(t), ahead, last, estimate)
 
     def queue_summary(self) -> list[CategorySummary]:
         """Per category: issued today, waiting, longest wait, last called, open windows, estimate,
@@ -492,7 +589,21 @@ class QueueEngine:
 
     def _hall(self, conn: Connection, now: float, categories: Iterable[str]) -> waits.Hall:
         return waits.hall(conn, now, self._day(now), self.local(now).hour, self._midnight(now), categories,
-                          self.settings)
+                          self.settings, self._priors, self.reading(self._day(now)))
+
+    def reading(self, day: str) -> waits.Reading:
+        """Today's windows and finished services as the estimates read them: the one kept since
+        the last window step, else read afresh — in a snapshot taken after counting the writes,
+        so it holds them all — and kept unless a write committed meanwhile."""
+        kept, writes = self._reading, self._writes
+        if kept is not None and kept[:2] == (writes, day):
+            return kept[2]
+        with self.db.read() as conn:
+            fresh = waits.read(conn, day)
+        with self._reading_lock:
+            if self._writes == writes:
+                self._reading = (writes, day, fresh)
+        return fresh
 
     # ------------------------------------------------------------------ appointments
 
@@ -514,18 +625,23 @@ class QueueEngine:
 
     def check_in(
         self, *, citizen_key: str | None = None, code: str | None = None, terminal: str | None = None,
-        event_id: str | None = None,
+        awaits_print: bool = False, event_id: str | None = None,
     ) -> Appointment:
         """Check in at a kiosk by ID card (its keyed hash) or the booking's QR code: a ticket
         ahead of the walk-ins from its slot's start (an early one waits for it, walk-ins going
         first meanwhile: `timing` says which); TooEarly or AppointmentMissed outside the
-        check-in window. Checking in twice gives back the same ticket."""
+        check-in window. Checking in twice gives back the same ticket (one closed 未出票 waits
+        again for its new print). `awaits_print`: as `issue_ticket`'s."""
         _key(citizen_key)
 
         def fn(conn: Connection, now: float) -> Appointment:
             row = appointments.find_for_check_in(conn, now, self._day(now), self.settings, citizen_key, code)
             if row.state == "checked_in":
-                return appointments.to_appointment(row, ticket=tickets.to_ticket(tickets.get(conn, row.ticket_id)),
+                ticket = tickets.get(conn, row.ticket_id)
+                if ticket.state == S.UNPRINTED.value:
+                    ticket = tickets.move(conn, ticket.id, "check_in", S.UNPRINTED, S.WAITING, now,
+                                          values={"print_due": self._print_due(now, awaits_print)})
+                return appointments.to_appointment(row, ticket=tickets.to_ticket(ticket),
                                                    timing=appointments.arrival(row.slot_start, row.slot_end, now))
             when = appointments.timing(row.slot_start, row.slot_end, now, self.settings)
             if when is appointments.Timing.TOO_EARLY:
@@ -537,6 +653,7 @@ class QueueEngine:
                 self.db, conn, now, self._day(now), self._rules(row.category), tier=Tier.APPOINTMENT,
                 sort_at=row.slot_start, channel="appointment", cap=numbers.MAX_SEQ, item_code=row.item_code,
                 terminal=terminal, citizen_key=row.citizen_key, appointment_id=row.id,
+                print_due=self._print_due(now, awaits_print),
             )
             appointments.mark(conn, row.id, "checked_in", ticket.id)
             return appointments.to_appointment(row, state="checked_in", ticket=tickets.to_ticket(ticket), timing=when)
@@ -636,8 +753,9 @@ class QueueEngine:
                                   reason_later=channel == Channel.PAD.value)
             if rating.follow_up_id is not None:
                 alerts.raise_alert(self.db, conn, now, AlertKind.BAD_RATING, str(rating.follow_up_id),
-                                   f"差评 ({level}) for ticket {rating.ticket_number} at window {rating.window}: "
-                                   + ("; ".join(rating.reasons) or "原因待回访核实"))
+                                   i18n.text("alert.bad_rating", level=level, number=rating.ticket_number,
+                                             window=rating.window, reasons=i18n.text("common.list_sep").join(
+                                                 rating.reasons) or i18n.text("alert.reason_to_check")))
             return rating
 
         return self._run("rate", event_id, fn, Rating, durable=True)

@@ -23,6 +23,7 @@ class TicketState(str, enum.Enum):
     HELD = "held"
     CANCELLED = "cancelled"
     DAY_CLOSED = "day_closed"  # 闭馆未办结: still open when the day was closed (日终清场)
+    UNPRINTED = "unprinted"    # 未出票: its kiosk never confirmed the print (no ghost tickets)
 
 
 OPEN_TICKET_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.HELD)
@@ -124,7 +125,10 @@ class QueueSettings(ConfigModel):
                               description="k: priority first; after k priority calls in a row, one normal is owed")
     normal_run: int | None = Field(None, ge=1, description="n: normal first; after n normal calls in a row, one"
                                                            " priority is owed (replaces priority_run)")
-    reactivate_within_min: float = Field(30, ge=0)
+    reactivate_within_min: float = Field(30, ge=0, description="过号: back at the window within this long; 0:"
+                                                             " 过号需重新取号")
+    reactivate_after_tickets: int = Field(0, ge=0, description="a reactivated no-show waits behind the next N"
+                                                               " tickets of its category; 0: its original place")
     checkin_early_min: float = Field(30, ge=0, description="how long before its slot an appointment may check in")
     checkin_late_min: float = Field(0, ge=0, description="grace after the slot's end")
     slot_capacity: int = Field(10, ge=1, description="appointments per category and slot")
@@ -150,6 +154,8 @@ class QueueSettings(ConfigModel):
     unrated_after_days: int = Field(7, ge=1, description="…once this many days have passed since it ended")
     pad_rating_within_min: float = Field(10, gt=0, description="a window's rating pad rates the service that"
                                                                " ended there at most this long ago")
+    print_confirm_s: float = Field(20, gt=0, description="a kiosk's ticket not confirmed printed this long after"
+                                                         " its issue is closed 未出票, never called (hall time)")
 
     @model_validator(mode="after")
     def _one_fairness_form(self) -> QueueSettings:

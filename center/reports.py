@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
 
+from center import i18n
 from center.db import Database, ratings, services, tickets
 from center.queue_types import TicketState
 
@@ -151,22 +152,16 @@ def report(rows: Sequence[Visit], by: str, labels: dict[str, str] | None = None)
     if by == "hour":
         labels = {k: f"{k}:00–{int(k) + 1:02d}:00" for k in groups}
     out = [summarise(k, labels.get(k, k), groups[k]) for k in sorted(groups)]
-    return out + [summarise("total", "合计", rows)]
-
-
-COLUMNS = {
-    "key": "分组", "label": "名称", "calls": "呼叫次数", "visits": "办结", "no_shows": "过号", "day_closed": "闭馆未办结",
-    "wait_p50_min": "等候中位数(分)", "wait_p90_min": "等候P90(分)", "service_p50_min": "办理中位数(分)",
-    "service_p90_min": "办理P90(分)", "ratings": "评价数", "satisfied": "满意数", "satisfaction": "满意率",
-}
+    return out + [summarise("total", i18n.text("reports.total"), rows)]
 
 
 def to_csv(rows: Sequence[ReportRow]) -> str:
-    """CSV with Chinese headers and a BOM, so spreadsheet programs in the hall open it right."""
+    """CSV with headings in the hall's language (`csv.*` in center/i18n.py) and a BOM, so
+    spreadsheet programs in the hall open it right."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     names = [f.name for f in fields(ReportRow)]
-    writer.writerow([COLUMNS[n] for n in names])
+    writer.writerow([i18n.text(f"csv.{n}") for n in names])
     for row in rows:
         values: dict[str, Any] = asdict(row)
         if row.satisfaction is not None:

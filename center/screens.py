@@ -70,7 +70,7 @@ def window_queue(db: Database, window: str, day: str, now: float, fairness: Fair
     waiting = (
         select(*_TICKET, tickets.c.sort_at)
         .where(tickets.c.day == day, tickets.c.state == TicketState.WAITING.value,
-               tickets.c.category.in_(served.scalar_subquery()))
+               tickets.c.category.in_(served.scalar_subquery()), ordering.printed())
         .order_by(tickets.c.sort_at, tickets.c.id).limit(limit)
     )
     with db.read() as conn:

@@ -12,9 +12,9 @@ import enum
 import logging
 import threading
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from center import audit
+from center import alerts, audit, help_desk, i18n, no_shows, promises
 from center import cases as case_flow
 from center.alerts import AlertKind
 from center.appointments import Timing
@@ -24,7 +24,7 @@ from center.hub import Hub
 from center.near_turn import NearTurn
 from center.queue import QueueEngine
 from center.queue_errors import NotTheirsToRate, QueueError, UnknownItem, UnknownWindow
-from center.queue_types import Appointment, Call, Case, CategoryRules, DayClose
+from center.queue_types import Appointment, Call, Case, CategoryRules, DayClose, TicketView
 from center.staff import StaffDirectory
 from center.tokens import PhoneLinks, Signer, TokenRefused, load_key
 from center.catalog_load import load_catalog
@@ -73,6 +73,7 @@ class UnknownEventKind(OneTripError):
 class CenterService:
     def __init__(self, config: CenterConfig, *, clock: Clock | None = None, link: CenterLink | None = None) -> None:
         self.config = config
+        i18n.use(config.web.language)  # the language of what the center words for its screens
         self.clock = clock = clock or config.clock.clock()
         config.state_dir.mkdir(parents=True, exist_ok=True)
         self.calendar = load_calendar(config.calendar)
@@ -97,8 +98,8 @@ class CenterService:
         self._stop = threading.Event()
         self._queue_dirty = threading.Event()
         self._threads: list[threading.Thread] = []
-        for op in ("take_number", "check_in", "lookup_case"):
-            self.link.on_request(op, getattr(self, f"req_{op}"))
+        for op, answer in payloads.RESULTS.items():
+            self.link.on_request(op, getattr(self, f"req_{op}"), answer)
         self.link.listeners.append(self._terminal_changed)
         self.link.add_connect_hook(self.publish_catalog)
 
@@ -148,17 +149,26 @@ class CenterService:
         """The day close when it is due, alerts that depend on time passing, retention, and the
         queue summary for every screen."""
         self.close_day()
+        self.close_unprinted()
         self.retention()
+        self.promise_alerts()
+        self.help_escalations()
         for alert in self.engine.check_alerts():
             self.hub.publish("alert", plain(alert))
         for view in list(self.link.terminals.values()):
             system = view.telemetry["system"].values if "system" in view.telemetry else {}
             depth, full = system.get("outbox_depth", 0), bool(system.get("outbox_full"))
             self._alert(full or bool(depth and depth >= self.config.outbox_backlog_alert), AlertKind.OUTBOX_BACKLOG,
-                        view.terminal, f"{view.terminal}: {depth} events not yet acknowledged"
-                        + ("; the outbox is full and refuses new events" if full else ""))
+                        view.terminal, i18n.text("alert.outbox_full" if full else "alert.outbox_backlog",
+                                                 terminal=view.terminal, depth=depth))
             self._clock_alert(view.terminal, system)
         self.queue_changed()
+
+    def close_unprinted(self) -> None:
+        """Tickets whose kiosk never confirmed the print are closed 未出票, and the control room told."""
+        for ticket in self.engine.close_unprinted():
+            log.warning("ticket never printed: closed 未出票", extra={"number": ticket.number, "terminal": ticket.terminal})
+            self.hub.publish("unprinted", plain(ticket))
 
     def retention(self) -> None:
         """At most once an hour (hall time): services left unrated are counted by the province's
@@ -183,8 +193,8 @@ class CenterService:
             return
         limit = self.config.clock_offset_alert_ms
         self._alert(abs(offset) > limit, AlertKind.CLOCK_OFFSET, terminal,
-                    f"{terminal}: 终端时钟与大厅时间相差 {offset / 1000:+.1f} 秒（阈值 {limit / 1000:g} 秒），"
-                    "终端已按大厅时间运行，请校准该终端系统时钟")
+                    i18n.text("alert.clock_offset", terminal=terminal, offset=f"{offset / 1000:+.1f}",
+                              limit=f"{limit / 1000:g}"))
 
     def close_day(self) -> DayClose:
         """日终清场 when due (engine.close_day); when it changed anything, every screen is told."""
@@ -220,7 +230,7 @@ class CenterService:
         self.near_turn.changed(data)
         window = self.config.windows.get(call.window)
         if window and window.bus and call.window.isdigit():
-            waiting = next((s.waiting for s in self.engine.queue_summary() if s.category == call.category), 0)
+            waiting = self.engine.estimate(call.category).ahead  # the category's waiting count, not the whole summary
             self.link.send_command(window.bus, "display", {"window": int(call.window), "number": call.number,
                                                            "waiting": waiting}, ttl=30)
         for announcer in self.announcers:
@@ -230,8 +240,9 @@ class CenterService:
                 log.exception("announcer failed")
 
     # ---- requests from kiosks -------------------------------------------------------------------
-    def _ticket_answer(self, ticket: Any, answers: dict[str, str] | None = None) -> dict[str, Any]:
-        view = self.engine.ticket_view(ticket.id)
+    def _ticket_answer(self, ticket: Any, answers: dict[str, str] | None = None,
+                       view: TicketView | None = None) -> dict[str, Any]:
+        view = view or self.engine.ticket_view(ticket.id)
         category = self.catalog.category(ticket.category)
         item = self._item(ticket.item_code)
         est = view.estimate
@@ -243,6 +254,7 @@ class CenterService:
                 "window_area": self.window_area(ticket.category, ticket.item_code), "priority": ticket.priority,
                 "priority_name": self.config.queue.priority_groups.get(ticket.priority or "", ""),
                 "materials": self._materials(ticket.item_code, answers or {}) if item else [],
+                "no_show_rule": self.no_show_rule,  # printed and shown as the hall configured it
                 "qr": self.phone.ticket(ticket.ref, ticket.day)}  # the citizen's phone page (docs/phone.md)
 
     def ticket_of_token(self, token: str) -> Any:
@@ -252,6 +264,11 @@ class CenterService:
         except TokenRefused as exc:
             raise NotTheirsToRate("(QR)") from exc
         return self.engine.ticket_by_ref(claim.subject)
+
+    @property
+    def no_show_rule(self) -> str:
+        """The hall's 过号 rule in words: the one text the ticket, the kiosk and the phone show."""
+        return no_shows.rule_text(self.engine.settings)
 
     def booking_page(self, appointment: Appointment) -> str:
         """The booking's phone page (see, cancel, move), valid until its day's close."""
@@ -287,6 +304,36 @@ class CenterService:
             checklist = self.catalog.notice(code)
         return paper_materials(checklist)
 
+    def deferrable_materials(self, code: str | None) -> list[str]:
+        """The materials the catalog marks 可容缺 for an item (or a life event)."""
+        if code is None or self._item(code) is None:
+            return []
+        return [m["name"] for m in self._materials(code, {}) if m["deferrable"]]
+
+    # ---- 容缺 promises ---------------------------------------------------------------------------
+    def promise(self, case_no: str, materials: Sequence[str], window: str) -> list[promises.Promise]:
+        """Record what a case owes, due `[floor] promise_working_days` business days from today."""
+        today = self.engine.local().date()
+        due = self.calendar.add_working_days(today, self.config.floor.promise_working_days)
+        staff = next((w.staff for w in self.engine.window_states() if w.code == window), None)
+        made = promises.record(self.db, case_no, materials, due, self.clock.time(), window, staff)
+        self.hub.publish("promises", {"case_no": case_no, "promises": plain(made)})
+        return made
+
+    def fulfil_promise(self, promise_id: int, by: str) -> promises.Promise:
+        """补交: the material is handed in; its overdue alert, if any, clears."""
+        kept = promises.fulfil(self.db, promise_id, by, self.clock.time())
+        if self.engine.clear_alert(AlertKind.PROMISE_OVERDUE, str(promise_id)):
+            self.hub.publish("alert_cleared", {"kind": AlertKind.PROMISE_OVERDUE.value, "key": str(promise_id)})
+        self.hub.publish("promises", {"case_no": kept.case_no, "promises": [plain(kept)]})
+        return kept
+
+    def promise_alerts(self) -> None:
+        """Every owed promise past its day is an alert (raised once, refreshed while it lasts)."""
+        for p in promises.overdue(self.db, self.engine.local().date()):
+            self._alert(True, AlertKind.PROMISE_OVERDUE, str(p.id),
+                        i18n.text("alert.promise_overdue", case_no=p.case_no, material=p.material, due=p.due))
+
     def known_item(self, code: str | None) -> str | None:
         """`code` if the catalog has it (an item or a life event), else UnknownItem."""
         if code and self._item(code) is None:
@@ -297,14 +344,17 @@ class CenterService:
         a = parse(payloads.TakeNumber, args)
         if a.answers and a.item_code:
             self._materials(a.item_code, a.answers)  # answers the event does not have: refused before issuing
-        ticket = self.engine.issue_ticket(a.category, a.channel, citizen_key=a.citizen_key, priority=a.priority,
-                                          item_code=self.known_item(a.item_code), terminal=terminal)
+        # A kiosk prints the ticket and confirms it (ticket_printed); the other channels print nothing.
+        view = self.engine.take_number(a.category, a.channel, citizen_key=a.citizen_key, priority=a.priority,
+                                       item_code=self.known_item(a.item_code), terminal=terminal,
+                                       awaits_print=a.channel == "kiosk")
         self.queue_changed()
-        return self._ticket_answer(ticket, a.answers)
+        return self._ticket_answer(view.ticket, a.answers, view)
 
     def req_check_in(self, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
         a = parse(payloads.CheckIn, args)
-        appointment = self.engine.check_in(citizen_key=a.citizen_key, code=a.code, terminal=terminal)
+        appointment = self.engine.check_in(citizen_key=a.citizen_key, code=a.code, terminal=terminal,
+                                           awaits_print=True)  # the kiosk prints the check-in's ticket
         self.queue_changed()
         slot = f"{self.engine.local(appointment.slot_start):%H:%M}-{self.engine.local(appointment.slot_end):%H:%M}"
         return {**self._ticket_answer(appointment.ticket), "slot": slot, "appointment": appointment.code,
@@ -342,7 +392,12 @@ class CenterService:
                 "item": item.name if item else category.name, "state": case.state,
                 "state_name": case_flow.LABELS.get(case.state, case.state), "received": received.isoformat(),
                 "promised_by": promised.isoformat() if promised else None,
-                "collect_at": getattr(item, "window", "") or category.window_area}
+                "collect_at": getattr(item, "window", "") or category.window_area,
+                "owed": self.owed(case.case_no)}
+
+    def owed(self, case_no: str) -> list[dict[str, Any]]:
+        """What a case still owes (容缺) and by when: the kiosk and the phone page show it."""
+        return promises.owed_view(promises.of_cases(self.db, [case_no]).get(case_no, []), self.engine.local().date())
 
     # ---- events from terminals (the EventApplier the link calls) ----------------------------------
     def apply(self, terminal: str, kind: str, event: Event) -> bool:
@@ -364,7 +419,10 @@ class CenterService:
                                            "message": error.message})
 
     def evt_ticket_printed(self, terminal: str, data: payloads.TicketPrinted, event_id: str) -> None:
-        self.engine.apply_event(event_id, "ticket_printed", lambda conn: None)
+        """The kiosk cut the ticket: only now may it be called (no ghost tickets)."""
+        ticket = self.engine.ticket_by_ref(data.ticket_ref)
+        self.engine.confirm_printed(ticket.id, issued_by=terminal, event_id=event_id)
+        self.queue_changed()
 
     def evt_ticket_cancelled(self, terminal: str, data: payloads.TicketCancelled, event_id: str) -> None:
         ticket = self.engine.ticket_by_ref(data.ticket_ref)
@@ -391,15 +449,57 @@ class CenterService:
         self.desk.key(data.window, data.key, event_id)
 
     def evt_help_requested(self, terminal: str, data: payloads.HelpRequested, event_id: str) -> None:
-        alert = self.engine.raise_alert(AlertKind.HELP, f"{terminal}:{event_id[:8]}",
-                                        f"帮办: {data.location or terminal} {data.topic}".strip(),
-                                        event_id=event_id)
-        self.hub.publish("alert", plain(alert))
+        """帮办: a case opens (asked) with its alert, in the transaction that applies the event."""
+        now = self.clock.time()
+        location = data.location or terminal
+
+        def fn(conn: Any) -> dict[str, Any]:
+            case = help_desk.open_case(conn, event_id, terminal, location, data.topic, self.engine.local(now).date()
+                                       .isoformat(), now)
+            alert = alerts.raise_alert(self.db, conn, now, AlertKind.HELP, f"help:{case.id}",
+                                       i18n.text("alert.help_requested", place=location, topic=data.topic).strip())
+            return {"case": plain(case), "alert": plain(alert)}
+
+        applied, result = self.engine.apply_event(event_id, "help_requested", fn)
+        if applied:
+            self.hub.publish("alert", result["alert"])
+            self.hub.publish("help", result["case"])
+
+    # ---- 帮办 cases ---------------------------------------------------------------------------------
+    def help_step(self, case_id: int, action: str, by: str, *, helper: str | None = None,
+                  outcome: str | None = None) -> help_desk.HelpCase:
+        """assign a named helper (the kiosk is told at once who is coming), arrive, close."""
+        if action not in help_desk.STEPS:
+            raise ValueError(f"no help action {action!r}")
+        name = None
+        if action == "assign":
+            if not helper:
+                raise ValueError("helper is required")
+            name = self.staff.get(helper).name  # UnknownStaff: not one of the hall's staff
+        case = help_desk.step(self.db, case_id, action, self.clock.time(), by, helper=helper, helper_name=name,
+                              outcome=outcome)
+        if action == "assign":
+            self.engine.ack_alert(AlertKind.HELP, f"help:{case.id}", by)
+            self.link.send_command(case.terminal, "help_coming", {"case_id": case.id, "helper_name": name}, ttl=60)
+        cleared = {"assign": (AlertKind.HELP_ESCALATED,), "close": (AlertKind.HELP, AlertKind.HELP_ESCALATED)}
+        for kind in cleared.get(action, ()):
+            self._alert(False, kind, f"help:{case.id}", "")
+        self.hub.publish("help", plain(case))
+        return case
+
+    def help_escalations(self) -> None:
+        """帮办 asked and not acknowledged within `[floor] help_escalate_min` (hall clock): an alert."""
+        now = self.clock.time()
+        for case in help_desk.escalate(self.db, now - self.config.floor.help_escalate_min * 60, now):
+            self._alert(True, AlertKind.HELP_ESCALATED, f"help:{case.id}", i18n.text(
+                "alert.help_escalated", place=case.location, topic=case.topic,
+                minutes=f"{(now - case.asked_at) / 60:.0f}"))
+            self.hub.publish("help", plain(case))
 
     def evt_outbox_overflow(self, terminal: str, data: payloads.OutboxOverflow, event_id: str) -> None:
         """A terminal refused events at a full outbox: kept as an alert until staff handle it."""
         alert = self.engine.raise_alert(AlertKind.OUTBOX_BACKLOG, f"{terminal}:refused",
-                                        f"{terminal}: outbox full, events refused {data.refused} times",
+                                        i18n.text("alert.outbox_refused", terminal=terminal, refused=data.refused),
                                         event_id=event_id)
         self.hub.publish("alert", plain(alert))
 
@@ -414,9 +514,11 @@ class CenterService:
         for device, state in view.devices.items():
             key = f"{terminal}/{device}"
             offline = state.state == "offline" or not view.online
+            reason = "terminal_offline" if not view.online else state.reason or "offline"
             self._alert(offline and state.reason != "paper_out", AlertKind.DEVICE_OFFLINE, key,
-                        f"{key} {'terminal offline' if not view.online else state.reason or 'offline'}")
-            self._alert(view.online and state.reason == "paper_out", AlertKind.PAPER_OUT, key, f"{key} 缺纸")
+                        i18n.text("alert.device_offline", device=key, reason=i18n.text(f"device_reason.{reason}")))
+            self._alert(view.online and state.reason == "paper_out", AlertKind.PAPER_OUT, key,
+                        i18n.text("alert.paper_out", device=key))
         self.hub.publish("terminal", self.terminal_summary(view))
 
     def terminal_summary(self, view: TerminalView) -> dict[str, Any]:
@@ -480,9 +582,21 @@ class WindowDesk:
         return self._done(self.s.engine.start(window, event_id=event_id))
 
     def finish(self, window: str, create_case: bool = False, item_code: str | None = None,
-               event_id: str | None = None) -> Any:
-        return self._done(self.s.engine.finish(window, create_case=create_case, item_code=self.s.known_item(item_code),
-                                               event_id=event_id))
+               event_id: str | None = None, deferred: Sequence[str] = (), pledge_signed: bool = False) -> Any:
+        """办结; with `deferred` (容缺受理) the case is accepted on the citizen's signed 承诺书 and
+        each material becomes a promise due in the hall's business days (center/promises.py)."""
+        item_code = self.s.known_item(item_code)
+        if deferred:
+            current = next(w.ticket_id for w in self.s.engine.window_states() if w.code == window)
+            code = item_code or (self.s.engine.ticket(current).item_code if current else None)
+            promises.check(deferred, self.s.deferrable_materials(code), code, pledge_signed)
+            if not create_case:
+                raise promises.PledgeRequired()  # a promise belongs to a case
+        finished = self._done(self.s.engine.finish(window, create_case=create_case, item_code=item_code,
+                                                   event_id=event_id))
+        if deferred and finished.case is not None:
+            self.s.promise(finished.case.case_no, deferred, window)
+        return finished
 
     def no_show(self, window: str, event_id: str | None = None) -> Any:
         return self._done(self.s.engine.no_show(window, event_id=event_id))
@@ -498,6 +612,13 @@ class WindowDesk:
         if not held:
             raise QueueError(f"window {window} holds no ticket")
         return self.call_back(window, held[0].id, event_id=event_id)
+
+    def reactivate(self, window: str, ticket_id: int, event_id: str | None = None) -> Any:
+        """过号恢复 at the counter: only a no-show of this window today, by the hall's rule."""
+        day = self.s.engine.local().date().isoformat()
+        if all(n.ticket_id != ticket_id for n in no_shows.of_window(self.s.db, window, day, self.s.engine.settings)):
+            raise no_shows.NotMissedHere(ticket_id, window)
+        return self._done(self.s.engine.reactivate(ticket_id, event_id=event_id))
 
     def transfer(self, ticket_id: int, category: str, event_id: str | None = None) -> Any:
         return self._done(self.s.engine.transfer(ticket_id, category, event_id=event_id))

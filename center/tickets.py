@@ -21,7 +21,7 @@ COLUMNS = (
     tickets.c.channel, tickets.c.issued_at, tickets.c.priority, tickets.c.item_code,
     tickets.c.window, tickets.c.recalls, tickets.c.appointment_id,
     tickets.c.day, tickets.c.sort_at, tickets.c.state_at, tickets.c.service_id, tickets.c.citizen_key,
-    tickets.c.ref, tickets.c.terminal,
+    tickets.c.ref, tickets.c.terminal, tickets.c.print_due,
 )
 
 
@@ -156,6 +156,20 @@ def held_at(conn: Connection, window: str) -> list[Row[Any]]:
     return conn.execute(
         select(*COLUMNS).where(tickets.c.state == TicketState.HELD.value, tickets.c.window == window)
         .order_by(tickets.c.state_at, tickets.c.id)
+    ).all()
+
+
+def unprinted_by(conn: Connection, now: float) -> list[Row[Any]]:
+    """Waiting tickets whose print was due to be confirmed before `now` (no ghost tickets)."""
+    return conn.execute(
+        select(*COLUMNS).where(tickets.c.print_due < now, tickets.c.state == TicketState.WAITING.value)
+        .order_by(tickets.c.id)
+    ).all()
+
+
+def in_state(conn: Connection, day: str, state: TicketState) -> list[Row[Any]]:
+    return conn.execute(
+        select(*COLUMNS).where(tickets.c.day == day, tickets.c.state == state.value).order_by(tickets.c.id)
     ).all()
 
 

@@ -1,11 +1,13 @@
-"""Voice calls for the hall display: "请A001号到3号窗口办理", a chime first.
+"""Voice calls for the hall display: "请A001号到3号窗口办理", and the chime played before it.
 
 Halls want natural, repeatable audio (devices.md §4), so the words are synthesised once
 with espeak-ng's `cmn-latn-pinyin` voice (Debian's `cmn` mis-reads hanzi) into a clip
 cache, and a call is the clips joined with the stdlib `wave` module. A letter is read the
 way the voice reads it alone (A as "ei"), the ticket's digits one by one, the window as a
 Chinese numeral (十二号窗口). When a clip is missing — the cache is still being filled, or a
-window has no number — the whole sentence is synthesised live instead.
+window has no number — the whole sentence is synthesised live instead. The chime is a file of
+its own, made without espeak-ng: the display plays it, then the sentence as often as the hall
+says (`[voice] repeat`), so a call whose speech fails still chimes.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ SILENCE_LEVEL = 400      # |sample| below this at a clip's ends is espeak's padd
 EDGE_PAD_S = 0.03        # silence kept at each end of a trimmed clip
 CHIME_TONES = ((659.25, 0.42), (523.25, 0.62))  # E5 then C5 ("ding-dong"), seconds each
 CHIME_GAP_S = 0.25
+CHIME_RATE = 22050       # the chime is its own file: any rate the browser plays
 CALLS_KEPT = 300         # call WAVs kept on disk; the clips are what matter
 
 
@@ -49,12 +52,12 @@ def window_words(window: str) -> list[str] | None:
 
 
 def call_words(number: str, window: str) -> list[str] | None:
-    """The clips of one call, chime first; None when a part cannot be said from clips."""
+    """The clips of one call's sentence; None when a part cannot be said from clips."""
     places = window_words(window)
     spelled = [c if c.isalpha() else f"d{c}" for c in number.upper()]
     if places is None or not number.isalnum() or not number.isascii():
         return None
-    return [CHIME, "qing", *spelled, "hao", "dao", *places, "window"]
+    return ["qing", *spelled, "hao", "dao", *places, "window"]
 
 
 def sentence(number: str, window_name: str) -> str:
@@ -137,7 +140,7 @@ class Voice:
     def __init__(self, settings: VoiceSettings, espeak: str = "espeak-ng") -> None:
         self.settings = settings
         self.dir = Path(settings.clips_dir) / settings.voice
-        self.calls_dir = self.dir / "calls"
+        self.calls_dir = self.dir / "sentences"  # not "calls/": those older files began with the chime
         self.espeak = shutil.which(espeak) or espeak
         self._lock = threading.Lock()
         self.synthesised = 0
@@ -171,8 +174,7 @@ class Voice:
                           p.framerate)
                 made += 1
             if not self.clip(CHIME).exists():
-                rate = wav_params(self.clip("qing"))[2]
-                write_wav(self.clip(CHIME), chime_frames(rate), 1, 2, rate)
+                self.chime_audio()
                 made += 1
             return made
 
@@ -180,8 +182,15 @@ class Voice:
     def ready(self) -> bool:
         return all(self.clip(n).exists() for n in (*CLIPS, CHIME))
 
+    def chime_audio(self) -> Path:
+        """The chime before every call: synthesised here, so it sounds even when speech fails."""
+        path = self.clip(CHIME)
+        if not path.exists():
+            write_wav(path, chime_frames(CHIME_RATE), 1, 2, CHIME_RATE)
+        return path
+
     def call_audio(self, number: str, window: str, window_name: str) -> Path:
-        """The WAV of one call: joined from clips (kept for the next time this number is
+        """The WAV of one call's sentence: joined from clips (kept for the next time this number is
         called here), else synthesised live (kept apart, so the clip version replaces it
         once the clips are ready)."""
         words = call_words(number, window)
@@ -196,14 +205,12 @@ class Voice:
         return live if live.exists() else self._keep(self._live(sentence(number, window_name), live))
 
     def _live(self, text: str, out: Path) -> Path:
-        """Fallback: the sentence in one go, behind a chime made at the voice's own rate."""
+        """Fallback: the sentence in one go."""
         with tempfile.TemporaryDirectory() as tmp:
             spoken = Path(tmp, "spoken.wav")
             self._synthesise(text, spoken)
-            rate = wav_params(spoken)[2]
-            chime = write_wav(Path(tmp, "chime.wav"), chime_frames(rate), 1, 2, rate)
             self.live += 1
-            return concatenate([chime, spoken], out)
+            return concatenate([spoken], out)
 
     def _keep(self, made: Path) -> Path:
         """Bound the calls cache (a file is ~200 kB): drop the least recently made."""

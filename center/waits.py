@@ -11,7 +11,9 @@ vary as k·σ², shared across the windows), the doubt of a mean learnt from few
 a share of the wait for what the model leaves out.
 
 Two queries per estimate (open windows with their services in progress; today's services per
-window and category, summed), plus one of at most `learn_window` rows per category.
+window and category, summed), each compiled once (db.Prepared). A category's prior — its
+services of earlier days — cannot change during a day (only services ended before today's
+midnight count), so `Priors` reads it once per category, hour and day.
 """
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 
-from center.db import announcements, services, tickets, window_categories, windows
+from center.db import Prepared, announcements, services, tickets, window_categories, windows
 from center.queue_types import OPEN_WINDOW_STATES, Estimate, QueueSettings, WindowState
 
 Z90 = 1.2816        # the standard normal's 90th percentile: ranges run from the 10th to the 90th
@@ -32,6 +34,7 @@ HISTORY_WEIGHT = 10  # at most this many services' worth of weight earlier days 
 DEFAULT_WEIGHT = 3  # services' worth of weight the configured default has, without earlier days
 WINDOW_WEIGHT = 2   # services' worth of weight the category's mean has against a window's own
 LEFT_FLOOR_S = 30.0  # what an overrunning service still has left, at least
+MIN_SERVICE_S = 10.0  # a learnt mean below this is a double press (start, finish), not a service
 UNMODELLED = 0.15   # sd, as a share of the wait, of what the model leaves out: pauses, priority
                     # tickets arriving later and jumping ahead, no-shows, shared windows' mix
 BUSY = (WindowState.CALLING.value, WindowState.SERVING.value)
@@ -89,7 +92,7 @@ class ServiceTimes:
         for category, gs in groups.items():
             prior = self._priors[category]
             n = sum(k for k, _, _ in gs) + prior.samples
-            mean = (sum(total for _, total, _ in gs) + prior.samples * prior.mean_s) / n
+            mean = max(MIN_SERVICE_S, (sum(total for _, total, _ in gs) + prior.samples * prior.mean_s) / n)
             # the spread within windows (differences between windows are in their own means)
             within = sum(max(0.0, sq - total * total / k) for k, total, sq in gs) + prior.samples * prior.sd_s ** 2
             within += PRIOR_WEIGHT * (DEFAULT_CV * mean) ** 2
@@ -103,26 +106,47 @@ class ServiceTimes:
         """The window's own mean, weighed against the category's by WINDOW_WEIGHT services."""
         c = self._categories[category]
         n, total, _ = self._sums.get((window, category), (0, 0.0, 0.0))
-        return ServiceTime((WINDOW_WEIGHT * c.mean_s + total) / (WINDOW_WEIGHT + n), c.sd_s, c.samples)
+        return ServiceTime(max(MIN_SERVICE_S, (WINDOW_WEIGHT * c.mean_s + total) / (WINDOW_WEIGHT + n)),
+                           c.sd_s, c.samples)
 
 
-def service_times(conn: Connection, now: float, day: str, hour: int, midnight: float,
-                  open_windows: dict[str, list[OpenWindow]], categories: Iterable[str],
-                  settings: QueueSettings) -> ServiceTimes:
-    """Learn from today's services, finished and in progress, for `categories` and those at a
-    counter now, each starting from a prior (`_prior`)."""
-    d = services.c.ended_at - services.c.called_at
-    rows = conn.execute(
-        select(services.c.window, services.c.category, func.count(), func.sum(d), func.sum(d * d))
-        .select_from(services.join(tickets, tickets.c.id == services.c.ticket_id))
-        .where(tickets.c.day == day, services.c.outcome == "done")
-        .group_by(services.c.window, services.c.category)
-    ).all()
-    finished = {(w, c): (int(n), float(total), float(sq)) for w, c, n, total, sq in rows}
+_D = services.c.ended_at - services.c.called_at
+_TODAY = Prepared(
+    select(services.c.window, services.c.category, func.count(), func.sum(_D), func.sum(_D * _D))
+    .select_from(services.join(tickets, tickets.c.id == services.c.ticket_id))
+    .where(tickets.c.day == bindparam("day"), services.c.outcome == "done")
+    .group_by(services.c.window, services.c.category)
+)
+
+
+class Priors:
+    """Each category's prior, read once per (category, local hour, day): what a day learns
+    from earlier days does not move while it runs. Safe to share between threads (a race
+    reads the same prior twice)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int, float, int, float], ServiceTime] = {}
+
+    def get(self, conn: Connection, category: str, hour: int, midnight: float, settings: QueueSettings) -> ServiceTime:
+        key = (category, hour, midnight, settings.learn_window, settings.default_service_min)
+        prior = self._known.get(key)
+        if prior is None:
+            if any(k[2] != midnight for k in self._known):  # a new day: yesterday's priors are done with
+                self._known = {k: v for k, v in self._known.items() if k[2] == midnight}
+            prior = self._known[key] = _prior(conn, category, hour, midnight, settings)
+        return prior
+
+
+def service_times(conn: Connection, now: float, hour: int, midnight: float, open_windows: dict[str, list[OpenWindow]],
+                  finished: Sums, categories: Iterable[str], settings: QueueSettings,
+                  priors: Priors | None = None) -> ServiceTimes:
+    """Learn from today's services, `finished` and in progress, for `categories` and those at a
+    counter now, each starting from a prior (`_prior`, through `priors` when given)."""
     running = sorted({(w.code, w.busy[0], now - w.busy[1]) for ws in open_windows.values() for w in ws
                       if w.busy is not None})
     wanted = set(categories) | {c for _, c, _ in running} | {c for _, c in finished}
-    return ServiceTimes(finished, running, {c: _prior(conn, c, hour, midnight, settings) for c in wanted})
+    prior = priors.get if priors is not None else _prior
+    return ServiceTimes(finished, running, {c: prior(conn, c, hour, midnight, settings) for c in wanted})
 
 
 def _prior(conn: Connection, category: str, hour: int, midnight: float, settings: QueueSettings) -> ServiceTime:
@@ -134,7 +158,7 @@ def _prior(conn: Connection, category: str, hour: int, midnight: float, settings
     if not durations:
         default = settings.default_service_min * 60
         return ServiceTime(default, DEFAULT_CV * default, DEFAULT_WEIGHT)
-    mean = sum(durations) / len(durations)
+    mean = max(MIN_SERVICE_S, sum(durations) / len(durations))
     var = (PRIOR_WEIGHT * (DEFAULT_CV * mean) ** 2 + sum((x - mean) ** 2 for x in durations)) \
         / (PRIOR_WEIGHT + len(durations) - 1)
     return ServiceTime(mean, math.sqrt(var), min(len(durations), HISTORY_WEIGHT))
@@ -152,16 +176,19 @@ def _history(conn: Connection, category: str, hour: int | None, before: float, l
     return [float(d) for d in conn.execute(query).scalars().all()]
 
 
+_CAPACITY = Prepared(
+    select(window_categories.c.window, window_categories.c.category, windows.c.state,
+           services.c.category.label("serving"), services.c.called_at)
+    .join(windows, windows.c.code == window_categories.c.window)
+    .outerjoin(services, services.c.id == windows.c.service_id)
+    .where(or_(*(windows.c.state == s.value for s in OPEN_WINDOW_STATES)))
+    .order_by(window_categories.c.window)
+)
+
+
 def capacity(conn: Connection) -> dict[str, list[OpenWindow]]:
     """category → the open windows (idle, calling, serving) that serve it."""
-    rows = conn.execute(
-        select(window_categories.c.window, window_categories.c.category, windows.c.state,
-               services.c.category.label("serving"), services.c.called_at)
-        .join(windows, windows.c.code == window_categories.c.window)
-        .outerjoin(services, services.c.id == windows.c.service_id)
-        .where(windows.c.state.in_([s.value for s in OPEN_WINDOW_STATES]))
-        .order_by(window_categories.c.window)
-    ).all()
+    rows = _CAPACITY(conn, {}).all()
     served: dict[str, int] = {}
     for r in rows:
         served[r.window] = served.get(r.window, 0) + 1
@@ -278,21 +305,40 @@ class Hall:
         return estimate(category, ahead, self.windows.get(category, []), self.times, self.now, at_least_s)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the estimates read of today: the open windows (with the services at their
+    counters) and the finished services' sums. Only window steps change it (QueueEngine
+    keeps one between them)."""
+
+    windows: dict[str, list[OpenWindow]]
+    finished: Sums
+
+
+def read(conn: Connection, day: str) -> Reading:
+    rows = _TODAY(conn, {"day": day}).all()
+    return Reading(capacity(conn), {(w, c): (int(n), float(total), float(sq)) for w, c, n, total, sq in rows})
+
+
 def hall(conn: Connection, now: float, day: str, hour: int, midnight: float, categories: Iterable[str],
-         settings: QueueSettings) -> Hall:
-    """Read the hall for estimating `categories`: `day`, `hour` and `midnight` are local, now's."""
-    open_windows = capacity(conn)
-    return Hall(open_windows, service_times(conn, now, day, hour, midnight, open_windows, categories, settings), now)
+         settings: QueueSettings, priors: Priors | None = None, reading: Reading | None = None) -> Hall:
+    """The hall for estimating `categories`: `day`, `hour` and `midnight` are local, now's;
+    `reading`: today's, if the caller holds one (else read now)."""
+    reading = reading or read(conn, day)
+    times = service_times(conn, now, hour, midnight, reading.windows, reading.finished, categories, settings, priors)
+    return Hall(reading.windows, times, now)
+
+
+_LAST_CALLED = Prepared(
+    select(announcements.c.number, announcements.c.at)
+    .where(announcements.c.category == bindparam("category"))
+    .order_by(announcements.c.id.desc())
+    .limit(1)
+)
 
 
 def last_called(conn: Connection, category: str, since: float) -> str | None:
     """The number last called for `category` since `since` (today's midnight): it tells more
     than "N ahead", which no-shows distort."""
-    query = (
-        select(announcements.c.number, announcements.c.at)
-        .where(announcements.c.category == category)
-        .order_by(announcements.c.id.desc())
-        .limit(1)
-    )
-    row = conn.execute(query).first()
+    row = _LAST_CALLED(conn, {"category": category}).first()
     return row.number if row is not None and row.at >= since else None

@@ -2,12 +2,12 @@
 
 `create_app(service)` returns a Starlette app: static pages (local assets only — halls run
 on intranets), a JSON API over `CenterService`, `/events` (server-sent events from the
-hub), the voice of each call at `/voice/{announcement_id}.wav`, CSV reports and
-`/metrics`. Building the app does no I/O; the lifespan starts the two background jobs
-(filling the voice clip cache, sampling telemetry) and stops them.
+hub), the screens' texts at `/i18n.js`, the chime and each call's sentence under `/voice/`,
+CSV reports and `/metrics`. Building the app does no I/O; the lifespan starts the two
+background jobs (filling the voice clip cache, sampling telemetry) and stops them.
 
 Every refusal of the engine reaches the browser as JSON `{"error", "message", "detail"}`
-with a Chinese message a window clerk can act on, never a stack trace.
+with a message in the hall's language a window clerk can act on, never a stack trace.
 """
 from __future__ import annotations
 
@@ -27,16 +27,18 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from prometheus_client import Histogram
+from prometheus_client.exposition import choose_encoder
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from center import metrics, reports, screens
+from center import help_desk, i18n, metrics, no_shows, promises, reports, screens
 from center.citizen_web import create_citizen_app
 from center.queue_errors import InvalidTransition, NotIssuingNow, QueueError, UnknownWindow
 from center.ratings import FollowUpAction
@@ -51,6 +53,7 @@ from center.web_safety import BadBody, BodyTooLarge, SecurityHeaders, read_body
 from center.web_staff import StaffWeb
 from center.telemetry import TelemetryHistory
 from center.voice import Voice, VoiceError
+from core.catalog_model import parse_hours
 from core.errors import OneTripError, RequestTimeout
 
 log = logging.getLogger("center.web")
@@ -66,40 +69,35 @@ COMMANDS = ("test_page", "restart_driver", "rebirth")
 COMMAND_TIMEOUT_S = 5.0
 TELEMETRY_STALE_S = 60.0
 
-# What a clerk reads when the engine refuses (the engine's own text follows as the detail).
-MESSAGES = {
-    "NoTicketWaiting": "当前没有等候的号", "UnknownWindow": "没有这个窗口", "UnknownTicket": "没有这个号",
-    "UnknownCategory": "没有这个业务类别", "NotIssuingNow": "当前不在取号时间", "DailyCapReached": "今日号源已取完",
-    "NotRateable": "没有可评价的办结业务", "AlreadyRated": "该次服务已评价（一次一评）",
-    "ReasonRequired": "差评须填写原因", "UnknownFollowUp": "没有这条差评整改记录",
-    "ReactivationExpired": "过号已超时，请重新取号", "RequestTimeout": "终端未在规定时间内应答",
-    "UnknownCase": "没有这个办件", "VoiceError": "语音合成失败", "SlotFull": "该时段预约已满",
-    "UnknownItem": "目录中没有这个事项", "UnknownPriority": "本大厅没有这个绿色通道类别",
-    "NotHeldHere": "该号不是本窗口挂起的号", "NotYourTicket": "该号不是本终端所出",
-    "NotTheirsToRate": "该号码暂不能评价（须取号时的身份证或号码票二维码）", "InvalidArgs": "请求参数有误",
-    "InvalidLevel": "评价等级应为 1 到 5", "NumberAlreadyHeld": "该群众在此业务已有未办结的号",
-}
-STATES = {
-    "idle": "空闲", "calling": "呼叫中", "serving": "办理中", "paused": "暂停", "closed": "未签到",
-    "waiting": "等候", "called": "已呼叫", "held": "挂起", "done": "已办结", "no_show": "过号",
-    "cancelled": "作废", "day_closed": "闭馆未办结", "open": "待整改", "rectified": "已整改", "appealed": "申诉中", "changed meanwhile": "已被他人改变",
-}
-ACTIONS = {
-    "call the next ticket": "呼叫下一位", "recall": "重呼", "start serving": "开始办理", "finish": "办结",
-    "no-show": "过号", "hold": "挂起", "call a ticket back": "回呼", "transfer": "转移", "pause": "暂停",
-    "resume": "恢复", "sign in": "签到", "sign out": "签退", "cancel": "作废", "rectify": "记录整改",
-    "return visit": "记录回访", "appeal": "申诉", "appeal upheld": "裁定申诉成立", "appeal rejected": "驳回申诉",
-    "close": "关闭", "close before the return visit (回访)": "在回访前关闭",
-}
+def _state_name(state: str) -> str:
+    """A ticket's, window's or follow-up's state as the hall says it (they share some values)."""
+    for table in ("ticket_state", "window_state", "follow_up_state", "state"):
+        key = f"{table}.{state.replace(' ', '_')}"
+        if key in i18n.STRINGS:
+            return i18n.text(key)
+    return state
+
+
+def _action_name(action: str) -> str:
+    """The engine's action ("call_back", "call a ticket back", "move to done") in the hall's words."""
+    if action.startswith("move to "):
+        return i18n.text("action.move_to", state=_state_name(action.removeprefix("move to ")))
+    key = "action." + "_".join(action.split("(")[0].strip().replace("-", " ").replace("_", " ").split())
+    return i18n.text(key if key in i18n.STRINGS else "action.other")
 
 
 def error_body(exc: Exception) -> dict[str, str]:
+    """What a clerk reads when the center refuses, in the hall's language (the engine's own text
+    follows as the detail, for the log and the maintainer)."""
     name = type(exc).__name__
-    message = str(exc) if isinstance(exc, (StaffError, BadBody, BodyTooLarge)) else MESSAGES.get(name, "操作未完成")
-    if isinstance(exc, NotIssuingNow) and exc.notice:
+    if isinstance(exc, (StaffError, BadBody, BodyTooLarge)):
+        message = str(exc)
+    elif isinstance(exc, NotIssuingNow) and exc.notice:
         message = exc.notice
-    if isinstance(exc, InvalidTransition):
-        message = f"当前状态为「{STATES.get(exc.state, exc.state)}」，不能{ACTIONS.get(exc.action, exc.action)}"
+    elif isinstance(exc, InvalidTransition):
+        message = i18n.text("err.InvalidTransition", state=_state_name(exc.state), action=_action_name(exc.action))
+    else:
+        message = i18n.text(f"err.{name}" if f"err.{name}" in i18n.STRINGS else "err.other")
     return {"error": name, "message": message, "detail": str(exc)}
 
 
@@ -116,25 +114,25 @@ async def _refused(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"error": "BadRequest", "message": "请求内容不正确", "detail": str(exc)}, 400)
+    return JSONResponse({"error": "BadRequest", "message": i18n.text("err.BadRequest"), "detail": str(exc)}, 400)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"error": "HTTPError", "message": "页面或接口不存在" if exc.status_code == 404 else "请求失败",
-                         "detail": str(exc.detail)}, exc.status_code)
+    message = i18n.text("err.NotFound" if exc.status_code == 404 else "err.HTTPError")
+    return JSONResponse({"error": "HTTPError", "message": message, "detail": str(exc.detail)}, exc.status_code)
 
 
 async def _internal(request: Request, exc: Exception) -> JSONResponse:
     log.exception("request failed", extra={"path": request.url.path})
-    return JSONResponse({"error": "InternalError", "message": "系统内部错误，已记录日志", "detail": type(exc).__name__},
-                        500)
+    return JSONResponse({"error": "InternalError", "message": i18n.text("err.InternalError"),
+                         "detail": type(exc).__name__}, 500)
 
 
 class Timing:
     """ASGI middleware: time to the first response byte, per route template (not /events)."""
 
-    def __init__(self, app: ASGIApp, histogram: metrics.LatencyHistogram) -> None:
+    def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
         self.app, self.histogram = app, histogram
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -146,8 +144,8 @@ class Timing:
         async def timed(message: Message) -> None:
             if message["type"] == "http.response.start":
                 route = scope.get("route")
-                self.histogram.observe(getattr(route, "path", "unmatched"), scope["method"],
-                                       time.perf_counter() - start)
+                self.histogram.labels(getattr(route, "path", "unmatched"), scope["method"]).observe(
+                    time.perf_counter() - start)
             await send(message)
 
         await self.app(scope, receive, timed)
@@ -177,10 +175,13 @@ DESK_ACTIONS: dict[str, DeskAction] = {
     "recall": lambda d, w, b, t, who: d.recall(w),
     "start": lambda d, w, b, t, who: d.start(w),
     "finish": lambda d, w, b, t, who: d.finish(w, create_case=bool(b.get("create_case")),
-                                          item_code=b.get("item_code") or None),
+                                          item_code=b.get("item_code") or None,
+                                          deferred=[str(m) for m in b.get("deferred") or []],
+                                          pledge_signed=bool(b.get("pledge_signed"))),
     "no_show": lambda d, w, b, t, who: d.no_show(w),
     "hold": lambda d, w, b, t, who: d.hold(w),
     "call_back": lambda d, w, b, t, who: d.call_back(w, int(_text(b, "ticket_id"))),
+    "reactivate": lambda d, w, b, t, who: d.reactivate(w, int(_text(b, "ticket_id"))),
     "transfer": lambda d, w, b, t, who: d.transfer(int(b.get("ticket_id") or t()), _text(b, "category")),
     "pause": lambda d, w, b, t, who: d.pause(w, _text(b, "reason")),
     "resume": lambda d, w, b, t, who: d.resume(w),
@@ -198,7 +199,7 @@ class CenterWeb:
         self.voice = voice
         self.history = history
         self.telemetry_period = telemetry_period
-        self.latency = metrics.LatencyHistogram()
+        self.exporter = metrics.CenterMetrics(service, lambda: self.sse_clients)
         self.stopping = threading.Event()
         self.sse_limiter = anyio.CapacityLimiter(512)  # one parked thread per open screen
         self.sse_clients = 0
@@ -210,9 +211,11 @@ class CenterWeb:
         if self.voice is not None:
             threading.Thread(target=self._prepare_voice, args=(self.voice,), name="voice-clips", daemon=True).start()
         sampler = asyncio.create_task(self._sample_telemetry())
+        self.s.announcers.append(self.exporter.called)
         try:
             yield
         finally:
+            self.s.announcers.remove(self.exporter.called)
             self.close_streams()
             sampler.cancel()
 
@@ -259,8 +262,13 @@ class CenterWeb:
             "queue": screens.window_queue(self.s.db, code, day, self.s.engine.clock.time(),
                                           self.s.engine.settings.fairness),
             "held": self.s.engine.held_at(code),
+            "no_shows": no_shows.of_window(self.s.db, code, day, self.s.engine.settings),
+            "no_show_rule": self.s.no_show_rule,
+            "promises": [{**plain(p), "overdue": p.overdue(self.s.engine.local().date())}
+                         for p in promises.owed_at(self.s.db, code)],
             "categories": self._categories(),
-            "items": [{"code": i.code, "name": i.name, "category": i.category} for i in self.s.catalog.items
+            "items": [{"code": i.code, "name": i.name, "category": i.category,
+                       "deferrable": self.s.deferrable_materials(i.code)} for i in self.s.catalog.items
                       if i.category in view.categories],
         }
 
@@ -278,6 +286,11 @@ class CenterWeb:
                 "system_age_s": round(now - view.heard["system"], 1) if "system" in view.heard else None}
 
     # ---- pages and live events -----------------------------------------------------------------
+    def strings(self, request: Request) -> Response:
+        """/i18n.js: the screens' texts in the hall's language (center/i18n.py)."""
+        return Response(i18n.script(self.s.config.web.language), media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "no-cache"})
+
     async def page(self, request: Request) -> Response:
         return FileResponse(STATIC / PAGES[request.url.path], media_type="text/html; charset=utf-8",
                             headers={"Cache-Control": "no-cache"})
@@ -320,13 +333,24 @@ class CenterWeb:
     def hall(self, request: Request) -> JSONResponse:
         """The hall's name, time zone and clock: screens show the hall's time, not their PC's."""
         return _json({"hall": self.s.catalog.header.hall, "tz": self.s.engine.settings.timezone,
-                      "now": self.s.clock.time(), "speed": getattr(self.s.clock, "speed", 1.0)})
+                      "now": self.s.clock.time(), "speed": getattr(self.s.clock, "speed", 1.0),
+                      "no_show_rule": self.s.no_show_rule})
 
     # ---- hall display ---------------------------------------------------------------------------
     def display(self, request: Request) -> JSONResponse:
+        """`voice`: how the display announces (None when silent); quiet hours read on the hall clock."""
+        v = self.voice.settings if self.voice is not None else None
         return _json({"hall": self.s.catalog.header.hall, "categories": self.s.queue_summary(),
                       "calls": screens.recent_calls(self.s.db, self._midnight()),
-                      "voice": self.voice is not None})
+                      "voice": v and {"repeat": v.repeat, "volume": v.volume, "quiet_volume": v.quiet_volume,
+                                      "quiet_hours": [[a.hour * 60 + a.minute, b.hour * 60 + b.minute]
+                                                      for a, b in parse_hours(v.quiet_hours)]}})
+
+    def chime_wav(self, request: Request) -> Response:
+        if self.voice is None:
+            raise HTTPException(404, "voice is disabled in this hall's config")
+        return FileResponse(self.voice.chime_audio(), media_type="audio/wav",
+                            headers={"Cache-Control": "max-age=86400"})
 
     def voice_wav(self, request: Request) -> Response:
         if self.voice is None:
@@ -410,8 +434,45 @@ class CenterWeb:
             "follow_ups": [{**plain(f), "rating": rated.get(f.rating_id)} for f in follow_ups],
             "ratings": screens.ratings_since(self.s.db, self._midnight()),
             "refused_events": self.s.engine.refused_events(20),
+            "promises": self._promises(), "promise_due_soon_days": self.s.config.floor.promise_due_soon_days,
+            "help_cases": help_desk.open_cases(self.s.db),
+            "helpers": [{"staff_no": a.staff_no, "name": a.name} for a in self.s.staff.listing()
+                        if a.state.value == "active" and a.roles & {Role.CLERK, Role.MANAGER}],
+            "unprinted": self.s.engine.unprinted(),  # 未出票: issued, never confirmed printed by its kiosk
             "link": {"connected": self.s.link.connected, **dict(self.s.link.stats)},
         })
+
+    def _promises(self) -> list[dict[str, Any]]:
+        """容缺 owed and due within `[floor] promise_due_soon_days`, or overdue, soonest first."""
+        today = self.s.engine.local().date()
+        return [{**plain(p), "overdue": p.overdue(today)}
+                for p in promises.due_soon(self.s.db, today, self.s.config.floor.promise_due_soon_days)]
+
+    async def fulfil_promise(self, request: Request) -> JSONResponse:
+        """补交 recorded by a clerk or a manager (audited by its route)."""
+        promise_id, by = int(request.path_params["promise_id"]), request.state.session.staff_no
+        return _json(await anyio.to_thread.run_sync(lambda: self.s.fulfil_promise(promise_id, by)))
+
+    async def help_assign(self, request: Request) -> JSONResponse:
+        """A hall manager acknowledges a 帮办 and names the floor helper who goes."""
+        body = await _body(request)
+        case_id, by = int(request.path_params["case_id"]), request.state.session.staff_no
+        return _json(await anyio.to_thread.run_sync(
+            lambda: self.s.help_step(case_id, "assign", by, helper=_text(body, "helper"))))
+
+    async def help_step(self, request: Request) -> JSONResponse:
+        """The helper assigned (or a manager) marks arrival, or closes the case with its outcome."""
+        body = await _body(request)
+        case_id, action = int(request.path_params["case_id"]), request.path_params["action"]
+        session = request.state.session
+        if action not in ("arrive", "close"):
+            raise HTTPException(404, f"no help action {action!r}")
+        case = help_desk.get(self.s.db, case_id)
+        if not session.has(Role.MANAGER) and case.helper != session.staff_no:
+            raise Forbidden("该帮办未指派给您")
+        outcome = _text(body, "outcome") if action == "close" else None
+        return _json(await anyio.to_thread.run_sync(
+            lambda: self.s.help_step(case_id, action, session.staff_no, outcome=outcome)))
 
     def telemetry(self, request: Request) -> JSONResponse:
         return _json(self.history.terminal(request.path_params["terminal"]))
@@ -457,7 +518,10 @@ class CenterWeb:
 
     def report(self, request: Request) -> JSONResponse:
         by, first, last, rows = self._report(request)
-        return _json({"by": by, "from": first, "to": last, "rows": rows, "groups": reports.GROUPS})
+        return _json({"by": by, "from": first, "to": last, "rows": rows, "groups": reports.GROUPS,
+                      "help": help_desk.day_figures(self.s.db, first, last),
+                      "promises": promises.figures(self.s.db, first, last, self.s.engine.tz,
+                                                   self.s.engine.local().date())})
 
     def report_csv(self, request: Request) -> Response:
         by, first, last, rows = self._report(request)
@@ -471,7 +535,8 @@ class CenterWeb:
             session = self.guard.session(request)
             if session is None or not session.has(Role.MAINTAINER):
                 raise Forbidden("指标仅限本机或运维人员查看")
-        return Response(metrics.render(self.s, self.latency, self.sse_clients), media_type=metrics.CONTENT_TYPE)
+        encode, content_type = choose_encoder(request.headers.get("accept", ""))
+        return Response(encode(self.exporter.registry), media_type=content_type)
 
 
 def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_period: float = 5.0,
@@ -492,7 +557,9 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
         *(r(path, web.page, PUBLIC) for path in PAGES),
         r("/events", web.events, PUBLIC),  # filtered: a public screen gets only the display's events
         r("/api/hall", web.hall, PUBLIC),
+        r("/i18n.js", web.strings, PUBLIC),
         r("/api/display", web.display, PUBLIC),
+        r("/voice/chime.wav", web.chime_wav, PUBLIC),
         r("/voice/{announcement_id:int}.wav", web.voice_wav, PUBLIC),
         r("/api/session", people.whoami, PUBLIC),
         r("/api/session", people.sign_in, PUBLIC, ["POST"]),
@@ -504,6 +571,9 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
         r("/api/windows/{window}", web.window, desk),
         r("/api/windows/{window}/{action}", web.window_action, desk, ["POST"]),
         r("/api/control", web.control, watch),
+        r("/api/promises/{promise_id:int}/fulfil", web.fulfil_promise, desk, ["POST"]),
+        r("/api/help/{case_id:int}/assign", web.help_assign, managers, ["POST"]),
+        r("/api/help/{case_id:int}/{action}", web.help_step, desk, ["POST"]),
         r("/api/telemetry/{terminal}", web.telemetry, watch),
         r("/api/alerts/ack", web.ack_alert, managers, ["POST"]),
         r("/api/follow-ups/{follow_up_id:int}/{action}", web.follow_up_step, managers, ["POST"]),
@@ -521,7 +591,8 @@ def create_app(service: CenterService, *, voice: Voice | None = None, telemetry_
         routes.append(Mount("/m", app=create_citizen_app(service, web.stopping)))
     handlers: dict[Any, Any] = {OneTripError: _refused, ValueError: _bad_request,
                                 HTTPException: _http_error, Exception: _internal}
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(Timing, histogram=web.latency)],
+    middleware = [Middleware(SecurityHeaders), Middleware(Timing, histogram=web.exporter.latency)]
+    app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers=handlers, lifespan=web.lifespan)
     app.state.web = web
     return app

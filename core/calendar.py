@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import enum
 import glob
-from functools import lru_cache
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from core.calendar import ClosedWhy, HallCalendar, Periods
 from core.catalog_check import check_catalog
-from core.catalog_model import Category, CatalogFile, CatalogHeader, Item, LifeEvent, Material, Option, WeeklyHours
+from core.catalog_model import CatalogFile, CatalogHeader, Category, Item, LifeEvent, Material, Option, WeeklyHours
 from core.config import parse_config
 from core.errors import ConfigError
 

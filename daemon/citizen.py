@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from drivers.idcard_card import Card
-
 from core.clock import Clock, local_datetime
+from drivers.idcard.card import Card
 
 
 @dataclass(frozen=True)

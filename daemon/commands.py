@@ -6,13 +6,17 @@ prints once.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from core.clock import local_datetime
+from core.clock import Clock, local_datetime
 from core.errors import OneTripError
-
-if TYPE_CHECKING:
-    from daemon.terminal import Terminal
+from core.localapi import event
+from daemon.printing import TicketPrinter
+from daemon.supervisor import Supervisor
+from daemon.terminal_state import Maintenance
+from drivers.registry import WINDOWBUS
+from mqtt.terminal import TerminalLink
 
 
 class NoSuchDevice(OneTripError):
@@ -28,24 +32,28 @@ def _window_number(number: Any) -> int | None:
 
 
 class Commands:
-    def __init__(self, terminal: "Terminal") -> None:
-        self.t = terminal
+    """Registers itself on the link: each command is answered from the parts it names."""
+
+    def __init__(self, link: TerminalLink, printing: TicketPrinter, supervisor: Supervisor,
+                 maintenance: Maintenance, clock: Clock, terminal: str,
+                 tell_kiosk: Callable[[dict[str, Any]], None]) -> None:
+        self.link, self.supervisor, self.maintenance = link, supervisor, maintenance
+        self.clock, self.terminal, self.tell_kiosk = clock, terminal, tell_kiosk
         self.idle_windows: set[int] = set()  # windows whose text screen shows hall time
         self._shown_minute = -1
-        link = terminal.link
-        link.on_command("print_ticket", lambda a: self.t.printing.print_ticket(a["job_id"], a["ticket"]))
-        link.on_command("print_checklist", lambda a: self.t.printing.print_checklist(a["job_id"], a))
-        link.on_command("test_page", lambda a: self.t.printing.test_page(a.get("job_id") or "test"))
+        link.on_command("print_ticket", lambda a: printing.print_ticket(a["job_id"], a["ticket"]))
+        link.on_command("print_checklist", lambda a: printing.print_checklist(a["job_id"], a))
+        link.on_command("test_page", lambda a: printing.test_page(a.get("job_id") or "test"))
         link.on_command("display", self.display)
         link.on_command("beep", lambda a: self._bus().beep(int(a["window"])) or {})
         link.on_command("start_rating", lambda a: self._bus().start_rating(int(a["window"])) or {})
-        link.on_command("rebirth", lambda a: self.t.link.rebirth() or {})
+        link.on_command("rebirth", self.rebirth)
+        link.on_command("help_coming", self.help_coming)
         link.on_command("restart_driver", self.restart_driver)
-        link.on_command("maintenance", lambda a: self.t.set_maintenance(bool(a.get("enter"))) or
-                        {"maintenance": self.t.maintenance})
+        link.on_command("maintenance", self.set_maintenance)
 
-    def _bus(self):
-        bus = self.t.supervisor.by_family("windowbus")
+    def _bus(self) -> Any:
+        bus = self.supervisor.by_family(WINDOWBUS)
         if bus is None:
             raise NoSuchDevice("this terminal drives no window bus")
         return bus
@@ -61,12 +69,18 @@ class Commands:
         bus.show(window, number, args.get("waiting"))
         return {"shown": args.get("number")}
 
+    def help_coming(self, args: dict[str, Any]) -> dict[str, Any]:
+        """帮办 answered: the kiosk tells the citizen who is on the way."""
+        self.tell_kiosk(event("help_coming", {"case_id": args.get("case_id"),
+                                              "helper_name": str(args.get("helper_name") or "")}))
+        return {"told": True}
+
     def _show_time(self, window: int) -> None:
-        self._bus().show_text(window, f"{local_datetime(self.t.clock.time()):%H:%M}")
+        self._bus().show_text(window, f"{local_datetime(self.clock.time()):%H:%M}")
 
     def refresh_idle_screens(self) -> None:
         """Once a hall minute (from the daemon's loop): idle text screens follow hall time."""
-        minute = int(self.t.clock.time() // 60)
+        minute = int(self.clock.time() // 60)
         if minute == self._shown_minute or not self.idle_windows:
             return
         self._shown_minute = minute
@@ -76,9 +90,17 @@ class Commands:
             except OneTripError:
                 pass  # the unit is offline: its state is reported by the driver already
 
+    def rebirth(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.link.rebirth()
+        return {}
+
+    def set_maintenance(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.maintenance.set(bool(args.get("enter")))
+        return {"maintenance": self.maintenance.on}
+
     def restart_driver(self, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args.get("device", ""))
-        if name not in self.t.supervisor.slots:
-            raise NoSuchDevice(f"no device {name!r} on {self.t.config.terminal}")
-        self.t.supervisor.restart(name, "center asked")
+        if name not in self.supervisor.slots:
+            raise NoSuchDevice(f"no device {name!r} on {self.terminal}")
+        self.supervisor.restart(name, "center asked")
         return {"restarted": name}

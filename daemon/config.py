@@ -6,7 +6,6 @@ that family's own settings model, so an error still names the file, the key and 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +15,8 @@ from pydantic import Field
 
 from core.config import ClockSettings, ConfigModel, LogSettings, MqttSettings, parse_config
 from core.errors import ConfigError
-
-# family -> (module, settings class, driver class)
-FAMILIES: dict[str, tuple[str, str, str]] = {
-    "idcard": ("drivers.idcard", "IdCardSettings", "IdCardReader"),
-    "printer": ("drivers.printer", "PrinterSettings", "Printer"),
-    "windowbus": ("drivers.windowbus", "WindowBusSettings", "WindowBus"),
-    "scanner": ("drivers.scanner", "ScannerSettings", "Scanner"),
-}
+from drivers.family import Family
+from drivers.registry import family
 
 
 class LocalApiSettings(ConfigModel):
@@ -57,9 +50,8 @@ class DaemonConfig(ConfigModel):
 @dataclass(frozen=True)
 class DeviceSpec:
     name: str
-    family: str
+    family: Family
     settings: ConfigModel
-    driver_class: type
 
 
 @dataclass(frozen=True)
@@ -83,11 +75,10 @@ def load_terminal(path: str | Path, environ: dict[str, str] | None = None) -> Te
     specs = []
     for name, table in config.devices.items():
         table = dict(table)
-        family = table.pop("family", None)
-        if family not in FAMILIES:
-            raise ConfigError(f"{path}: devices.{name}.family = {family!r}: expected one of {sorted(FAMILIES)}")
-        module_name, settings_name, driver_name = FAMILIES[family]
-        module = importlib.import_module(module_name)
-        settings = parse_config(table, getattr(module, settings_name), f"{path} [devices.{name}]", environ={})
-        specs.append(DeviceSpec(name, family, settings, getattr(module, driver_name)))
+        try:
+            kind = family(str(table.pop("family", None)))
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: devices.{name}.family: {exc}") from None
+        settings = parse_config(table, kind.settings, f"{path} [devices.{name}]", environ={})
+        specs.append(DeviceSpec(name, kind, settings))
     return TerminalSetup(config, specs, hashlib.sha256(raw).hexdigest()[:12], path)

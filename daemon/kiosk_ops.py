@@ -9,18 +9,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from typing import TYPE_CHECKING, Any, Callable
-
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, Callable
 
-from core.errors import DeviceError, OneTripError, OutboxFull
-from core.localapi import VERSION
+from core.clock import HallClock
 from core.devstate import Reason
-from drivers.printer import PrinterNotReady
-from mqtt.terminal import RequestFailed
-
-if TYPE_CHECKING:
-    from daemon.terminal import Terminal
+from core.errors import DeviceError, OneTripError, OutboxFull
+from core.localapi import VERSION, BadArguments
+from daemon.citizen import CitizenSlot
+from daemon.config import DaemonConfig
+from daemon.printing import TicketPrinter
+from daemon.supervisor import Supervisor
+from daemon.terminal_state import HallView, Maintenance
+from drivers.printer.driver import PrinterNotReady
+from drivers.registry import IDCARD
+from mqtt.payloads import RESULTS
+from mqtt.terminal import RequestFailed, TerminalLink
 
 
 class NotAllowed(OneTripError):
@@ -29,10 +33,6 @@ class NotAllowed(OneTripError):
 
 class NoCard(OneTripError):
     """The op needs a card on the reader, or a code, and neither is there."""
-
-
-class BadArguments(OneTripError):
-    """The op's arguments do not make sense (a level of 7, a missing category)."""
 
 
 def kiosk_queue(summary: dict[str, Any]) -> dict[str, Any]:
@@ -46,8 +46,10 @@ def kiosk_queue(summary: dict[str, Any]) -> dict[str, Any]:
 class KioskOps:
     RATING_ANSWER_S = 5.0  # how long a citizen's rating waits for the center's answer on screen
 
-    def __init__(self, terminal: "Terminal") -> None:
-        self.t = terminal
+    def __init__(self, config: DaemonConfig, link: TerminalLink, printing: TicketPrinter, supervisor: Supervisor,
+                 citizens: CitizenSlot, hall: HallView, maintenance: Maintenance, clock: HallClock) -> None:
+        self.config, self.link, self.printing, self.supervisor = config, link, printing, supervisor
+        self.citizens, self.hall, self.maintenance, self.clock = citizens, hall, maintenance, clock
         self.ops: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             name: getattr(self, f"op_{name}") for name in (
                 "hello", "catalog", "queue_summary", "take_number", "check_in", "lookup_case",
@@ -59,65 +61,64 @@ class KioskOps:
 
     # ---- state -----------------------------------------------------------------------------
     def op_hello(self, args: dict[str, Any]) -> dict[str, Any]:
-        t = self.t
-        citizen = t.citizens.current
-        return {"version": VERSION, "terminal": t.config.terminal, "role": t.config.role,
-                "hall_name": t.config.hall_name, "location": t.config.location,
-                "center_reachable": t.link.center_reachable, "devices": self._devices(),
-                "card": citizen.for_kiosk() if citizen else None, "maintenance": t.maintenance,
-                "catalog_hash": (t.catalog or {}).get("hash"), "queue": t.queue,
-                "hall_time": t.clock.time(), "clock_offset_ms": round(t.clock.offset * 1000, 1)}
+        config, citizen = self.config, self.citizens.current
+        return {"version": VERSION, "terminal": config.terminal, "role": config.role,
+                "hall_name": config.hall_name, "location": config.location,
+                "center_reachable": self.link.center_reachable, "devices": self._devices(),
+                "card": citizen.for_kiosk() if citizen else None, "maintenance": self.maintenance.on,
+                "catalog_hash": (self.hall.catalog or {}).get("hash"), "queue": self.hall.queue,
+                "hall_time": self.clock.time(), "clock_offset_ms": round(self.clock.offset * 1000, 1)}
 
     def op_catalog(self, args: dict[str, Any]) -> dict[str, Any]:
-        if self.t.catalog is None:
+        if self.hall.catalog is None:
             raise BadArguments("no catalog yet: the center has not published one")
-        return self.t.catalog
+        return self.hall.catalog
 
     def op_queue_summary(self, args: dict[str, Any]) -> dict[str, Any]:
-        return self.t.queue or {"categories": []}
+        return self.hall.queue or {"categories": []}
 
     def op_device_states(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"devices": self._devices()}
 
     def _devices(self) -> dict[str, dict[str, str]]:
-        return {name: c.as_dict() for name, c in self.t.supervisor.states().items()}
+        return {name: c.as_dict() for name, c in self.supervisor.states().items()}
 
     def op_forget_citizen(self, args: dict[str, Any]) -> dict[str, Any]:
-        self.t.citizens.forget()
+        self.citizens.forget()
         return {"forgotten": True}
 
     def op_read_card(self, args: dict[str, Any]) -> dict[str, Any]:
         """A flow asks for a card: one lying on the reader since before is read again (a
         `card_read` follows); reading: false when none lies there."""
-        reader = self.t.supervisor.by_family("idcard")
+        reader = self.supervisor.by_family(IDCARD)
         return {"reading": bool(reader is not None and reader.read_again())}
 
     # ---- numbers -----------------------------------------------------------------------------
     def _citizen_key(self, args: dict[str, Any]) -> str | None:
         if not args.get("use_card", True):
             return None
-        citizen = self.t.citizens.current
+        citizen = self.citizens.current
         return citizen.key if citizen else None
 
     def _check_outbox_room(self) -> None:
         """A ticket needs one outbox row afterwards (printed or cancelled): refuse before the
         center issues a number that could not be followed up."""
-        outbox = self.t.link.outbox
+        outbox = self.link.outbox
         if outbox.depth() >= outbox.max_rows:
             raise OutboxFull(f"this terminal holds {outbox.max_rows} unsent events; numbers are paused")
 
     def _issue_and_print(self, op: str, request: dict[str, Any]) -> dict[str, Any]:
-        self.t.printing.check_ready()  # before the center issues anything: no ghost tickets
+        self.printing.check_ready()  # before the center issues anything: no ghost tickets
         self._check_outbox_room()
-        ticket = self.t.link.request(op, request)
+        ticket = self.link.request(op, request, answer=RESULTS[op])
         try:
-            self.t.printing.print_ticket(ticket["ticket_id"], ticket)
+            self.printing.print_ticket(ticket["ticket_id"], ticket)
         except DeviceError as exc:
-            self.t.link.emit("ticket_cancelled", {"ticket_ref": ticket["ticket_ref"], "number": ticket["number"],
-                                                  "reason": "print_failed"})
+            self.link.emit("ticket_cancelled", {"ticket_ref": ticket["ticket_ref"], "number": ticket["number"],
+                                                "reason": "print_failed"})
             raise PrinterNotReady(getattr(exc, "reason", Reason.PRINTER_ERROR),
                                   f"ticket {ticket['number']} could not be printed and was cancelled: {exc}") from exc
-        self.t.link.emit("ticket_printed", {"ticket_ref": ticket["ticket_ref"], "number": ticket["number"]})
+        self.link.emit("ticket_printed", {"ticket_ref": ticket["ticket_ref"], "number": ticket["number"]})
         return {**ticket, "printed": True}
 
     def op_take_number(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +126,7 @@ class KioskOps:
         if not isinstance(category, str) or not category:
             raise BadArguments("take_number needs a category letter")
         key = self._citizen_key(args)
-        citizen = self.t.citizens.current if key else None
+        citizen = self.citizens.current if key else None
         priority = args.get("priority") or ("elderly" if citizen and citizen.elderly else None)
         request = {"category": category, "item_code": args.get("item_code") or args.get("event_code"),
                    "priority": priority, "citizen_key": key, "channel": "kiosk"}
@@ -143,15 +144,16 @@ class KioskOps:
         case_number, key = args.get("case_number"), self._citizen_key(args)
         if not case_number and not key:
             raise NoCard("place the ID card on the reader or type the case number")
-        return self.t.link.request("lookup_case", {"case_number": case_number,
-                                                   "citizen_key": None if case_number else key})
+        return self.link.request("lookup_case", {"case_number": case_number,
+                                                 "citizen_key": None if case_number else key},
+                                 answer=RESULTS["lookup_case"])
 
     # ---- printing, ratings, help -----------------------------------------------------------------
     def op_print_checklist(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("service"):
             raise BadArguments("print_checklist needs a service name")
-        self.t.printing.check_ready()
-        self.t.printing.print_checklist(uuid.uuid4().hex, args)
+        self.printing.check_ready()
+        self.printing.print_checklist(uuid.uuid4().hex, args)
         return {"printed": True}
 
     def op_rate(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -165,7 +167,7 @@ class KioskOps:
         rating = {"ticket": args.get("ticket") or None, "ticket_token": args.get("ticket_token") or None,
                   "case_number": args.get("case_number") or None, "level": level, "reasons": reasons,
                   "channel": "kiosk", "citizen_key": self._citizen_key(args)}
-        answer = self.t.link.emit_answered("rating", {k: v for k, v in rating.items() if v is not None})
+        answer = self.link.emit_answered("rating", {k: v for k, v in rating.items() if v is not None})
         try:
             refused = answer.result(self.RATING_ANSWER_S)
         except FutureTimeout:  # kept in the outbox and sent when the center answers again
@@ -175,30 +177,30 @@ class KioskOps:
         return {"recorded": True, "pending": False}
 
     def op_call_helper(self, args: dict[str, Any]) -> dict[str, Any]:
-        self.t.link.emit("help_requested", {"location": self.t.config.location or self.t.config.terminal,
-                                            "topic": str(args.get("topic", ""))[:60]})
+        self.link.emit("help_requested", {"location": self.config.location or self.config.terminal,
+                                          "topic": str(args.get("topic", ""))[:60]})
         return {"queued": True}
 
     # ---- maintenance -------------------------------------------------------------------------------
     def op_maintenance(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("enter"):
             digest = hashlib.sha256(str(args.get("pin", "")).encode()).hexdigest()
-            if not hmac.compare_digest(digest, self.t.config.maintenance_pin_sha256):
+            if not hmac.compare_digest(digest, self.config.maintenance_pin_sha256):
                 raise NotAllowed("wrong PIN")
-        self.t.set_maintenance(bool(args.get("enter")))
-        return {"maintenance": self.t.maintenance}
+        self.maintenance.set(bool(args.get("enter")))
+        return {"maintenance": self.maintenance.on}
 
     def _maintenance_only(self) -> None:
-        if not self.t.maintenance:
+        if not self.maintenance.on:
             raise NotAllowed("only in maintenance mode")
 
     def op_test_print(self, args: dict[str, Any]) -> dict[str, Any]:
         self._maintenance_only()
-        self.t.printing.test_page(uuid.uuid4().hex)
+        self.printing.test_page(uuid.uuid4().hex)
         return {"printed": True}
 
     def op_paper_changed(self, args: dict[str, Any]) -> dict[str, Any]:
         self._maintenance_only()
-        self.t.printing.printer().mark_paper_changed()
+        self.printing.printer().mark_paper_changed()
         return {"tickets_since_paper": 0}
 

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from core.errors import OneTripError
-from core.localapi import LineCodec, LocalApiError, messages, parse_request, reply_error, reply_ok
+from core.localapi import (
+    LineCodec,
+    LocalApiError,
+    check_args,
+    check_result,
+    messages,
+    parse_request,
+    reply_error,
+    reply_ok,
+)
 from mqtt.terminal import RequestFailed
 
 log = logging.getLogger("daemon.localapi")
@@ -118,7 +127,7 @@ class LocalApiServer:
         request_id = obj.get("id") if isinstance(obj.get("id"), (int, str)) else None
         try:
             request = parse_request(obj)
-            session.send(reply_ok(request.id, self.dispatch(request.op, request.args)))
+            result = self.dispatch(request.op, check_args(request.op, request.args))
         except LocalApiError as exc:
             self.stats["errors"] += 1
             session.send(reply_error(request_id, "BadRequest", str(exc)))
@@ -132,3 +141,10 @@ class LocalApiServer:
             self.stats["errors"] += 1
             log.exception("local API op failed", extra={"op": obj.get("op")})
             session.send(reply_error(request_id, "InternalError", type(exc).__name__))
+        else:
+            try:  # what the daemon sends is held to the op's shape too: a drifted reply is a daemon bug
+                session.send(reply_ok(request.id, check_result(request.op, result)))
+            except LocalApiError as exc:
+                self.stats["errors"] += 1
+                log.error("local API reply misfit", extra={"op": request.op, "problem": str(exc)})
+                session.send(reply_error(request.id, "InternalError", "ReplyMisfit"))

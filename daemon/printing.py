@@ -12,24 +12,27 @@ from typing import Any
 from core.clock import Clock, local_datetime
 from core.devstate import DeviceState, Reason
 from daemon.supervisor import Supervisor
-from drivers.printer import Printer, PrinterNotReady, PrintResult
-from drivers.ticket import Checklist, Material, PrintJob, Ticket
+from drivers.printer.driver import Printer, PrinterNotReady, PrintResult
+from drivers.printer.job import Checklist, MaterialLine, PrintJob, QueueSlip
+from drivers.registry import PRINTER
 
 
-def materials(items: list[dict[str, Any]]) -> tuple[Material, ...]:
-    return tuple(Material(name=m["name"], note=m.get("note", ""), optional=bool(m.get("optional")),
+def materials(items: list[dict[str, Any]]) -> tuple[MaterialLine, ...]:
+    return tuple(MaterialLine(name=m["name"], note=m.get("note", ""), optional=bool(m.get("optional")),
                           deferrable=bool(m.get("deferrable"))) for m in items)
 
 
 def ticket_notice(t: dict[str, Any]) -> str:
-    """What the window must know at a glance: 绿色通道 or the appointment's slot, a line each."""
+    """What the window must know at a glance: 绿色通道 or the appointment's slot, a line each,
+    then the hall's 过号 rule."""
     lines = []
     if t.get("slot"):
         lines.append(f"预约时段 {t['slot']}，请按时办理")
     if t.get("priority"):
         lines.append(f"绿色通道（{t.get('priority_name') or t['priority']}）优先办理，请在窗口出示相关证件")
-    if t.get("notice"):
-        lines.append(str(t["notice"]))
+    for key in ("notice", "no_show_rule"):  # the rule: the hall's own words, from the center
+        if t.get(key):
+            lines.append(str(t[key]))
     return "\n".join(lines)
 
 
@@ -40,8 +43,8 @@ class TicketPrinter:
         self.clock = clock
 
     def printer(self) -> Printer:
-        printer = self.supervisor.by_family("printer")
-        if printer is None:
+        printer = self.supervisor.by_family(PRINTER)
+        if not isinstance(printer, Printer):  # None: the terminal's config names no printer
             raise PrinterNotReady(Reason.DISABLED, "this terminal has no printer")
         return printer
 
@@ -61,7 +64,7 @@ class TicketPrinter:
         return local_datetime(self.clock.time())
 
     def print_ticket(self, job_id: str, t: dict[str, Any]) -> dict[str, Any]:
-        ticket = Ticket(hall=self.hall_name, number=t["number"], service=t.get("service") or t["category_name"],
+        ticket = QueueSlip(hall=self.hall_name, number=t["number"], service=t.get("service") or t["category_name"],
                         people_ahead=int(t.get("ahead", 0)),
                         wait_minutes=None if t.get("wait_min") is None else (int(t["wait_min"]), int(t["wait_max"])),
                         issued_at=self._now(), qr=t.get("qr") or f"onetrip:ticket:{t['number']}",
@@ -77,6 +80,6 @@ class TicketPrinter:
 
     def test_page(self, job_id: str) -> dict[str, Any]:
         status = self.printer().get_status()
-        lines = [Material(name=f"{k}: {v}") for k, v in status["counters"].items()]
+        lines = [MaterialLine(name=f"{k}: {v}") for k, v in status["counters"].items()]
         return self._print(job_id, Checklist(hall=self.hall_name, service="打印测试页 TEST PAGE", materials=tuple(lines),
                                              issued_at=self._now(), notice=f"state {status['state']}"))

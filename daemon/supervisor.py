@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from core.backoff import Backoff
 from core.clock import SYSTEM_CLOCK, Clock
 from core.devstate import Condition, DeviceState
 from daemon.config import DeviceSpec
 from drivers.base import Driver
+from drivers.family import Family
 
 log = logging.getLogger("daemon.supervisor")
+RESTART_FIRST, RESTART_MOST = 2.0, 60.0  # seconds between restarts of a driver that keeps dying
 
 
 @dataclass
@@ -25,11 +28,11 @@ class _Slot:
     driver: Driver
     restarts: int = 0
     next_restart: float = 0.0
+    backoff: Backoff = field(default_factory=lambda: Backoff(RESTART_FIRST, RESTART_MOST))
 
 
 class Supervisor:
     hang_after = 20.0        # seconds without a loop turn before a driver counts as hung
-    restart_backoff_max = 60.0
 
     def __init__(self, specs: list[DeviceSpec], *, on_state: Callable[[str, Condition], None],
                  on_event: Callable[[str, Any], None], debounce: float = 1.0, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -53,16 +56,19 @@ class Supervisor:
             slot.driver.stop(timeout=2)
 
     def _spawn(self, spec: DeviceSpec) -> Driver:
-        driver = spec.driver_class.from_settings(spec.name, spec.settings, clock=self.clock,
-                                                 on_state=self._state, on_event=self.on_event)
+        driver = spec.family.driver.from_settings(spec.name, spec.settings, clock=self.clock,
+                                                  on_state=self._state, on_event=self.on_event)
         driver.start()
         return driver
 
     def driver(self, name: str) -> Driver:
         return self.slots[name].driver
 
-    def by_family(self, family: str) -> Driver | None:
-        return next((s.driver for s in self.slots.values() if s.spec.family == family), None)
+    def by_family(self, family: Family) -> Driver | None:
+        return next((s.driver for s in self.slots.values() if s.spec.family is family), None)
+
+    def family_of(self, name: str) -> Family:
+        return self.slots[name].spec.family
 
     def restart(self, name: str, why: str = "requested") -> None:
         slot = self.slots[name]
@@ -83,7 +89,7 @@ class Supervisor:
             unhealthy.append(name)
             if now >= slot.next_restart:
                 self.restart(name, "hung" if slot.driver.alive else "thread died")
-                slot.next_restart = now + min(2 ** slot.restarts, self.restart_backoff_max)
+                slot.next_restart = now + slot.backoff.next()
         self.flush_states()
         return unhealthy
 
@@ -117,9 +123,9 @@ class Supervisor:
         items = []
         for name, slot in self.slots.items():
             info = slot.driver.info()
-            items.append({"name": name, "family": slot.spec.family, "model": str(info.get("model", "")),
+            items.append({"name": name, "family": slot.spec.family.name, "model": str(info.get("model", "")),
                           "firmware": str(info.get("firmware", info.get("sam_id", ""))),
-                          "capabilities": list(info.get("capabilities", [])),
+                          "capabilities": list(slot.spec.family.capabilities),
                           "info": {k: v for k, v in info.items() if isinstance(v, (str, int, float, bool))}})
         return items
 

@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as paho
 import psutil
 
 from core.clock import SYSTEM_CLOCK, Clock, HallClock
@@ -30,11 +29,9 @@ from daemon.localapi import LocalApiServer
 from daemon.printing import TicketPrinter
 from daemon.supervisor import Supervisor
 from daemon.systemd import Notifier
-from drivers.bus_profile import KeyPressed, RatingPressed
-from drivers.idcard import CardError, CardRead, CardRemoved
-from drivers.scanner import CodeScanned
-from drivers.windowbus import WindowInput
-from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Kind, Topic, decode
+from daemon.terminal_state import HallView, Maintenance
+from mqtt.client import Message
+from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, HallMessage, Kind, Topic, decode
 from mqtt.terminal import TerminalLink
 
 log = logging.getLogger("daemon")
@@ -53,9 +50,8 @@ class Terminal:
         self.notifier = notifier or Notifier()
         self.state_dir = Path(cfg.state_dir)
         self.started_at = clock.time()
-        self.maintenance = False
-        self.catalog: dict[str, Any] | None = self._load_cached_catalog()
-        self.queue: dict[str, Any] | None = None
+        self.maintenance = Maintenance(lambda on: self.api.broadcast(event("maintenance", {"maintenance": on})))
+        self.hall = HallView(catalog=self._load_cached_catalog())
         self.citizens = CitizenSlot(cfg.citizen_key_secret.encode(), cfg.elderly_age, clock)
         self.supervisor = Supervisor(setup.devices, on_state=self._device_state, on_event=self._device_event,
                                      debounce=cfg.debounce, clock=clock)
@@ -67,8 +63,10 @@ class Terminal:
         self.link.clock_listeners.append(lambda s: self.api.broadcast(event("hall_time", {
             "hall_time": self.clock.time(), "offset_ms": round(s.offset * 1000, 1)})))
         self.printing = TicketPrinter(self.supervisor, cfg.hall_name, clock)
-        self.ops = KioskOps(self)
-        self.commands = Commands(self)
+        self.ops = KioskOps(cfg, self.link, self.printing, self.supervisor, self.citizens, self.hall,
+                            self.maintenance, clock)
+        self.commands = Commands(self.link, self.printing, self.supervisor, self.maintenance, clock, cfg.terminal,
+                                 lambda message: self.api.broadcast(message))
         self.api = LocalApiServer(Path(cfg.local_api.socket), self.ops.dispatch)
         self._stop = threading.Event()
         self._next_telemetry = 0.0
@@ -143,10 +141,6 @@ class Terminal:
             problems.append("driver thread dead")
         return problems
 
-    def set_maintenance(self, on: bool) -> None:
-        self.maintenance = on
-        self.api.broadcast(event("maintenance", {"maintenance": on}))
-
     # ---- birth and telemetry ---------------------------------------------------------------------
     def _birth(self, session: int) -> Birth:
         return Birth(session=session, role="kiosk" if self.config.role == "kiosk" else "window-bus",
@@ -174,23 +168,18 @@ class Terminal:
                                                             detail=condition.detail[:120], since=self.clock.time()))
         self.api.broadcast(event("device_state", {"device": name, **condition.as_dict()}))
 
-    def _device_event(self, name: str, ev: Any) -> None:
-        """Card reads and scans go to the kiosk only; key presses and ratings go through the outbox."""
-        if isinstance(ev, CardRead):
-            citizen = self.citizens.from_card(ev.card)
-            self.api.broadcast(event("card_read", citizen.for_kiosk()))
-        elif isinstance(ev, CardRemoved):
-            self.api.broadcast(event("card_removed"))
-        elif isinstance(ev, CardError):
-            self.api.broadcast(event("card_error", {"reason": ev.reason}))
-        elif isinstance(ev, WindowInput) and isinstance(ev.event, RatingPressed):
-            self.link.emit("rating", {"window": ev.window, "level": ev.event.level, "channel": "pad"})
-        elif isinstance(ev, WindowInput) and isinstance(ev.event, KeyPressed):
-            self.link.emit("caller_key", {"window": ev.window, "key": ev.event.key.value, "digit": ev.event.digit})
-        elif isinstance(ev, CodeScanned):
-            self.api.broadcast(event("code_scanned", {"code": ev.code}))
-        else:
+    def _device_event(self, name: str, ev: object) -> None:
+        """Where the device's family routes it: card reads and scans to the kiosk only, key presses
+        and ratings through the outbox (whose refusal the driver must hear: no catch here)."""
+        route = self.supervisor.family_of(name).route(ev)
+        if route is None:
             log.warning("unhandled device event", extra={"device": name, "event": type(ev).__name__})
+        elif route.to == "citizen":
+            self.api.broadcast(event(route.event, self.citizens.from_card(route.data["card"]).for_kiosk()))
+        elif route.to == "kiosk":
+            self.api.broadcast(event(route.event, dict(route.data)))
+        else:
+            self.link.emit(route.event, dict(route.data))
 
     # ---- hall channels ---------------------------------------------------------------------------
     def _catalog_path(self) -> Path:
@@ -202,16 +191,16 @@ class Terminal:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
-    def _on_catalog(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        data = decode(Kind.HALL, msg.payload).data
-        if self.catalog and self.catalog.get("hash") == data.get("hash"):
+    def _on_catalog(self, topic: Topic, msg: Message) -> None:
+        data = decode(Kind.HALL, msg.payload, HallMessage).data
+        if self.hall.catalog and self.hall.catalog.get("hash") == data.get("hash"):
             return
-        self.catalog = data
+        self.hall.catalog = data
         tmp = self._catalog_path().with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self._catalog_path())  # a cached copy for guides while the center is away
         self.api.broadcast(event("catalog", {"hash": data.get("hash")}))
 
-    def _on_queue(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        self.queue = kiosk_queue(decode(Kind.HALL, msg.payload).data)
-        self.api.broadcast(event("queue", self.queue))
+    def _on_queue(self, topic: Topic, msg: Message) -> None:
+        self.hall.queue = kiosk_queue(decode(Kind.HALL, msg.payload, HallMessage).data)
+        self.api.broadcast(event("queue", self.hall.queue))

@@ -4,18 +4,18 @@ A driver owns one transport and one thread. The thread opens the port, runs the 
 `handshake()`, then calls `poll()` over and over; jobs submitted with `call()` run on the
 same thread between polls, so only one thing ever talks to the wire. Any `DeviceError`
 closes the port, reports `offline` with its reason, and the thread reconnects with
-exponential backoff plus jitter — forever, until `stop()`.
+`core.backoff` — forever, until `stop()`.
 """
 from __future__ import annotations
 
 import logging
 import queue
-import random
 import threading
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Self, TypeVar
 
+from core.backoff import Backoff
 from core.clock import SYSTEM_CLOCK, Clock
 from core.devstate import CONNECTING, ONLINE, Condition, DeviceState, Reason
 from core.errors import DeviceError, ProtocolError
@@ -58,11 +58,16 @@ class Driver:
         self.counters = Counters()
         self.condition: Condition = CONNECTING
         self.condition_since = clock.time()
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future]] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._connected = False
         self.heartbeat = clock.monotonic()  # last time the loop turned; the daemon's hang check
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Any, **kwargs: Any) -> Self:
+        """The driver a terminal config's `[devices.<name>]` table describes (each family's own)."""
+        raise NotImplementedError
 
     # ---- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -84,7 +89,7 @@ class Driver:
         """Run `fn` on the driver thread (between polls) and return its result or raise."""
         if not self._connected:
             raise DeviceError(f"{self.name}: {self.condition.state.value} {self.condition.reason.value}".strip())
-        fut: Future = Future()
+        fut: Future[T] = Future()
         self._jobs.put((fn, fut))
         return fut.result(timeout)
 
@@ -175,7 +180,7 @@ class Driver:
                 fut.set_exception(exc)
 
     def _run(self) -> None:
-        backoff = self.backoff_min
+        backoff = Backoff(self.backoff_min, self.backoff_max)
         first = True
         while not self._stop.is_set():
             self.heartbeat = self.clock.monotonic()
@@ -190,7 +195,7 @@ class Driver:
                 # a handshake that found a fault (paper out) reports it itself; otherwise: online
                 if self.condition is before and before.state in (DeviceState.OFFLINE, DeviceState.CONNECTING):
                     self.set_condition(ONLINE)
-                backoff = self.backoff_min
+                backoff.reset()
                 while not self._stop.is_set():
                     self.heartbeat = self.clock.monotonic()
                     self._run_jobs()
@@ -206,6 +211,5 @@ class Driver:
             self._close()
             self.on_disconnect()
             self._fail_jobs(DeviceError(f"{self.name}: {self.condition.reason.value or 'offline'}"))
-            if self._stop.wait(backoff * random.uniform(0.7, 1.3)):
+            if self._stop.wait(backoff.next()):
                 break
-            backoff = min(backoff * 2, self.backoff_max)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import errno
 import socket
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.devstate import Reason
 from core.errors import DeviceError
@@ -62,7 +62,7 @@ class SerialTransport:
             finally:
                 self._ser = None
 
-    def _port(self):
+    def _port(self) -> Any:
         if self._ser is None:
             raise TransportError(Reason.PORT_GONE, f"{self.port}: not open")
         return self._ser
@@ -85,7 +85,7 @@ class SerialTransport:
             if not first:
                 return b""
             waiting = ser.in_waiting
-            return first + (ser.read(waiting) if waiting else b"")
+            return bytes(first + (ser.read(waiting) if waiting else b""))
         except (serial.SerialException, OSError, TypeError) as exc:
             # TypeError: pyserial's read on a port closed under it by another thread
             raise TransportError(Reason.PORT_GONE, f"{self.port}: {exc}") from exc

@@ -11,7 +11,6 @@ import ctypes
 import ctypes.util
 import logging
 import time as _time
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -28,6 +27,7 @@ from core.clock import SYSTEM_CLOCK, Clock as TimeSource, HallClock, local_datet
 from core.errors import ConfigError
 from kiosk.client import LocalApiCallError, LocalApiClient
 from kiosk.guides import closed_now, print_args
+from kiosk.host import Citizen
 from kiosk.i18n import STRINGS, Translator
 from kiosk.screens_guides import GuidesScreen, ItemScreen
 from kiosk.screens_home import HomeScreen
@@ -46,26 +46,6 @@ SCREENS = (HomeScreen, IdentifyScreen, CategoryScreen, TicketScreen, GuidesScree
            PinScreen, MaintenanceScreen)
 NO_IDLE = ("home", "out_of_service")  # screens the idle countdown never runs on
 FLOW_ROOTS = ("home", "out_of_service")  # going there is starting over: nothing to go back to
-
-
-@dataclass
-class Citizen:
-    """Who is at the kiosk, as far as the card or a scanned code told us (masked only)."""
-
-    name: str = ""
-    card_type: str = ""
-    elderly: bool = False  # the daemon tells, from the birth date on the card
-    citizen_key: str = ""
-    code: str = ""
-
-    @classmethod
-    def from_card(cls, data: dict[str, Any]) -> Citizen:
-        return cls(name=str(data.get("masked_name") or ""), card_type=str(data.get("card_type") or ""),
-                   elderly=bool(data.get("elderly")), citizen_key=str(data.get("citizen_key") or ""))
-
-    @property
-    def identified(self) -> bool:
-        return bool(self.citizen_key or self.code)
 
 
 def release_memory() -> None:
@@ -378,6 +358,9 @@ class KioskApp(App):
             self._set_queue(data)
         elif name == "hall_time":
             self._set_hall_time(data.get("hall_time"))
+        elif name == "help_coming":  # 帮办 answered: who is on the way to this kiosk
+            self.go("notice", title=self.tr("help_coming"), tone="ok",
+                    lines=[self.tr("help_coming_who", helper=data.get("helper_name") or "")])
         elif name == "maintenance":
             self.maintenance = bool(data.get("maintenance"))
             if self.maintenance:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import OneTripError
-from core.localapi import OPS, VERSION, LineCodec, LocalApiError, messages
+from core.localapi import OPS, VERSION, BadArguments, LineCodec, LocalApiError, check_args, check_result, messages
 
 log = logging.getLogger("kiosk.client")
 
@@ -103,10 +103,13 @@ class LocalApiClient:
     # -- requests --------------------------------------------------------------------------
 
     def request(self, op: str, args: dict[str, Any] | None = None, timeout: float = 5.0) -> Result:
-        """Send one request and wait for its reply (blocking: never on the UI thread)."""
+        """Send one request and wait for its reply (blocking: never on the UI thread); both are
+        held to the op's shape (core/localapi.py), so a screen reads only fields that exist."""
         future = self._send(op, args or {})
         try:
-            return future.result(timeout)
+            return check_result(op, future.result(timeout))
+        except LocalApiError as exc:
+            raise LocalApiCallError("InternalError", str(exc)) from None
         except FutureTimeout:
             raise LocalApiCallError("RequestTimeout", f"no reply to {op} within {timeout} s") from None
         finally:
@@ -131,6 +134,10 @@ class LocalApiClient:
     def _send(self, op: str, args: dict[str, Any]) -> Future[Result]:
         if op not in OPS:
             raise LocalApiCallError("BadRequest", f"unknown op {op!r}")
+        try:
+            args = check_args(op, args)
+        except BadArguments as exc:
+            raise LocalApiCallError("BadArguments", str(exc)) from None
         future: Future[Result] = Future()
         with self._lock:
             sock = self._sock

@@ -2,7 +2,7 @@
 snapshot): why numbers are not issued today, the search chips, and the printed notice's content.
 
 The notice is printed in Chinese whatever the screen's language: it is the hall's document,
-and the printer's layout (drivers/ticket.py) is Chinese.
+and the printer's layout (drivers/printer/render.py) is Chinese.
 """
 from __future__ import annotations
 

@@ -233,6 +233,11 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "help_topic_elderly": ("老年人帮办", "Help for seniors"),
     "help_topic_other": ("其他问题", "Something else"),
     "help_called": ("已通知工作人员，请在本机旁稍候", "A helper is on the way: please wait here"),
+    "help_coming": ("工作人员正在赶来", "A helper is coming"),
+    "help_coming_who": ("{helper} 将到本机旁协助您，请稍候", "{helper} is on the way to this kiosk"),
+    "case_owed": ("待补交：{material}，请于 {date} 前补交", "To hand in: {material}, by {date}"),
+    "case_owed_late": ("已逾期：{material}，应于 {date} 前补交，请尽快到窗口补交",
+                       "Overdue: {material} was due by {date}; please bring it to the window"),
     # maintenance
     "pin_title": ("维护模式：请输入密码", "Maintenance: enter the PIN"),
     "pin_wrong": ("密码错误", "Wrong PIN"),

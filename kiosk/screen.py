@@ -19,13 +19,13 @@ from kivy.uix.widget import Widget
 from kiosk.widgets import AMBER, BLUE, DEEP, PAPER, RED, STYLE, WHITE, Big, Panel, Text, guarded
 
 if TYPE_CHECKING:
-    from kiosk.app import KioskApp
+    from kiosk.host import KioskHost
 
 
 class HallName(Label):
     """The hall's name in the header; a quick series of taps is the hidden maintenance gesture."""
 
-    def __init__(self, app: KioskApp, **kwargs: Any) -> None:
+    def __init__(self, app: KioskHost, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.app = app
 
@@ -44,7 +44,7 @@ class KioskScreen(Screen):
     wants_card = False  # the screen asks for a card: one lying on the reader since before is read again
     title_key = ""  # what 语音引导 says on entering (`spoken()`)
 
-    def __init__(self, app: KioskApp, **kwargs: Any) -> None:
+    def __init__(self, app: KioskHost, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.app = app
         self.tr = app.tr

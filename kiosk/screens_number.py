@@ -301,6 +301,8 @@ class TicketScreen(KioskScreen):
                 lines.append(self.tr(f"check_in_{result['timing']}"))
         if result.get("window_area"):
             lines.append(self.tr("ticket_window", window_area=result["window_area"]))
+        if result.get("no_show_rule"):  # the hall's rule as the center words it, as on the paper
+            lines.append(result["no_show_rule"])
         for line in lines:
             box.add_widget(Text(line, "large", halign="center", fit=True))
         printed = bool(result.get("printed"))

@@ -81,6 +81,10 @@ class ProgressScreen(KioskScreen):
             lines.append((tr("case_promised", date=self.app.date_text(case["promised_by"])), "body", DEEP, False))
         if case.get("collect_at"):
             lines.append((tr("case_collect", place=case["collect_at"]), "body", DEEP, False))
+        for owed in case.get("owed") or []:  # 容缺: what the citizen still owes, and by when
+            key = "case_owed_late" if owed.get("overdue") else "case_owed"
+            lines.append((tr(key, material=owed.get("material", ""), date=self.app.date_text(owed.get("due", ""))),
+                          "body", RED if owed.get("overdue") else DEEP, True))
         block = Panel(orientation="vertical", bg=SKY, fit=True, spacing=STYLE.px(4))
         for i, (text, level, color, bold) in enumerate(lines):
             block.add_widget(Text(text, level, color=color, bold=bold, fit=True,

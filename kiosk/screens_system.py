@@ -15,7 +15,7 @@ from kiosk.screen import KioskScreen
 from kiosk.widgets import BLUE, DEEP, GREEN, MUTED, RED, SKY, STYLE, WHITE, Big, Keypad, Panel, Text
 
 if TYPE_CHECKING:
-    from kiosk.app import KioskApp
+    from kiosk.host import KioskHost
 
 TONES = {"ok": GREEN, "error": RED, "info": DEEP}
 
@@ -66,7 +66,7 @@ class OutOfServiceScreen(KioskScreen):
 class IdleOverlay(FloatLayout):
     """The visible countdown before the idle reset; any touch keeps the citizen's session."""
 
-    def __init__(self, app: KioskApp, **kwargs: Any) -> None:
+    def __init__(self, app: KioskHost, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.app = app
         self.shown = False

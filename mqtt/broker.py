@@ -14,7 +14,7 @@ from core.paths import CONFIG_DIR
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 class Broker:
@@ -27,7 +27,7 @@ class Broker:
         self.dir = workdir or Path(tempfile.mkdtemp(prefix="onetrip-broker-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.extra = extra
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 5.0) -> "Broker":
         exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"

@@ -17,13 +17,31 @@ from typing import Any, Callable, Protocol
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from pydantic import BaseModel
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.config import MqttSettings
 from core.errors import OneTripError, RequestTimeout
+from mqtt import payloads
 from mqtt.client import Link, props
-from mqtt.contract import (Ack, Birth, Command, CommandResult, DeviceStatePayload, ErrorInfo, Event,
-                           HallMessage, Kind, Response, Status, Telemetry, Topic, decode)
+from mqtt.contract import (
+    Ack,
+    Birth,
+    Command,
+    CommandResult,
+    DeviceStatePayload,
+    ErrorInfo,
+    Event,
+    HallMessage,
+    Kind,
+    Request,
+    Response,
+    Status,
+    Telemetry,
+    Topic,
+    decode,
+)
 
 log = logging.getLogger("mqtt.center")
 
@@ -59,6 +77,7 @@ class TerminalView:
 
 class CenterLink(Link):
     session_expiry = 3600
+    request_workers = 4
 
     def __init__(self, settings: MqttSettings, applier: EventApplier, *, client_id: str = "center",
                  clock: Clock = SYSTEM_CLOCK) -> None:
@@ -66,11 +85,12 @@ class CenterLink(Link):
         self.applier = applier
         self.terminals: dict[str, TerminalView] = {}
         self._lock = threading.Lock()
-        self._requests: dict[str, RequestHandler] = {}
-        self._awaiting: dict[str, Future] = {}
+        self._requests: dict[str, tuple[RequestHandler, type[BaseModel] | None]] = {}
+        self._awaiting: dict[str, Future[CommandResult]] = {}
         self.listeners: list[Callable[[str, TerminalView], None]] = []
         t = self.topics
-        self.subscribe(t.all_terminals("req/+"), self._on_request, lane="requests")
+        # Requests at once (a kiosk waits for its answer): concurrent numbers share a commit (center/db.py).
+        self.subscribe(t.all_terminals("req/+"), self._on_request, lane="requests", workers=self.request_workers)
         self.subscribe(t.all_terminals("evt/+"), self._on_event, lane="events")
         self.subscribe(t.all_terminals("status"), self._on_status)
         self.subscribe(t.all_terminals("birth"), self._on_birth)
@@ -81,7 +101,7 @@ class CenterLink(Link):
         self.on_request("ping", lambda terminal, args: {})  # terminals check the center hears them
         self.on_request("time", lambda terminal, args: {"hall_time": self.clock.time()})  # hall time
 
-    def prepare_connect(self):
+    def prepare_connect(self) -> Properties:
         will = Status(state="offline", session=0, ts=self.clock.time()).model_dump_json().encode()
         self.client.will_set(self.topics.center_status(), will, qos=1, retain=True)
         return super().prepare_connect()
@@ -109,7 +129,7 @@ class CenterLink(Link):
     def _on_status(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         if not msg.payload:
             return  # a cleared retained message
-        status = decode(Kind.STATUS, msg.payload)
+        status = decode(Kind.STATUS, msg.payload, Status)
         view = self.view(topic.terminal)
         if status.session < view.session:  # an old session's late will: the newer birth stands
             self.stats["stale_status_ignored"] += 1
@@ -121,44 +141,50 @@ class CenterLink(Link):
         if not msg.payload:
             return
         view = self.view(topic.terminal)
-        view.birth = decode(Kind.BIRTH, msg.payload)
+        view.birth = decode(Kind.BIRTH, msg.payload, Birth)
         self._changed(view)
 
     def _on_device_state(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         if not msg.payload:
             return
         view = self.view(topic.terminal)
-        view.devices[topic.name] = decode(Kind.DEV_STATE, msg.payload)
+        view.devices[topic.name] = decode(Kind.DEV_STATE, msg.payload, DeviceStatePayload)
         self._changed(view)
 
     def _on_telemetry(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         view = self.view(topic.terminal)
-        view.telemetry[topic.name] = decode(Kind.DEV_TELE, msg.payload)
+        view.telemetry[topic.name] = decode(Kind.DEV_TELE, msg.payload, Telemetry)
         view.heard[topic.name] = self.clock.time()  # ages are counted on the center's clock, never the terminal's
         self.stats["telemetry"] += 1
 
     # ---- requests ------------------------------------------------------------------------------
-    def on_request(self, op: str, handler: RequestHandler) -> None:
-        """`handler(terminal, args) -> result`; a OneTripError becomes a typed error response."""
-        self._requests[op] = handler
+    def on_request(self, op: str, handler: RequestHandler, answer: type[BaseModel] | None = None) -> None:
+        """`handler(terminal, args) -> result`; a OneTripError becomes a typed error response.
+        With `answer`, the result is checked against that shape before it leaves: a center
+        whose answer lost or renamed a field fails here, not on a kiosk's paper."""
+        self._requests[op] = (handler, answer)
 
     def _on_request(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         corr = getattr(msg.properties, "CorrelationData", None)
         reply_to = self.topics.ctl_res(topic.terminal)  # computed here, never taken from the request
         try:
-            request = decode(Kind.REQUEST, msg.payload)
-            handler = self._requests.get(topic.name)
+            request = decode(Kind.REQUEST, msg.payload, Request)
+            handler, answer = self._requests.get(topic.name, (None, None))
             if handler is None:
                 response = Response(ok=False, error=ErrorInfo(type="UnknownOp", message=f"no op {topic.name!r}"))
             else:
-                response = Response(ok=True, result=handler(topic.terminal, request.args))
+                result = handler(topic.terminal, request.args)
+                if answer is not None:
+                    result = answer.model_validate(result).model_dump(mode="json")
+                response = Response(ok=True, result=result)
         except OneTripError as exc:
             response = Response(ok=False, error=ErrorInfo(type=type(exc).__name__, message=str(exc),
                                                           values=getattr(exc, "values", {})))
         except Exception as exc:
             log.exception("request failed", extra={"op": topic.name, "terminal": topic.terminal})
             response = Response(ok=False, error=ErrorInfo(type="InternalError", message=type(exc).__name__))
-        self.stats["requests"] += 1
+        with self._lock:  # several request workers
+            self.stats["requests"] += 1
         self.publish(reply_to, response,
                      properties=props(PacketTypes.PUBLISH, CorrelationData=corr) if corr else None)
 
@@ -167,7 +193,7 @@ class CenterLink(Link):
         """Every event is answered: applied, or refused with a typed reason the ack carries.
         Only an event the center could neither apply nor keep as refused (its database is
         down) goes unacknowledged, so the terminal sends it again and nothing is lost."""
-        event = decode(Kind.EVENT, msg.payload)
+        event = decode(Kind.EVENT, msg.payload, Event)
         refused: dict[str, ErrorInfo] = {}
         try:
             applied = self.applier.apply(topic.terminal, topic.name, event)
@@ -193,8 +219,12 @@ class CenterLink(Link):
     # ---- commands ---------------------------------------------------------------------------------
     def send_command(self, terminal: str, name: str, args: dict[str, Any] | None = None, *,
                      ttl: int = 30, command_id: str | None = None) -> str:
-        """Publish a command (never retained, expiring); returns its id for `wait_result`."""
+        """Publish a command (never retained, expiring); returns its id for `wait_result`. A
+        command of the contract (`payloads.COMMANDS`) is checked first: InvalidArgs, nothing sent."""
         command_id = command_id or uuid.uuid4().hex
+        shape = payloads.COMMANDS.get(name)
+        if shape is not None:
+            args = payloads.parse(shape, args or {}).model_dump(mode="json", exclude_unset=True)
         command = Command(command_id=command_id, args=args or {}, ttl=ttl)
         self.publish(self.topics.command(terminal, name), command, retain=False,
                      properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=max(1, ttl)))
@@ -213,7 +243,7 @@ class CenterLink(Link):
             self._awaiting.pop(command_id, None)
 
     def _on_command_result(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        result = decode(Kind.TERM_RES, msg.payload)
+        result = decode(Kind.TERM_RES, msg.payload, CommandResult)
         fut = self._awaiting.get(result.command_id)
         if fut is not None and not fut.done():
             fut.set_result(result)

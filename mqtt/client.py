@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import random
 import socket
 import ssl
 import threading
@@ -19,18 +18,23 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from core.backoff import Backoff
 from core.clock import SYSTEM_CLOCK, Clock
 from core.config import MqttSettings
 from core.errors import ProtocolError
-from mqtt.contract import ContractError, Topic, Topics, encode, Payload
+from mqtt.contract import ContractError, Payload, Topic, Topics, encode
 
 log = logging.getLogger("mqtt")
 
-Handler = Callable[[Topic, paho.MQTTMessage], None]
+Message = paho.MQTTMessage  # what a handler is given: its users need not import paho
+Handler = Callable[[Topic, Message], None]
+# a lane's work: a handler and its message, or a hook (None); None alone stops the lane
+LaneItem = tuple[Callable[..., None], paho.MQTTMessage | None] | None
 
 
 @dataclass
@@ -52,7 +56,7 @@ class Link:
     """One MQTT connection with a fixed identity; subclasses add the hall's roles."""
 
     backoff_min = 0.25
-    backoff_max = 6.0  # with its jitter (×1.5 at most) a client is back within 10 s of its broker
+    backoff_max = 6.0  # with its jitter a client is back within 10 s of its broker
     session_expiry = 300  # seconds the broker keeps our subscriptions and queued QoS 1
 
     def __init__(self, settings: MqttSettings, client_id: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -62,7 +66,8 @@ class Link:
         self.topics = Topics(settings.hall)
         self.stats: Counter[str] = Counter()
         self._subs: list[Subscription] = []
-        self._lanes: dict[str, queue.SimpleQueue] = {}
+        self._lanes: dict[str, queue.SimpleQueue[LaneItem]] = {}
+        self._lane_workers: dict[str, int] = {}
         self._lane_threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -76,7 +81,7 @@ class Link:
 
     # ---- setup -----------------------------------------------------------------------
     def _make_client(self) -> paho.Client:
-        c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=self.client_id,
+        c = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
                         protocol=paho.MQTTv5)
         s = self.settings
         if s.ca_file:
@@ -108,10 +113,13 @@ class Link:
                 log.exception("mqtt callback failed", extra={"client": self.client_id})
         return wrapped
 
-    def subscribe(self, pattern: str, handler: Handler, qos: int = 1, lane: str = "main") -> None:
-        """Register before `start()`; all subscriptions are made again after every connect."""
+    def subscribe(self, pattern: str, handler: Handler, qos: int = 1, lane: str = "main", workers: int = 1) -> None:
+        """Register before `start()`; all subscriptions are made again after every connect. A
+        lane's messages are handled in arrival order by one thread, or by `workers` threads at
+        once where order between messages does not matter (requests: each waits for its answer)."""
         self._subs.append(Subscription(pattern, handler, qos, lane))
         self._lanes.setdefault(lane, queue.SimpleQueue())
+        self._lane_workers[lane] = max(workers, self._lane_workers.get(lane, 1))
 
     def add_connect_hook(self, fn: Callable[[], None]) -> None:
         """Run (on a worker) after every successful connect: re-publish retained state."""
@@ -129,9 +137,10 @@ class Link:
         self._stop.clear()
         self._lanes.setdefault("main", queue.SimpleQueue())
         for lane, q in self._lanes.items():
-            t = threading.Thread(target=self._work, args=(q,), name=f"mqtt-{lane}", daemon=True)
-            t.start()
-            self._lane_threads.append(t)
+            for _ in range(self._lane_workers.get(lane, 1)):
+                t = threading.Thread(target=self._work, args=(q,), name=f"mqtt-{lane}", daemon=True)
+                t.start()
+                self._lane_threads.append(t)
         self._net_thread = threading.Thread(target=self._net, name="mqtt-net", daemon=True)
         self._net_thread.start()
 
@@ -145,8 +154,9 @@ class Link:
         self._stop.set()
         if self._net_thread is not None:
             self._net_thread.join(5)
-        for q in self._lanes.values():
-            q.put(None)
+        for lane, q in self._lanes.items():
+            for _ in range(self._lane_workers.get(lane, 1)):
+                q.put(None)
         for t in self._lane_threads:
             t.join(2)
         self._lane_threads.clear()
@@ -187,7 +197,7 @@ class Link:
             pass
 
     def _net(self) -> None:
-        backoff = self.backoff_min
+        backoff = Backoff(self.backoff_min, self.backoff_max)
         while not self._stop.is_set():
             try:
                 properties = self.prepare_connect()
@@ -197,8 +207,7 @@ class Link:
             except (OSError, ssl.SSLError, ValueError) as exc:
                 self.stats["connect_failures"] += 1
                 log.warning("broker unreachable", extra={"client": self.client_id, "error": str(exc)[:80]})
-                self._stop.wait(backoff * random.uniform(0.5, 1.5))
-                backoff = min(backoff * 2, self.backoff_max)
+                self._stop.wait(backoff.next())
                 continue
             while not self._stop.is_set():
                 rc = self.client.loop(timeout=0.5)
@@ -210,9 +219,9 @@ class Link:
                 break
             self._set_disconnected()
             if self._session_ok:  # this connection was accepted: start the backoff afresh
-                backoff, self._session_ok = self.backoff_min, False
-            self._stop.wait(backoff * random.uniform(0.5, 1.5))
-            backoff = min(backoff * 2, self.backoff_max)
+                self._session_ok = False
+                backoff.reset()
+            self._stop.wait(backoff.next())
         self._set_disconnected()
 
     def _paho_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
@@ -230,7 +239,8 @@ class Link:
             self._ready()
             return
         # "connected" means ready to receive: only once the broker has granted every subscription
-        _, self._subscribe_mid = client.subscribe([(p, SubscribeOptions(qos=q)) for p, q in wanted.items()])
+        _, mid = client.subscribe([(p, SubscribeOptions(qos=q)) for p, q in wanted.items()])
+        self._subscribe_mid = -1 if mid is None else mid
 
     def _paho_subscribe(self, client: paho.Client, userdata: Any, mid: int, reasons: Any, properties: Any) -> None:
         if mid != self._subscribe_mid:
@@ -268,7 +278,7 @@ class Link:
                 self._lanes[s.lane].put((s.handler, msg))
 
     # ---- workers ---------------------------------------------------------------------
-    def _work(self, q: queue.SimpleQueue) -> None:
+    def _work(self, q: queue.SimpleQueue[LaneItem]) -> None:
         while True:
             item = q.get()
             if item is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -244,11 +244,18 @@ def encode(payload: Payload) -> bytes:
     return text.encode()
 
 
-def decode(kind: Kind, data: bytes, schema: type[P] | None = None) -> P:
-    """Parse a payload for `kind`; a misfit raises ContractError naming fields, never values."""
+@overload
+def decode(kind: Kind, data: bytes | bytearray, schema: type[P]) -> P: ...
+@overload
+def decode(kind: Kind, data: bytes | bytearray, schema: None = None) -> Payload: ...
+
+
+def decode(kind: Kind, data: bytes | bytearray, schema: type[Payload] | None = None) -> Payload:
+    """Parse a payload for `kind` (as `schema` when the caller needs its type); a misfit raises
+    ContractError naming fields, never values."""
     model = schema or SCHEMAS[kind]
     try:
-        return model.model_validate_json(data)  # type: ignore[return-value]
+        return model.model_validate_json(data)
     except ValidationError as exc:
         fields = ", ".join(
             f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['type']}"

@@ -10,7 +10,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from mqtt.contract import Event
+from mqtt.contract import ErrorInfo, Event
 
 
 class SqliteLedger:
@@ -21,6 +21,10 @@ class SqliteLedger:
             "CREATE TABLE IF NOT EXISTS applied (event_id TEXT PRIMARY KEY, terminal TEXT, kind TEXT,"
             " seq INTEGER, data TEXT)"
         )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS refused (event_id TEXT PRIMARY KEY, terminal TEXT, kind TEXT,"
+            " seq INTEGER, error TEXT)"
+        )
         self._lock = threading.Lock()
 
     def apply(self, terminal: str, kind: str, event: Event) -> bool:
@@ -30,6 +34,12 @@ class SqliteLedger:
                 (event.event_id, terminal, kind, event.seq, json.dumps(event.data, ensure_ascii=False)),
             )
             return cur.rowcount == 1
+
+    def refuse(self, terminal: str, kind: str, event: Event, error: ErrorInfo) -> None:
+        """Kept once, with why (the center's link acknowledges it afterwards)."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO refused VALUES (?, ?, ?, ?, ?)",
+                             (event.event_id, terminal, kind, event.seq, error.model_dump_json()))
 
     def events(self, terminal: str | None = None) -> list[tuple[str, str, int]]:
         with self._lock:

@@ -76,6 +76,7 @@ class Outbox:
                 "INSERT INTO outbox (event_id, kind, data, ts) VALUES (?, ?, ?, ?)",
                 (event_id, kind, payload, ts),
             )
+            assert cur.lastrowid is not None  # an INSERT always sets it
             return OutboxRow(cur.lastrowid, event_id, kind, data, ts)
 
     def after(self, seq: int, limit: int) -> list[OutboxRow]:
@@ -96,7 +97,7 @@ class Outbox:
 
     def depth(self) -> int:
         with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+            return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
     def oldest_age(self) -> float:
         with self._lock:

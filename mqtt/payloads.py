@@ -1,10 +1,13 @@
-"""The shapes inside the envelopes: each request's args and each event's data, typed.
+"""The shapes inside the envelopes: each request's args and result, each event's data and
+each command's args, typed.
 
 The envelope (`Request`, `Event`) is checked by mqtt/contract.py; what it carries is checked
 here, at the center's border, before any handler runs. A misfit is an `InvalidArgs` naming
 the fields in Chinese (never their values), so the terminal and the citizen learn what was
 wrong and the center logs no traceback for bad input. The terminal builds the same models,
-so both sides share one shape per message.
+so both sides share one shape per message; a request's result (core/answers.py) is checked
+by the center before it is sent and by the terminal when it arrives, and a command's args
+(`COMMANDS`) by the center before it publishes and by the terminal before it acts.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.answers import Answer, CasesAnswer, CheckInAnswer, PrintedMaterial, TicketAnswer
 from core.errors import OneTripError
 
 LETTER = r"^[A-Z]{1,2}$"                # a category's letter
@@ -139,7 +143,62 @@ class OutboxOverflow(Shape):
     refused: int = Field(ge=0)
 
 
+# ---- commands (center → terminal): each command's args ------------------------------------------
+class WindowCommand(Shape):
+    """A command for one window's devices on a bus terminal (its LED screen, caller, rating pad)."""
+
+    window: int = Field(ge=1, le=999)
+
+
+class ShowNumber(WindowCommand):
+    number: str | None = Field(None, pattern=TICKET_NUMBER)  # None: the screen goes idle (hall time)
+    waiting: int | None = Field(None, ge=0)
+
+
+class HelpComing(Shape):
+    case_id: int = Field(ge=1)
+    helper_name: str = Field("", max_length=40)
+
+
+class SetMaintenance(Shape):
+    enter: bool
+
+
+class RestartDriver(Shape):
+    device: str = Field(pattern=CODE)
+
+
+class PrintTicket(Shape):
+    """A reprint from the center: the ticket as the center answered it, keyed by its job id."""
+
+    job_id: str = Field(pattern=CODE)
+    ticket: TicketAnswer
+
+
+class PrintChecklist(Shape):
+    job_id: str = Field(pattern=CODE)
+    service: str = Field(min_length=1, max_length=100)
+    qr: str = ""
+    materials: tuple[PrintedMaterial, ...] = ()
+    notice: str = ""
+
+
+class TestPage(Shape):
+    job_id: str | None = Field(None, pattern=CODE)
+
+
+class NoArgs(Shape):
+    pass
+
+
+COMMANDS: dict[str, type[Shape]] = {
+    "display": ShowNumber, "beep": WindowCommand, "start_rating": WindowCommand, "help_coming": HelpComing,
+    "maintenance": SetMaintenance, "restart_driver": RestartDriver, "rebirth": NoArgs,
+    "print_ticket": PrintTicket, "print_checklist": PrintChecklist, "test_page": TestPage,
+}
+
 REQUESTS: dict[str, type[Shape]] = {"take_number": TakeNumber, "check_in": CheckIn, "lookup_case": LookupCase}
+RESULTS: dict[str, type[Answer]] = {"take_number": TicketAnswer, "check_in": CheckInAnswer, "lookup_case": CasesAnswer}
 EVENTS: dict[str, type[Shape]] = {
     "ticket_printed": TicketPrinted, "ticket_cancelled": TicketCancelled, "rating": RatingGiven,
     "caller_key": CallerKey, "help_requested": HelpRequested, "outbox_overflow": OutboxOverflow,

@@ -259,7 +259,7 @@ class SecureHall:
         values: dict[str, object] = dict(host="127.0.0.1", port=self.broker.port, hall=self.hall,
                                          ca_file=self.pki / "ca.crt", cert_file=cert_path(self.pki, name),
                                          key_file=key_path(self.pki, name))
-        return MqttSettings(**{**values, **overrides})
+        return MqttSettings.model_validate({**values, **overrides})
 
 
 # ---- command line ---------------------------------------------------------------------------

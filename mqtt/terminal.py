@@ -18,14 +18,33 @@ from typing import Any, Callable
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from pydantic import BaseModel, ValidationError
 
 from core.clock import SYSTEM_CLOCK, Clock, HallClock
 from core.config import MqttSettings
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
+from mqtt import payloads
 from mqtt.client import Link, props
-from mqtt.contract import (Birth, Command, CommandResult, DeviceStatePayload, ErrorInfo, Event,
-                           Kind, Request, Response, Status, Telemetry, Topic, decode, encode,
-                           refuse_id_numbers)
+from mqtt.contract import (
+    Ack,
+    Birth,
+    Command,
+    CommandResult,
+    ContractError,
+    DeviceStatePayload,
+    ErrorInfo,
+    Event,
+    Kind,
+    Request,
+    Response,
+    Status,
+    Telemetry,
+    Topic,
+    decode,
+    encode,
+    refuse_id_numbers,
+)
 from mqtt.outbox import Outbox
 from mqtt.timesync import OffsetSample, best, sample
 
@@ -81,7 +100,7 @@ class TerminalLink(Link):
         self.outbox = Outbox(state_dir / "outbox.sqlite", max_rows=outbox_max_rows, clock=clock)
         self._birth = birth or (lambda session: Birth(session=session, ts=clock.time()))
         self._device_states: dict[str, DeviceStatePayload] = {}
-        self._pending: dict[bytes, Future] = {}
+        self._pending: dict[bytes, Future[Response]] = {}
         self._answers: dict[str, Future[ErrorInfo | None]] = {}  # events someone waits on (emit_answered)
         self._commands: dict[str, CommandHandler] = {}
         self._running_commands: set[str] = set()
@@ -109,7 +128,7 @@ class TerminalLink(Link):
         self.add_disconnect_hook(self._lost_center)
 
     # ---- birth, will, retained state -----------------------------------------------
-    def prepare_connect(self):
+    def prepare_connect(self) -> Properties:
         session = self.session.next()
         will = encode(Status(state="offline", session=session, ts=self.clock.time()))
         self.client.will_set(self.topics.status(self.terminal), will, qos=1, retain=True)
@@ -149,7 +168,7 @@ class TerminalLink(Link):
         info.wait_for_publish(2)
 
     def _on_own_status(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        status = decode(Kind.STATUS, msg.payload)
+        status = decode(Kind.STATUS, msg.payload, Status)
         if status.state == "offline" and self.connected and not self._leaving:
             # an old session's late will overwrote our retained status: correct it
             self.publish(self.topics.status(self.terminal), Status(
@@ -171,7 +190,7 @@ class TerminalLink(Link):
 
     # ---- the center's presence --------------------------------------------------------
     def _on_center_status(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        self._set_center(decode(Kind.CENTER_STATUS, msg.payload).state == "online")
+        self._set_center(decode(Kind.CENTER_STATUS, msg.payload, Status).state == "online")
 
     def _lost_center(self) -> None:
         self._set_center(False)
@@ -197,19 +216,21 @@ class TerminalLink(Link):
         return self.connected and self.center_online
 
     # ---- requests ----------------------------------------------------------------------
-    def request(self, op: str, args: dict[str, Any] | None = None, timeout: float | None = None) -> dict[str, Any]:
-        """Ask the center; raises CenterUnreachable at once when it cannot be reached."""
+    def request(self, op: str, args: dict[str, Any] | None = None, timeout: float | None = None,
+                answer: type[BaseModel] | None = None) -> dict[str, Any]:
+        """Ask the center; raises CenterUnreachable at once when it cannot be reached. With
+        `answer`, the result is checked against the shape the center promised for the op."""
         if not self.center_reachable:
             raise CenterUnreachable("the hall control center is not reachable")
         corr = uuid.uuid4().bytes
-        fut: Future = Future()
+        fut: Future[Response] = Future()
         self._pending[corr] = fut
         properties = props(PacketTypes.PUBLISH, ResponseTopic=self.topics.ctl_res(self.terminal),
                            CorrelationData=corr)
         try:
             self.publish(self.topics.request(self.terminal, op), Request(args=args or {}, ts=self.clock.time()),
                          properties=properties)
-            response: Response = fut.result(timeout or self.settings.request_timeout)
+            response = fut.result(timeout or self.settings.request_timeout)
         except FutureTimeout:
             self.stats["request_timeouts"] += 1
             raise RequestTimeout(f"no answer to {op} within {timeout or self.settings.request_timeout}s") from None
@@ -218,11 +239,17 @@ class TerminalLink(Link):
         if not response.ok:
             err = response.error or ErrorInfo(type="Unknown", message="")
             raise RequestFailed(err.type, err.message, err.values)
-        return response.result or {}
+        if answer is None:
+            return response.result or {}
+        try:
+            return answer.model_validate(response.result or {}).model_dump(mode="json")
+        except ValidationError as exc:
+            raise ContractError(f"{op}: the center's answer does not fit {answer.__name__} "
+                                f"({exc.error_count()} fields)") from None
 
     def _on_response(self, topic: Topic, msg: paho.MQTTMessage) -> None:
         corr = getattr(msg.properties, "CorrelationData", None)
-        response = decode(Kind.CTL_RES, msg.payload)
+        response = decode(Kind.CTL_RES, msg.payload, Response)
         fut = self._pending.get(corr) if corr else None
         if fut is None:
             self.stats["late_responses"] += 1
@@ -235,7 +262,7 @@ class TerminalLink(Link):
         self._commands[name] = handler
 
     def _on_command(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        command = decode(Kind.COMMAND, msg.payload)
+        command = decode(Kind.COMMAND, msg.payload, Command)
         # What the broker left of its expiry (it counts down while the command waits there),
         # counted from its arrival here, on this terminal's monotonic clock: never a timestamp.
         left = getattr(msg.properties, "MessageExpiryInterval", None)
@@ -270,9 +297,11 @@ class TerminalLink(Link):
         if handler is None:
             return CommandResult(command_id=command.command_id, name=name, ok=False,
                                  error=ErrorInfo(type="UnknownCommand", message=f"no command {name!r}"))
-        try:
-            return CommandResult(command_id=command.command_id, name=name, ok=True,
-                                 result=handler(command.args) or {})
+        shape = payloads.COMMANDS.get(name)
+        try:  # a command of the contract reaches its handler only in its shape (else InvalidArgs)
+            args = command.args if shape is None else \
+                payloads.parse(shape, command.args).model_dump(mode="json", exclude_unset=True)
+            return CommandResult(command_id=command.command_id, name=name, ok=True, result=handler(args) or {})
         except OneTripError as exc:
             return CommandResult(command_id=command.command_id, name=name, ok=False,
                                  error=ErrorInfo(type=type(exc).__name__, message=str(exc)))
@@ -304,7 +333,7 @@ class TerminalLink(Link):
         return answer
 
     def _on_ack(self, topic: Topic, msg: paho.MQTTMessage) -> None:
-        ack = decode(Kind.ACK, msg.payload)
+        ack = decode(Kind.ACK, msg.payload, Ack)
         self.outbox.ack(ack.event_ids)
         with self._inflight_lock:
             for event_id in ack.event_ids:

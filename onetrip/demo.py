@@ -31,12 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from onetrip.hall import Hall, clean
+    from hallrig.hall import Hall, clean
 
     work = args.workdir or state_dir("demo")
     clean(work)
     headless = args.headless or not os.environ.get("DISPLAY")
-    hall = Hall(work, speed=args.speed, secure=args.secure)
+    hall = Hall(work, speed=args.speed, secure=args.secure, history=headless)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"onetrip demo: starting the hall in {work} (hall time {hall.start_at:%a %Y-%m-%d %H:%M}, "
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         hall.wait_ready()
         print("\n".join(hall.addresses()), flush=True)
         if headless:
-            from onetrip.day import run_day
+            from hallrig.day import run_day
 
             report = run_day(hall, visitors=args.visitors)
             print(f"report: {report}", flush=True)

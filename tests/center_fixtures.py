@@ -1,29 +1,43 @@
 """A real CenterService on a real broker, with a clock set inside the hall's issuing hours."""
 from __future__ import annotations
 
-from datetime import datetime
+import itertools
+import uuid
 from pathlib import Path
-from typing import Callable, Iterator
-from zoneinfo import ZoneInfo
+from typing import Any, Callable, Iterator
 
 import pytest
 
-from center.config import CenterConfig, WindowSettings
 from center.service import CenterService
 from core.clock import FakeClock
-from core.paths import CONFIG_DIR
+from hallrig.center_setup import MONDAY_10AM, center_config
+from mqtt.contract import Event
 from mqtt.terminal import TerminalLink
 from tests.conftest import wait_until
 
-MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+_SEQ = itertools.count(1)
 
 
-def center_config(tmp_path: Path, mqtt_settings, **overrides) -> CenterConfig:
-    windows = {"1": WindowSettings(name="1号窗口", categories=["A"], bus="bus-01"),
-               "2": WindowSettings(name="2号窗口", categories=["A", "B"], bus="bus-01"),
-               "3": WindowSettings(name="3号窗口", categories=["B"])}
-    return CenterConfig(catalog=CONFIG_DIR / "catalog", state_dir=tmp_path / "center", mqtt=mqtt_settings,
-                        windows=windows, housekeeping_period=0.2, **overrides)
+def printed(service: CenterService, terminal: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """The kiosk's daemon once its printer cut the ticket (daemon/kiosk_ops.py): its
+    `ticket_printed` event, applied as the link applies it. Only then is the ticket callable."""
+    event = Event(event_id=uuid.uuid4().hex, seq=next(_SEQ), ts=service.clock.time(),
+                  data={"ticket_ref": answer["ticket_ref"], "number": answer["number"]})
+    service.apply(terminal, "ticket_printed", event)
+    return answer
+
+
+def printed_over(link: TerminalLink, service: CenterService, answer: dict[str, Any]) -> dict[str, Any]:
+    """The same through the kiosk's link (its outbox, the broker, the center's event lane),
+    waited for until the center has applied it."""
+    link.emit("ticket_printed", {"ticket_ref": answer["ticket_ref"], "number": answer["number"]})
+    wait_until(lambda: any(t.action == "printed" for t in service.engine.history(int(answer["ticket_id"]))), 10)
+    return answer
+
+
+def take_printed(service: CenterService, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A kiosk's whole take_number: the center's answer, then the print confirmed."""
+    return printed(service, terminal, service.req_take_number(terminal, args))
 
 
 @pytest.fixture

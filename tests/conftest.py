@@ -10,7 +10,7 @@ import pytest
 
 from core.config import MqttSettings
 from mqtt.broker import Broker
-from tests.hall_instants import HallInstant, all_instants, by_name
+from tests.hall_instants import all_instants, by_name
 
 pytest_plugins = ["tests.leak_guard"]
 

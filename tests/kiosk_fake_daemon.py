@@ -17,17 +17,32 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from core.localapi import NEED_DATA, OPS, VERSION, LineCodec, LocalApiError, event, parse_request, reply_error, reply_ok
+from core.localapi import (
+    NEED_DATA,
+    OPS,
+    VERSION,
+    BadArguments,
+    LineCodec,
+    LocalApiError,
+    check_args,
+    check_result,
+    event,
+    parse_request,
+    reply_error,
+    reply_ok,
+)
 
 PIN = "2468"
+NO_SHOW_RULE = "过号30分钟内可到窗口恢复，恢复后按原顺序叫号"  # the hall's rule, as the center words it
 # what the center's `case_answer` sends (center/service.py)
-CASES = {"2026112200017": {"case_number": "2026112200017", "item_code": "A01", "item": "不动产转移登记（二手房买卖）",
+CASES = {"20261122000017": {"case_number": "20261122000017", "item_code": "A01", "item": "不动产转移登记（二手房买卖）",
                            "state": "reviewing", "state_name": "审核", "received": "2026-11-22",
-                           "promised_by": "2026-11-27", "collect_at": "二楼 A 区 1–12 号窗口"}}
-CARD_CASES = [{"case_number": "2026111800003", "item_code": "B03", "item": "社会保障卡申领", "state": "ready",
+                           "promised_by": "2026-11-27", "collect_at": "二楼 A 区 1–12 号窗口",
+                           "owed": [{"material": "契税完税凭证", "due": "2026-11-29", "overdue": False}]}}
+CARD_CASES = [{"case_number": "20261118000003", "item_code": "B03", "item": "社会保障卡申领", "state": "ready",
                "state_name": "可领取", "received": "2026-11-18", "promised_by": "2026-11-25",
                "collect_at": "一楼 B 区 13–20 号窗口"},
-              {"case_number": "2026112000121", "item_code": None, "item": "居住证申领", "state": "accepted",
+              {"case_number": "20261120000121", "item_code": None, "item": "居住证申领", "state": "accepted",
                "state_name": "受理", "received": "2026-11-20", "promised_by": None, "collect_at": ""}]
 EARLY_CODE, NO_BOOKING_CODE = "AP-20261125-0099", "AP-20261125-0404"  # a 12:00 booking; none at all
 FINISHED = {"A001": "张*", "B002": "王*"}  # tickets whose service ended, and whose card took them: rated once
@@ -196,7 +211,11 @@ class FakeDaemon:
             return reply_error(message.get("id"), "BadRequest", str(exc))
         self.requests.append((request.op, request.args))
         try:
-            return reply_ok(request.id, getattr(self, f"op_{request.op}")(request.args))
+            args = check_args(request.op, request.args)  # the real daemon's border, so a kiosk bug shows here
+            # and its plausible data is held to the same shapes as the real daemon's
+            return reply_ok(request.id, check_result(request.op, getattr(self, f"op_{request.op}")(args)))
+        except BadArguments as exc:
+            return reply_error(request.id, "BadArguments", str(exc))
         except Refused as exc:
             return reply_error(request.id, exc.type, str(exc), exc.values)
 
@@ -236,8 +255,16 @@ class FakeDaemon:
         letter = args["category"]
         category = next(c for c in self.snapshot["categories"] if c["letter"] == letter)
         waiting = next(q["waiting"] for q in self.queue if q["letter"] == letter)
-        return {"number": f"{letter}{next(self.seq):03d}", "ahead": waiting, "wait_min": waiting * 2,
-                "wait_max": waiting * 3 + 5, "window_area": category["window_area"], "printed": True}
+        return {**self._ticket(letter, category["name"], category["window_area"]), "ahead": waiting,
+                "wait_min": waiting * 2, "wait_max": waiting * 3 + 5, "printed": True}
+
+    def _ticket(self, letter: str, name: str, window_area: str) -> dict[str, Any]:
+        """A just-issued ticket in the center's own shape (core/answers.py)."""
+        n = next(self.seq)
+        return {"ticket_id": str(n), "ticket_ref": f"fake-ref-{n:08d}", "number": f"{letter}{n:03d}",
+                "category": letter, "category_name": name, "service": name, "ahead": 0,
+                "window_area": window_area, "qr": f"https://hall.example/m/t/fake-ref-{n:08d}",
+                "no_show_rule": NO_SHOW_RULE}
 
     def op_check_in(self, args: dict[str, Any]) -> dict[str, Any]:
         self._need_center()
@@ -248,7 +275,9 @@ class FakeDaemon:
                           {"come_back_at": "11:30"})
         if args.get("code") == NO_BOOKING_CODE:
             raise Refused("NoAppointment", "no appointment found for today")
-        return {"number": f"A{next(self.seq):03d}", "slot": "10:00-10:30", "timing": "early", "printed": True}
+        return {**self._ticket("A", "不动产登记", "二楼 A 区 1–12 号窗口"), "slot": "10:00-10:30",
+                "appointment": args.get("code") or "AP-20261125-0042", "timing": "early",
+                "note": "您的预约时段 10:00-10:30，时段开始后优先叫号", "printed": True}
 
     def op_lookup_case(self, args: dict[str, Any]) -> dict[str, Any]:
         self._need_center()
@@ -280,7 +309,7 @@ class FakeDaemon:
         if args["level"] <= 2 and not args.get("reasons"):
             raise Refused("ReasonRequired", "a 差评 needs a reason")
         self.rated.add(ticket)
-        return {"recorded": True}
+        return {"recorded": True, "pending": False}
 
     def op_call_helper(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"queued": True}

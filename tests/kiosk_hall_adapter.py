@@ -18,14 +18,14 @@ from typing import Any, Self
 
 from core.clock import Clock
 from core.privacy import mask_name
-from drivers.idcard_codec import Status
-from drivers.sim.idcard import DEFAULT_CITIZENS
+from drivers.idcard.codec import SamStatus
+from drivers.idcard.sim import DEFAULT_CITIZENS
 from drivers.sim.main import ControlServer
+from hallrig.day_hall import SimConsole
+from hallrig.hall import Hall
 from kiosk.settings import load_settings
-from onetrip.day_hall import SimConsole
-from onetrip.hall import Hall
 
-BAD_READ = f"card fault {Status.READ_FAILED.value:02X}"  # + a count of replies, 0 to stop
+BAD_READ = f"card fault {SamStatus.READ_FAILED.value:02X}"  # + a count of replies, 0 to stop
 TICKETS = re.compile(r"^(\d+) tickets; last: (.*)$")
 # what each kind of print says at its top, and the local API ops that print it
 HEADINGS = {"take_number": "排队凭条", "check_in": "排队凭条", "print_checklist": "一次告知单"}

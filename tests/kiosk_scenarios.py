@@ -10,7 +10,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from tests.kiosk_driver import OPEN_TIME, Driver
-from tests.kiosk_fake_daemon import CARD_CASES, TICKET_QR
+from tests.kiosk_fake_daemon import CARD_CASES, NO_SHOW_RULE, TICKET_QR
 
 Step = Generator[Any, None, None]
 
@@ -36,6 +36,7 @@ def take_number(d: Driver) -> Step:
     number = d.text_of("ticket_number")
     d.check(number.startswith("A") and len(number) == 4, f"ticket number {number!r}")
     d.check(d.find("ticket_priority") is not None, "the priority lane is shown")
+    d.check(d.sees(NO_SHOW_RULE), "the hall's 过号 rule, as printed on the ticket")
     d.notes["ticket"] = number
     yield from d.shot("ticket")
     yield from d.tap("ticket_home")
@@ -326,12 +327,12 @@ def progress(d: Driver) -> Step:
     """查: a typed case number shows the case in words; an unknown one is said and can be corrected."""
     yield from d.tap("tile_progress")
     yield from d.screen("progress")
-    for key in "2026112200099":
+    for key in "20261122000099":
         yield from d.tap(f"key_{key}")
     yield from d.tap("lookup")
     yield from d.until(lambda: d.find("cases_none") is not None, "the unknown number said")
-    d.check(d.app.sm.current == "progress" and d.sees("2026112200099"), "the unknown number is named, on this screen")
-    d.check(d.text_of("case_number") == "2026112200099", "the typed number is kept to correct it")
+    d.check(d.app.sm.current == "progress" and d.sees("20261122000099"), "the unknown number is named, on this screen")
+    d.check(d.text_of("case_number") == "20261122000099", "the typed number is kept to correct it")
     for _ in range(2):
         yield from d.tap("key_delete")
     for key in "17":
@@ -339,12 +340,14 @@ def progress(d: Driver) -> Step:
     yield from d.tap("lookup")
     yield from d.until(lambda: d.find("case_0") is not None, "a case")
     zh = d.app.tr.language == "zh"
-    for shown in (("2026112200017", "不动产转移登记（二手房买卖）", "审核中", "2026年11月22日", "2026年11月27日",
+    for shown in (("20261122000017", "不动产转移登记（二手房买卖）", "审核中", "2026年11月22日", "2026年11月27日",
                    "二楼 A 区 1–12 号窗口") if zh else
-                  ("2026112200017", "不动产转移登记（二手房买卖）", "Under review", "2026-11-22", "2026-11-27",
+                  ("20261122000017", "不动产转移登记（二手房买卖）", "Under review", "2026-11-22", "2026-11-27",
                    "二楼 A 区 1–12 号窗口")):
         d.check(d.sees(shown), f"the case shows {shown!r}")
     d.check(not d.sees("reviewing"), "the state in words, not the code")
+    owed = d.app.tr("case_owed", material="契税完税凭证", date=d.app.date_text("2026-11-29"))
+    d.check(d.sees(owed), "容缺: what is owed and by when")
     yield from d.shot("progress")
     d.daemon.place_card("王*")
     yield from d.until(lambda: d.find("case_1") is not None, "the card's cases")
@@ -489,6 +492,18 @@ def maintenance(d: Driver) -> Step:
     yield from d.tap("maint_leave")
     yield from d.screen("home")
     d.check(not d.daemon.maintenance, "maintenance left")
+
+
+def help_answered(d: Driver) -> Step:
+    """帮办 answered: once the hall manager sends someone, the kiosk says who is on the way."""
+    yield from d.tap("tile_help")
+    yield from d.screen("help")
+    yield from d.tap("help_topic_operate")
+    yield from d.screen("notice")
+    d.daemon.push("help_coming", {"case_id": 1, "helper_name": "导办员小李"})
+    yield from d.until(lambda: d.sees(d.app.tr("help_coming_who", helper="导办员小李")), "who is coming")
+    d.check(d.text_of("notice_title") == d.app.tr("help_coming"), "工作人员正在赶来")
+    yield from d.shot("help-coming")
 
 
 def tour(d: Driver) -> Step:
@@ -843,6 +858,7 @@ SCENARIOS: dict[str, Callable[[Driver], Step]] = {
     "visits": visits,
     "tour": tour,
     "progress": progress,
+    "help_answered": help_answered,
     "life_event": life_event,
     "check_in_refused": check_in_refused,
     "take_your_card": take_your_card,

@@ -157,7 +157,7 @@ def _key(fixturedef: pytest.FixtureDef[object]) -> str:
 
 
 def _uses_wide_fixture(item: pytest.Item) -> bool:
-    defs = getattr(item, "_fixtureinfo").name2fixturedefs
+    defs = item._fixtureinfo.name2fixturedefs
     return any(chain[-1].scope != "function" for chain in defs.values() if chain)
 
 

@@ -15,11 +15,14 @@ from PIL import Image
 from center.service import CenterService
 from core.clock import FakeClock
 from core.config import MqttSettings
+from core.sansio import feed, reraise
 from daemon.printing import TicketPrinter
-from drivers.escpos_codec import NEED_DATA, DeviceCodec
-from drivers.printer import PrintResult
-from drivers.sim.printer import PrintHead, Sheet
-from drivers.ticket import PrintJob, render_raster, render_text
+from drivers.family import Family
+from drivers.printer.codec import DeviceCodec
+from drivers.printer.driver import PrintResult
+from drivers.printer.job import PrintJob
+from drivers.printer.render import render_raster, render_text
+from drivers.printer.sim import PrintHead, Sheet
 from tests.web_helpers import hall_config
 
 
@@ -69,7 +72,7 @@ class _Printer:
         self.job = job
         return PrintResult(job_id, 0, 0.0, None, 1)  # type: ignore[arg-type]
 
-    def by_family(self, family: str) -> _Printer:
+    def by_family(self, family: Family) -> _Printer:
         return self
 
 
@@ -83,10 +86,9 @@ def ticket_job(answer: dict[str, Any], hall: str, clock: FakeClock) -> PrintJob:
 def printed_png(job: PrintJob, path: Path, raster: bool = False) -> Path:
     """The ticket as the printer simulator prints it (ESC/POS bytes → print head → PNG)."""
     codec = DeviceCodec(chinese_mode=False)
-    codec.receive_data((render_raster if raster else render_text)(job, 576))
     sheets: list[Sheet] = []
     head = PrintHead(576, lambda sheet, partial: sheets.append(sheet))
-    while (event := codec.next_event()) is not NEED_DATA:
+    for event in feed(codec, (render_raster if raster else render_text)(job, 576), reraise):
         head.apply(event)
     [sheet] = sheets
     sheet.paper.image(margin=24).save(path)

@@ -10,13 +10,13 @@ import pytest
 from core.config import parse_config
 from core.devstate import Condition, DeviceState, Reason
 from core.errors import ConfigError, DeviceError
-from drivers.bus_profile import (
-    NEED_DATA, Ack, AckRating, BusFrameError, CallerKey, KeyPressed, Poll, RatingPressed, Role, make_codec,
-)
+from core.sansio import NEED_DATA, CodecError
 from drivers.sim.port import PtyPort
-from drivers.sim.windowbus import WindowBusSim
 from drivers.transport import SerialTransport
-from drivers.windowbus import WindowBus, WindowBusSettings, WindowInput
+from drivers.windowbus.codec import Ack, AckRating, CallerKey, KeyPressed, Poll, RatingPressed, Side
+from drivers.windowbus.driver import WindowBus, WindowBusSettings, WindowInput
+from drivers.windowbus.profiles import make_codec
+from drivers.windowbus.sim import WindowBusSim
 from tests.conftest import wait_until
 
 
@@ -157,7 +157,7 @@ def test_modbus_displays_show_text_and_numbers(tmp_path: Path) -> None:
 def test_a_rating_whose_ack_is_lost_is_emitted_once(tmp_path: Path) -> None:
     """A pad that keeps offering its rating (our acks get lost twice) must not make two ratings."""
     port = PtyPort(tmp_path / "pad")
-    codec = make_codec("ft12", Role.DEVICE)
+    codec = make_codec("ft12", Side.DEVICE)
     acks_seen = []
     stop = threading.Event()
 
@@ -168,7 +168,7 @@ def test_a_rating_whose_ack_is_lost_is_emitted_once(tmp_path: Path) -> None:
             while True:
                 try:
                     request = codec.next_event()
-                except BusFrameError:
+                except CodecError:
                     continue
                 if request is NEED_DATA:
                     break

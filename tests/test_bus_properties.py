@@ -5,13 +5,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.bus_ft12 import CONFIRM_DIGITS, EVALUATE
-from drivers.bus_profile import (
-    NEED_DATA, Ack, AckRating, Beep, BusCodec, BusFrameError, CallerKey, KeyPressed, Nak, Poll,
-    RatingPressed, Reply, Role, ShowNumber, ShowText, StartRating, make_codec,
+from core.sansio import NEED_DATA, CodecError
+from drivers.windowbus.codec import (
+    Ack,
+    AckRating,
+    Beep,
+    BusCodec,
+    CallerKey,
+    KeyPressed,
+    Nak,
+    Poll,
+    RatingPressed,
+    Registers,
+    ShowNumber,
+    ShowText,
+    Side,
+    StartRating,
 )
+from drivers.windowbus.ft12 import CONFIRM_DIGITS, EVALUATE
+from drivers.windowbus.profiles import PROFILES, make_codec
 
-PROFILES = ["ft12", "modbus"]
 FAST = settings(max_examples=150, deadline=None)
 
 ft12_address = st.integers(1, 255)
@@ -36,7 +49,7 @@ modbus_commands = st.one_of(
     st.builds(ShowText, modbus_address, st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12)),
 )
 modbus_answers = st.one_of(st.just("ack"), st.builds(lambda code: ("nak", code), st.integers(0, 255)))
-COMMANDS = {"ft12": ft12_commands, "modbus": modbus_commands}
+HOST_MESSAGES = {"ft12": ft12_commands, "modbus": modbus_commands}
 ANSWERS = {"ft12": ft12_answers, "modbus": modbus_answers}
 
 
@@ -61,7 +74,7 @@ def drain(codec: BusCodec, chunks: list[bytes]) -> list[object]:
         while True:
             try:
                 event = codec.next_event()
-            except BusFrameError as exc:
+            except CodecError as exc:
                 out.append(type(exc).__name__)
                 continue
             if event is NEED_DATA:
@@ -75,44 +88,44 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
     return [data[a:b] for a, b in zip([0, *points], [*points, len(data)])]
 
 
-@pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("profile", list(PROFILES))
+@pytest.mark.parametrize("role", list(Side))
 @FAST
 @given(data=st.binary(max_size=600))
-def test_arbitrary_bytes_only_ever_raise_the_codec_error(profile: str, role: Role, data: bytes) -> None:
+def test_arbitrary_bytes_only_ever_raise_the_codec_error(profile: str, role: Side, data: bytes) -> None:
     codec = make_codec(profile, role)
     events = drain(codec, [data])
     assert codec.garbage_bytes <= len(data)
     assert codec.frames_ok == sum(1 for e in events if not isinstance(e, str))
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", list(PROFILES))
 @FAST
 @given(data=st.data())
 def test_any_chunking_gives_the_same_frames(profile: str, data: st.DataObject) -> None:
-    commands = data.draw(st.lists(COMMANDS[profile], max_size=6))
+    commands = data.draw(st.lists(HOST_MESSAGES[profile], max_size=6))
     noise = data.draw(st.lists(st.binary(max_size=12), min_size=len(commands) + 1, max_size=len(commands) + 1))
-    master = make_codec(profile, Role.MASTER)
+    master = make_codec(profile, Side.HOST)
     stream = noise[0] + b"".join(master.send(c) + n for c, n in zip(commands, noise[1:]))
     cuts = data.draw(st.lists(st.integers(0, 10_000), max_size=20))
-    whole, chunked = make_codec(profile, Role.DEVICE), make_codec(profile, Role.DEVICE)
+    whole, chunked = make_codec(profile, Side.DEVICE), make_codec(profile, Side.DEVICE)
     assert drain(chunked, split(stream, cuts)) == drain(whole, [stream])
     assert (chunked.garbage_bytes, chunked.frames_ok, chunked.frames_bad) == \
         (whole.garbage_bytes, whole.frames_ok, whole.frames_bad)
     if not any(noise):
-        assert drain(make_codec(profile, Role.DEVICE), [stream]) == commands
+        assert drain(make_codec(profile, Side.DEVICE), [stream]) == commands
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", list(PROFILES))
 @FAST
 @given(data=st.data())
 def test_round_trip_command_then_answer(profile: str, data: st.DataObject) -> None:
-    command = data.draw(COMMANDS[profile])
-    master, device = make_codec(profile, Role.MASTER), make_codec(profile, Role.DEVICE)
+    command = data.draw(HOST_MESSAGES[profile])
+    master, device = make_codec(profile, Side.HOST), make_codec(profile, Side.DEVICE)
     assert drain(device, [master.send(command)]) == [command]
     kind = data.draw(ANSWERS[profile])
     if profile == "modbus" and kind == "ack" and isinstance(command, Poll):  # a display answers a poll with data
-        answer: object = Reply(command.address, data.draw(st.binary(min_size=4, max_size=4)))
+        answer: object = Registers(command.address, data.draw(st.binary(min_size=4, max_size=4)))
     else:
         answer = answer_for(kind, command.address)
     assert drain(master, [device.send(answer)]) == [answer]

@@ -15,7 +15,12 @@ from center.queue import QueueEngine
 from center.queue_errors import NotIssuingNow
 from center.service import category_rules
 from core.calendar import (
-    CalendarSettings, DayKind, HallCalendar, SpecialDay, load_calendar, shipped_calendar,
+    CalendarSettings,
+    DayKind,
+    HallCalendar,
+    SpecialDay,
+    load_calendar,
+    shipped_calendar,
 )
 from core.catalog import Catalog
 from core.catalog_model import WeeklyHours

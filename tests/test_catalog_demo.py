@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from core.catalog import Catalog
 from center.catalog_load import DEFAULT_PATH, load_catalog, main
+from core.catalog import Catalog
 
 EVENTS = {"开餐馆", "新生儿出生", "开办零售药店", "二手房买卖"}
 

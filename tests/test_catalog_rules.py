@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core.catalog import Catalog
 from center.catalog_load import load_catalog
+from core.catalog import Catalog
 from core.errors import ConfigError
 from core.paths import PROJECT_ROOT
 

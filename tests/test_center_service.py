@@ -7,10 +7,9 @@ from collections.abc import Callable, Iterator
 import paho.mqtt.client as paho
 import pytest
 
-from core.errors import OneTripError
 from mqtt.contract import Birth, DeviceStatePayload, Event, Kind, Topics, decode, encode
 from mqtt.terminal import RequestFailed, TerminalLink
-from tests.center_fixtures import hall_clock, service, terminal  # noqa: F401  (fixtures)
+from tests.center_fixtures import hall_clock, service, take_printed, terminal  # noqa: F401  (fixtures)
 from tests.conftest import wait_until
 
 
@@ -76,7 +75,7 @@ def test_a_caller_key_call_is_announced_everywhere_at_once(service, terminal, li
     _, calls = listener("calls")
     hub = service.hub.subscribe()
     service.desk.sign_in("1", "staff-007")
-    ticket = service.req_take_number("kiosk-01", {"category": "A"})
+    ticket = take_printed(service, "kiosk-01", {"category": "A"})
     bus.emit("caller_key", {"window": 1, "key": "call", "digit": None})
     wait_until(lambda: calls and shown)
     assert calls[0]["number"] == ticket["number"] and calls[0]["window"] == "1"
@@ -93,7 +92,7 @@ def test_a_caller_key_call_is_announced_everywhere_at_once(service, terminal, li
 
 def test_pad_rating_is_applied_once_and_a_bad_one_opens_a_follow_up(service, mqtt_settings, listener) -> None:
     service.desk.sign_in("2", "staff-008")
-    service.req_take_number("kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     service.desk.call_next("2")
     service.desk.start("2")
     service.desk.finish("2", create_case=True)
@@ -144,6 +143,6 @@ def test_catalog_is_published_retained_for_terminals(service, listener) -> None:
 
 def test_a_life_event_ticket_carries_its_merged_list(service) -> None:
     event = service.catalog.life_events[0]
-    answer = service.req_take_number("kiosk-01", {"category": event.category, "item_code": event.code})
+    answer = take_printed(service, "kiosk-01", {"category": event.category, "item_code": event.code})
     assert answer["service"] == event.name
     assert [m["name"] for m in answer["materials"]] == [m.name for m in service.catalog.merge(event.code).materials]

@@ -11,21 +11,22 @@ from pathlib import Path
 
 import pytest
 
+from center.queue_errors import NotIssuingNow, TooEarly
+from core.clock import local_datetime
 from core.errors import OneTripError
 from core.localapi import LineCodec
 from daemon.config import load_terminal
 from daemon.systemd import Notifier
 from daemon.terminal import Terminal
-from drivers.bus_profile import CallerKey
-from drivers.sim.idcard import IdCardSim
-from drivers.sim.printer import PrinterSim
-from center.queue_errors import NotIssuingNow, TooEarly
-from core.clock import local_datetime
-from drivers.sim.windowbus import WindowBusSim
+from drivers.idcard.sim import IdCardSim
+from drivers.printer.sim import PrinterSim
+from drivers.registry import PRINTER
+from drivers.windowbus.codec import CallerKey
+from drivers.windowbus.sim import WindowBusSim
+from hallrig.apiclient import ApiClient
 from mqtt.center import CenterLink
 from mqtt.ledger import SqliteLedger
 from tests.conftest import wait_until
-from onetrip.apiclient import ApiClient
 
 PIN = "2468"
 
@@ -50,11 +51,11 @@ class FakeQueue:
         if args["category"] == "T":  # a refusal with values the kiosk words itself
             raise TooEarly(datetime(2026, 11, 23, 11, 30))
         n = next(self._n)
-        ticket = {"ticket_id": f"t{n:06d}", "ticket_ref": f"ref{n:019d}", "number": f"{args['category']}{n:03d}", "category": args["category"],
-                  "category_name": "不动产登记", "ahead": n - 1, "wait_min": 5, "wait_max": 10,
-                  "window_area": "二楼 A 区 1–12 号窗口",
-                  "materials": [{"name": "不动产权证书", "note": "原件"}], "args": args}
-        self.issued.append(ticket)
+        ticket = {"ticket_id": f"t{n:06d}", "ticket_ref": f"ref{n:019d}", "number": f"{args['category']}{n:03d}",
+                  "category": args["category"], "category_name": "不动产登记", "service": "不动产登记",
+                  "ahead": n - 1, "wait_min": 5, "wait_max": 10, "window_area": "二楼 A 区 1–12 号窗口",
+                  "materials": [{"name": "不动产权证书", "note": "原件"}]}
+        self.issued.append({**ticket, "args": args})
         return ticket
 
 
@@ -166,10 +167,10 @@ def test_no_ghost_ticket_when_the_printer_is_out_of_paper(kiosk, center) -> None
 
 def test_a_ticket_that_fails_to_print_is_cancelled_at_the_center(kiosk, center, monkeypatch) -> None:
     terminal, client, _, printer = kiosk
-    printer_driver = terminal.supervisor.by_family("printer")
+    printer_driver = terminal.supervisor.by_family(PRINTER)
 
     from core.devstate import Reason
-    from drivers.printer import PrintNotConfirmed
+    from drivers.printer.driver import PrintNotConfirmed
 
     def jam(job_id, job):
         raise PrintNotConfirmed(Reason.PAPER_OUT, "paper ran out mid-ticket")
@@ -201,7 +202,8 @@ def test_finding_3_a_refusal_reaches_the_kiosk_with_the_values_it_names(kiosk) -
 
 def test_repeated_print_command_prints_once(kiosk, center, mqtt_settings) -> None:
     terminal, client, _, printer = kiosk
-    ticket = {"number": "C007", "category_name": "税务", "ahead": 2, "wait_min": 3, "wait_max": 6}
+    ticket = {"ticket_id": "7", "ticket_ref": "ref-0000000000000007", "number": "C007", "category": "C",
+              "category_name": "税务", "service": "税务", "ahead": 2, "wait_min": 3, "wait_max": 6}
     args = {"job_id": "job-000042", "ticket": ticket}
     first = center.command("kiosk-01", "print_ticket", args, command_id="cmd-print-42")
     again = center.command("kiosk-01", "print_ticket", args, command_id="cmd-print-42")

@@ -13,9 +13,9 @@ from center.queue_types import TicketState
 from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
-from onetrip.staff_accounts import sign_in
+from hallrig.staff_accounts import sign_in
+from tests.center_fixtures import take_printed
 from tests.queue_helpers import TZ
-
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (fixtures, kept in this module)
 
 S = TicketState
@@ -35,8 +35,8 @@ def test_the_console_across_midnight(client: TestClient, service: CenterService,
     sign_in(client, "m001")  # the hall manager, who may act at every window
     for window in ("1", "3"):
         assert client.post(f"/api/windows/{window}/sign_in", ).status_code == 200
-    service.req_take_number("kiosk-01", {"category": "A"})
-    service.req_take_number("kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "A"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     assert client.post("/api/windows/1/call").json()["ticket"]["number"] == "A001"
     client.post("/api/windows/3/call"), client.post("/api/windows/3/start")
     b001 = client.get("/api/windows/3").json()["ticket"]
@@ -55,7 +55,7 @@ def test_the_console_across_midnight(client: TestClient, service: CenterService,
     clock.set(datetime(2026, 11, 25, 8, 30, tzinfo=TZ))
     sign_in(client, "m001")  # a new day, a new sign-in
     client.post("/api/windows/3/sign_in")
-    today = service.req_take_number("kiosk-01", {"category": "B"})
+    today = take_printed(service, "kiosk-01", {"category": "B"})
     assert today["number"] == "B001" and int(today["ticket_id"]) != b001["id"]
     called = client.post("/api/windows/3/call").json()
     assert (called["ticket"]["id"], called["ticket"]["day"]) == (int(today["ticket_id"]), "2026-11-25")

@@ -18,20 +18,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image, ImageChops
 
-from drivers.sim.idcard import DEFAULT_CITIZENS
-from onetrip.day import privacy_scan, run_day
-from onetrip.day_chart import WaitPoint, wait_chart
-from onetrip.day_hall import SimConsole
-from onetrip.day_plan import arrival_times, card_weights, plan_visitors
-from onetrip.hall import Hall
-from onetrip.staff_accounts import staff_client
+from drivers.idcard.sim import DEFAULT_CITIZENS
+from hallrig.day import privacy_scan, run_day
+from hallrig.day_chart import WaitPoint, wait_chart
+from hallrig.day_hall import SimConsole
+from hallrig.day_plan import arrival_times, card_weights, plan_visitors
+from hallrig.hall import Hall
+from hallrig.staff_accounts import staff_client
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
 def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hall, Path]]:
-    hall = Hall(tmp_path_factory.mktemp("demo-day"), speed=240)
+    hall = Hall(tmp_path_factory.mktemp("demo-day"), speed=240, history=True)
     try:
         hall.start()
         hall.wait_ready()
@@ -79,6 +79,22 @@ def test_ratings_were_recorded_and_a_bad_one_opened_a_follow_up(day: tuple[Hall,
     for f in follow_ups:  # a reason given, or — a pad's 差评 — asked at the return visit, never made up
         assert f["rating"]["reasons"] or (f["rating"]["channel"] == "pad"
                                           and "reason_needed" in [s["kind"] for s in f["steps"]])
+
+
+@pytest.mark.browser
+def test_the_floor_put_a_no_show_back_answered_help_and_kept_promises(day: tuple[Hall, Path]) -> None:
+    """One 过号 reactivated at its counter, the 帮办 answered and closed, one 容缺 promise made
+    today and last week's overdue (its alert raised): as the center counts them, in the report."""
+    hall, report = day
+    figures = get(hall, "/api/reports")
+    [help_day] = figures["help"]
+    assert help_day["count"] >= 1 and help_day["closed"] >= 1 and help_day["response_p50_min"] is not None
+    assert figures["promises"]["recorded"] >= 1 and figures["promises"]["overdue"] == 1
+    assert any(a["kind"] == "promise_overdue" for a in get(hall, "/api/control")["alerts"])
+    text = report.read_text(encoding="utf-8")
+    assert re.search(r"\| 过号恢复 no-shows put back in line at the counter \| 1 \|", text)
+    assert re.search(r"\| 帮办 answered and closed \(script\) \| [1-9]", text)
+    assert re.search(r"\| 容缺 promises recorded today / fulfilled / overdue now \(center\) \| [1-9]\d* / 0 / 1 \|", text)
 
 
 @pytest.mark.browser

@@ -17,9 +17,9 @@ import pytest
 from center.alerts import AlertKind
 from center.service import CenterService
 from core.config import ClockSettings
-from onetrip.apiclient import ApiClient
-from onetrip.rig import Proc, sim_config, terminal_config, wait_for
-from tests.center_fixtures import center_config
+from hallrig.apiclient import ApiClient
+from hallrig.center_setup import center_config
+from hallrig.rig import Proc, sim_config, terminal_config, wait_for
 from tests.conftest import wait_until
 from tests.hall_instants import HallInstant
 

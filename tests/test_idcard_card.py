@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from core.privacy import id_check_char, id_number_valid
-from drivers.idcard import CardError, CardRead
-from drivers.idcard_card import (
+from drivers.idcard.card import (
     LAYOUTS,
     NATIONS,
     Card,
@@ -21,7 +20,8 @@ from drivers.idcard_card import (
     build_text,
     parse_text,
 )
-from drivers.sim.idcard import DEFAULT_CITIZENS
+from drivers.idcard.driver import CardError, CardRead
+from drivers.idcard.sim import DEFAULT_CITIZENS
 
 ZHANG = DEFAULT_CITIZENS[0]
 

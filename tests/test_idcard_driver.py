@@ -14,10 +14,11 @@ import serial
 from core.config import parse_config
 from core.devstate import Condition, DeviceState, Reason
 from core.errors import ConfigError
-from drivers.idcard import OUTCOMES, CardError, CardRead, CardRemoved, IdCardReader, IdCardSettings, Outcome
-from drivers.idcard_card import build_text
-from drivers.idcard_codec import NEED_DATA, Command, HostConnection, Op, Reply, Status
-from drivers.sim.idcard import DEFAULT_CITIZENS, IdCardSim
+from core.sansio import NEED_DATA
+from drivers.idcard.card import build_text
+from drivers.idcard.codec import HostCodec, SamCommand, SamOp, SamReply, SamStatus
+from drivers.idcard.driver import OUTCOMES, CardError, CardRead, CardRemoved, IdCardReader, IdCardSettings, Outcome
+from drivers.idcard.sim import DEFAULT_CITIZENS, IdCardSim
 from tests.conftest import wait_until
 
 
@@ -120,7 +121,7 @@ def test_a_card_lying_on_the_reader_is_read_again_when_asked(rig: Rig) -> None:
 def test_every_card_type_and_a_swap_between_polls_with_no_number_in_logs(
         rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    rig.sim.inject_fault(Status.READ_FAILED, 1)  # a CardError goes through the logs too
+    rig.sim.inject_fault(SamStatus.READ_FAILED, 1)  # a CardError goes through the logs too
     for index, citizen in enumerate(DEFAULT_CITIZENS):
         rig.sim.insert_card(index)
         wait_until(lambda c=citizen: any(e.card == c for e in rig.of(CardRead)), 5)
@@ -137,10 +138,10 @@ def test_every_card_type_and_a_swap_between_polls_with_no_number_in_logs(
 
 
 def test_every_status_code_has_an_outcome() -> None:
-    assert set(OUTCOMES) == set(Status)
+    assert set(OUTCOMES) == set(SamStatus)
 
 
-def _codes(outcome: Outcome) -> list[Status]:
+def _codes(outcome: Outcome) -> list[SamStatus]:
     return [s for s, o in OUTCOMES.items() if o is outcome]
 
 
@@ -181,7 +182,7 @@ def test_sam_and_link_faults_change_the_device_state(rig: Rig, outcome: Outcome,
 def test_an_invalid_card_is_reported_not_read(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
     good = build_text(DEFAULT_CITIZENS[0])
     broken = good[:156] + "6".encode("utf-16-le") + good[158:]  # a wrong check digit
-    monkeypatch.setattr("drivers.sim.idcard.build_text", lambda card: broken)
+    monkeypatch.setattr("drivers.idcard.sim.build_text", lambda card: broken)
     rig.sim.insert_card(0)
     wait_until(lambda: rig.of(CardError), 5)
     [error] = rig.of(CardError)
@@ -260,18 +261,18 @@ def test_sim_answers_broken_commands_like_a_reader(tmp_path: Path) -> None:
     sim.start()
     try:
         with serial.Serial(str(tmp_path / "idcard"), timeout=2) as port:
-            host = HostConnection()
-            for op in (Op.FIND, Op.SELECT, Op.SAM_STATUS):  # three replies to three broken frames
-                host.send(Command(op))
+            host = HostCodec()
+            for op in (SamOp.FIND, SamOp.SELECT, SamOp.SAM_STATUS):  # three replies to three broken frames
+                host.send(SamCommand(op))
             port.write(bytes.fromhex("AA AA AA 96 69 00 03 20 01 23"))       # bad checksum
             port.write(bytes.fromhex("AA AA AA 96 69 00 03 55 01 57"))       # unknown command
             port.write(bytes.fromhex("AA AA AA 96 69 00 03 60 04 67"))       # baud 9600: ok
-            replies: list[Reply] = []
+            replies: list[SamReply] = []
             while len(replies) < 3:
                 host.receive_data(port.read(1) + port.read(port.in_waiting))
                 while (event := host.next_event()) is not NEED_DATA:
                     replies.append(event)
-        assert [r.status for r in replies] == [Status.CHECKSUM_ERROR, Status.BAD_COMMAND, Status.OK]
+        assert [r.status for r in replies] == [SamStatus.CHECKSUM_ERROR, SamStatus.BAD_COMMAND, SamStatus.OK]
         assert sim.baud == 9600
     finally:
         sim.stop()

@@ -15,8 +15,8 @@ from kiosk.guides import print_args
 from mqtt.payloads import InvalidArgs
 from mqtt.contract import ErrorInfo
 from mqtt.terminal import RequestFailed, TerminalLink
+from tests.center_fixtures import hall_clock, service, take_printed  # noqa: F401  (fixtures)
 from tests.conftest import wait_until
-from tests.center_fixtures import hall_clock, service  # noqa: F401  (fixtures)
 
 CARD = "c" * 32  # a citizen key as the daemon sends it (keyed hash)
 
@@ -33,7 +33,7 @@ def kiosk_link(service: CenterService, mqtt_settings, tmp_path: Path) -> Iterato
 
 
 def serve(service: CenterService, window: str = "1", category: str = "A", card: str | None = CARD, **finish) -> dict:
-    ticket = service.req_take_number("kiosk-01", {"category": category, "citizen_key": card})
+    ticket = take_printed(service, "kiosk-01", {"category": category, "citizen_key": card})
     service.desk.call_next(window)
     service.desk.start(window)
     service.desk.finish(window, **finish)
@@ -65,14 +65,14 @@ def test_finding_2_the_life_event_ticket_lists_what_the_screen_and_the_notice_li
     """新生儿出生, 父母未婚, 生育津贴, 代办: the citizen's answers travel with take_number, and the
     ticket, the screen's list and the printed notice come from one composer (Catalog.merge)."""
     answers = {"married": "no", "maternity": "yes", "agent": "yes"}
-    ticket = service.req_take_number("kiosk-01", {"category": "G", "item_code": "YJS02", "answers": answers})
+    ticket = take_printed(service, "kiosk-01", {"category": "G", "item_code": "YJS02", "answers": answers})
     screen = service.catalog.merge("YJS02", answers)  # what the kiosk's screen lists
     notice = print_args(screen, service.catalog, "https://example.gov.cn/{code}")
     names = [m["name"] for m in ticket["materials"]]
     assert names == [m.name for m in screen.materials] == [m["name"] for m in notice["materials"]]
     assert ticket["materials"] == notice["materials"]
     assert {"非婚生育情况说明", "授权委托书", "受托人居民身份证"} <= set(names) and "结婚证" not in names
-    default = service.req_take_number("kiosk-01", {"category": "G", "item_code": "YJS02"})
+    default = take_printed(service, "kiosk-01", {"category": "G", "item_code": "YJS02"})
     assert "结婚证" in [m["name"] for m in default["materials"]], "no answers: the defaults"
 
 
@@ -80,7 +80,7 @@ def test_finding_2_an_answer_the_event_does_not_have_is_refused_before_a_number_
         service: CenterService) -> None:
     before = service.engine.queue_summary()
     with pytest.raises(InvalidArgs):
-        service.req_take_number("kiosk-01", {"category": "G", "item_code": "YJS02", "answers": {"married": "maybe"}})
+        take_printed(service, "kiosk-01", {"category": "G", "item_code": "YJS02", "answers": {"married": "maybe"}})
     assert service.engine.queue_summary() == before
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import queue
 import socket
-import time
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 

@@ -1,6 +1,6 @@
 """The real kiosk app under Xvfb in a real hall: daemon, simulators, center and broker.
 
-One hall of real processes (onetrip/hall.py, hall clock 60× from a weekday's 08:30) serves
+One hall of real processes (hallrig/hall.py, hall clock 60× from a weekday's 08:30) serves
 every test; each flow runs the app in its own process (tests/kiosk_driver.py `--hall`),
 touches it with synthetic touches and reads the screen, while `d.daemon`
 (tests/kiosk_hall_adapter.py) puts cards on the reader simulator, runs the printer out of
@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
-from drivers.sim.printer import PAPER_MARGIN, Look, _glyph_row
-from drivers.ticket import Paper
+from drivers.printer.render import Paper
+from drivers.printer.sim import PAPER_MARGIN, Look, _glyph_row
+from hallrig.apiclient import ApiClient
+from hallrig.day_hall import CenterApi, SimConsole
+from hallrig.hall import Hall
+from hallrig.rig import wait_for
 from kiosk.settings import load_settings
-from onetrip.apiclient import ApiClient
-from onetrip.day_hall import CenterApi, SimConsole
-from onetrip.hall import Hall
-from onetrip.rig import wait_for
 from tests.kiosk_hall_adapter import HallControl
 from tests.kiosk_xvfb import run_driver, xvfb
 

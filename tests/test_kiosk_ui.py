@@ -69,6 +69,11 @@ def test_finding_1_case_progress_shows_number_item_and_state_in_words(display: s
     run(display, "progress", tmp_path, language="en", orientation="landscape", elder=True)
 
 
+def test_help_answered_says_who_is_coming(display: str, tmp_path: Path) -> None:
+    """The daemon's `help_coming` event (the center's command when a helper is sent) is shown at once."""
+    run(display, "help_answered", tmp_path)
+
+
 def test_finding_2_the_life_event_answers_travel_with_take_number(display: str, tmp_path: Path) -> None:
     """The answers given on screen go with the request (the center merges the ticket's list for
     them: tests/test_kiosk_center.py)."""

@@ -1,10 +1,25 @@
 """The local API's one contract: codec behaviour and the docs kept in step with the code."""
+import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from core.localapi import EVENTS, NEED_DATA, OPS, LineCodec, LocalApiError, parse_request
+from core.answers import PrintedMaterial, TicketAnswer
+from core.localapi import (
+    EVENTS,
+    NEED_DATA,
+    OPS,
+    BadArguments,
+    ErrorBody,
+    LineCodec,
+    LocalApiError,
+    check_args,
+    check_result,
+    parse_request,
+)
+from mqtt.payloads import RESULTS
 
 DOC = Path(__file__).parent.parent / "docs" / "localapi.md"
 
@@ -52,3 +67,46 @@ def test_arbitrary_bytes_only_raise_the_codec_error(data: bytes) -> None:
                 break
         except LocalApiError:
             continue
+
+
+def _doc_examples() -> dict[str, list[dict]]:
+    """Each op's JSON lines on the docs page (→ request, ← reply), by op."""
+    text, found, op = DOC.read_text(encoding="utf-8"), {}, None
+    for line in text.splitlines():
+        if line.startswith("### `"):
+            op = line[5:line.index("`", 5)]
+        elif op and line[:2] in ("→ ", "← "):
+            found.setdefault(op, []).append(json.loads(line[2:]))
+    return found
+
+
+def test_the_docs_examples_fit_the_shapes_and_are_the_codes_own() -> None:
+    examples = _doc_examples()
+    assert set(examples) == set(OPS)
+    for op, (request, *replies) in examples.items():
+        assert parse_request(request).op == op
+        assert check_args(op, request["args"]) == OPS[op].example_args
+        assert replies[0]["result"] == OPS[op].example_result == check_result(op, replies[0]["result"])
+        for reply in replies[1:]:
+            ErrorBody.model_validate(reply["error"])
+
+
+def test_a_misfit_is_named_by_its_fields_never_its_values() -> None:
+    with pytest.raises(BadArguments, match="category") as err:
+        check_args("take_number", {"category": "a lower-case 张三 110101199003077777"})
+    assert "110101" not in str(err.value) and "张三" not in str(err.value)
+    with pytest.raises(BadArguments, match="surprise"):
+        check_args("rate", {"ticket": "A001", "level": 5, "surprise": 1})
+    with pytest.raises(LocalApiError, match="printed"):
+        check_result("take_number", {k: v for k, v in OPS["take_number"].example_result.items() if k != "printed"})
+    # a field the kiosk did not give stays absent, so the daemon's own defaults decide
+    assert check_args("take_number", {"category": "A"}) == {"category": "A"}
+
+
+def test_the_center_answer_and_the_kiosk_result_are_one_ticket() -> None:
+    """What the center answers is what the kiosk reads, field for field, plus `printed`."""
+    center = set(TicketAnswer.model_fields)
+    assert set(OPS["take_number"].result.model_fields) == center | {"printed"}
+    assert RESULTS["take_number"] is TicketAnswer
+    assert {"materials", "window_area", "qr"} <= center
+    assert set(PrintedMaterial.model_fields) == {"name", "note", "optional", "deferrable"}

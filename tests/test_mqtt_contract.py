@@ -1,8 +1,21 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mqtt.contract import (Ack, Birth, Command, ContractError, Event, Kind, PrivacyViolation, Status,
-                           Topic, Topics, decode, encode)
+from mqtt.contract import (
+    Ack,
+    Birth,
+    Command,
+    ContractError,
+    Event,
+    Kind,
+    PrivacyViolation,
+    Status,
+    Topic,
+    Topics,
+    decode,
+    encode,
+)
 
 T = Topics("city")
 

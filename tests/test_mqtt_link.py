@@ -5,17 +5,20 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
 
+from core.answers import TicketAnswer
 from core.clock import FakeClock
 from core.errors import CenterUnreachable, OneTripError, RequestTimeout
 from mqtt.center import CenterLink
-from mqtt.contract import Kind, Status, Topics, decode, encode
+from mqtt.contract import Command, CommandResult, ContractError, Kind, Status, Topics, decode, encode
 from mqtt.ledger import SqliteLedger
+from mqtt.payloads import InvalidArgs
 from mqtt.terminal import RequestFailed, TerminalLink
 from tests.conftest import wait_until
 
@@ -138,12 +141,50 @@ def test_request_errors_are_typed(center, make_terminal) -> None:
         term.request("take_number", {"slow": 1.5}, timeout=0.3)
 
 
-def test_center_unreachable_is_told_at_once(mqtt_settings, make_terminal) -> None:
+def test_an_answer_is_held_to_its_shape_at_both_ends(center, make_terminal) -> None:
+    """The center's answer is checked before it leaves and again when it arrives: a field
+    renamed on one side fails at the border, never on the citizen's paper."""
     term = make_terminal()
-    started = time.monotonic()
-    with pytest.raises(CenterUnreachable):
-        term.request("take_number", timeout=30)
-    assert time.monotonic() - started < 5  # functional: not the 30 s timeout
+    wait_until(lambda: term.center_reachable)
+    ticket = {"ticket_id": "7", "ticket_ref": "r" * 16, "number": "A007", "category": "A", "category_name": "不动产登记",
+              "service": "不动产转移登记", "ahead": 2}
+    center.on_request("issue", lambda terminal, args: {**ticket, **args}, answer=TicketAnswer)
+    got = term.request("issue", {}, answer=TicketAnswer)
+    assert got["number"] == "A007" and got["materials"] == [] and got["wait_min"] is None  # the shape's defaults
+    with pytest.raises(RequestFailed) as err:  # the center's own misfit: logged there, InternalError here
+        term.request("issue", {"letter": "A"}, answer=TicketAnswer)
+    assert err.value.type == "InternalError"
+    center.on_request("issue", lambda terminal, args: {**ticket, "letter": "A"})  # a center that does not check
+    with pytest.raises(ContractError, match="TicketAnswer"):
+        term.request("issue", {}, answer=TicketAnswer)
+
+
+def test_a_command_is_held_to_its_shape_before_it_is_sent_and_before_it_acts(center, make_terminal) -> None:
+    """A command of the contract (payloads.COMMANDS) leaves the center only in its shape, and a
+    terminal acts only on its shape: a hand-made misfit is refused with the fields named."""
+    term = make_terminal()
+    shown: list[dict] = []
+    term.on_command("display", lambda args: shown.append(args) or {"shown": args.get("number")})
+    with pytest.raises(InvalidArgs, match="window"):
+        center.send_command("kiosk-1", "display", {"window": "二号窗", "number": "A017"})
+    assert center.command("kiosk-1", "display", {"window": 2, "number": "A017", "waiting": 4}).result == {
+        "shown": "A017"}
+    misfit = Command(command_id="cmd-misfit-1", args={"window": 2, "number": "A017; rm -rf"}, ttl=30)
+    center.publish(center.topics.command("kiosk-1", "display"), misfit)  # past the center's own check
+    wait_until(lambda: term.outbox.answer_for("cmd-misfit-1") is not None)
+    answer = decode(Kind.TERM_RES, term.outbox.answer_for("cmd-misfit-1"), CommandResult)
+    assert not answer.ok and answer.error.type == "InvalidArgs" and "number" in answer.error.message
+    assert shown == [{"window": 2, "number": "A017", "waiting": 4}]
+
+
+def test_center_unreachable_is_told_at_once(mqtt_settings, make_terminal) -> None:
+    """Told by CenterUnreachable, not by waiting out the 30 s timeout (that is RequestTimeout): the
+    answer must come within a functional deadline far below it."""
+    term = make_terminal()
+    with ThreadPoolExecutor(1) as pool:
+        asked = pool.submit(term.request, "take_number", timeout=30)
+        with pytest.raises(CenterUnreachable):
+            asked.result(timeout=10)
 
 
 def test_center_goes_offline_and_back_is_seen(center, make_terminal) -> None:
@@ -161,19 +202,19 @@ def test_commands_run_once_per_id_and_expire_by_the_time_they_waited_here(center
     term = make_terminal(clock=clock)
     runs: list[dict] = []
     release, slow_running = threading.Event(), threading.Event()
-    term.on_command("beep", lambda args: runs.append(args) or {"beeps": len(runs)})
+    term.on_command("count", lambda args: runs.append(args) or {"counted": len(runs)})
     term.on_command("slow", lambda args: slow_running.set() or (release.wait(10) and {}))
-    first = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
-    again = center.command("kiosk-1", "beep", {"n": 1}, command_id="cmd-00000001")
+    first = center.command("kiosk-1", "count", {"n": 1}, command_id="cmd-00000001")
+    again = center.command("kiosk-1", "count", {"n": 1}, command_id="cmd-00000001")
     assert first.ok and first == again and len(runs) == 1
     # A command stuck behind a slow one past its ttl is not run, and the center is told.
     center.send_command("kiosk-1", "slow", {}, command_id="cmd-00000002")
     results: list = []
     waiter = threading.Thread(target=lambda: results.append(
-        center.command("kiosk-1", "beep", {"n": 2}, ttl=5, command_id="cmd-00000003")))
+        center.command("kiosk-1", "count", {"n": 2}, ttl=5, command_id="cmd-00000003")))
     assert slow_running.wait(10)
     waiter.start()
-    wait_until(lambda: term._lanes["commands"].qsize() >= 1)  # the beep has arrived and waits behind "slow"
+    wait_until(lambda: term._lanes["commands"].qsize() >= 1)  # the count has arrived and waits behind "slow"
     clock.advance(6)
     release.set()
     waiter.join(15)
@@ -193,8 +234,8 @@ def test_a_terminal_whose_clock_is_off_runs_commands_and_keeps_hall_time(center,
     assert abs(term.clock.time() - time.time()) < 5  # hall time, whatever its own clock says
     status = term.get_status()
     assert status["clock_synced"] and abs(status["clock_offset_ms"] + 600_000) < 5_000
-    term.on_command("beep", lambda args: {"ok": 1})
-    assert center.command("kiosk-1", "beep", {}, ttl=30).ok
+    term.on_command("count", lambda args: {"ok": 1})
+    assert center.command("kiosk-1", "count", {}, ttl=30).ok
     clock.set(datetime.now(timezone.utc))  # the machine's clock is set right: the next measurement follows
     term.measure_offset()
     assert abs(term.hall_clock.offset) < 5

@@ -25,13 +25,13 @@ from center.web import create_app
 from core.clock import FakeClock
 from core.config import MqttSettings, parse_config
 from core.errors import ConfigError
+from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY, sign_in
 from mqtt.broker import free_port
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY, sign_in
+from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
-from tests.web_helpers import rate
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-
+from tests.web_helpers import rate
 
 PERSONAL = ("citizen_key", "ref", "ticket_ref", "terminal", "id", "ticket_id", "priority")
 
@@ -43,7 +43,7 @@ def client(service: CenterService) -> Iterator[TestClient]:
 
 
 def take(service: CenterService, category: str = "A") -> dict:
-    return service.req_take_number("kiosk-01", {"category": category, "citizen_key": "c0ffee" * 5 + "ab"})
+    return take_printed(service, "kiosk-01", {"category": category, "citizen_key": "c0ffee" * 5 + "ab"})
 
 
 def path_of(url: str) -> str:
@@ -189,7 +189,7 @@ def test_public_routes_are_rate_limited_per_address(tmp_path: Path, mqtt_setting
                                                     clips_dir: Path) -> None:
     svc = phone_service(tmp_path, mqtt_settings, clips_dir, clock, requests_per_min=6, trusted_proxies=["10.0.0.0/8"])
     with TestClient(create_app(svc), client=("10.1.2.3", 5000)) as c:  # the hall's reverse proxy
-        url = svc.req_take_number("kiosk-01", {"category": "A"})["qr"]
+        url = take_printed(svc, "kiosk-01", {"category": "A"})["qr"]
         phone_a, phone_b = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "198.51.100.9, 10.0.0.2"}
         assert [c.get(api_of(url), headers=phone_a).status_code for _ in range(7)] == [200] * 6 + [429]
         limited = c.get(path_of(url), headers=phone_a)
@@ -211,8 +211,8 @@ def test_near_turn_webhook_reaches_a_local_receiver(tmp_path: Path, mqtt_setting
             with TestClient(create_app(svc)) as c:
                 svc.desk.sign_in("1", "s001")
                 for _ in range(3):
-                    svc.req_take_number("kiosk-01", {"category": "A"})
-                url = svc.req_take_number("kiosk-01", {"category": "A"})["qr"]
+                    take_printed(svc, "kiosk-01", {"category": "A"})
+                url = take_printed(svc, "kiosk-01", {"category": "A"})["qr"]
                 assert c.post(api_of(url) + "/near", json={"ahead": 0}).status_code == 400
                 assert c.post(api_of(url) + "/near", json={"ahead": 1}).json() == {"ok": True, "near": 1}
                 assert c.get(api_of(url)).json()["near"] == 1
@@ -266,7 +266,7 @@ def test_the_public_routes_on_their_own_port_expose_nothing_else(tmp_path: Path,
     thread.start()
     try:
         wait_until(lambda: server.started)
-        url = svc.req_take_number("kiosk-01", {"category": "A"})["qr"]
+        url = take_printed(svc, "kiosk-01", {"category": "A"})["qr"]
         assert url.startswith(f"http://127.0.0.1:{public_port}/m/t/")
         assert httpx.get(url.replace("/m/t/", "/m/api/t/")).json()["number"] == "A001"
         for staff_only in ("/console", "/api/windows", "/api/control", "/metrics", "/static/console.js"):

@@ -20,13 +20,13 @@ from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
 from core.config import MqttSettings
+from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY
 from mqtt.broker import free_port
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY
+from tests.center_fixtures import take_printed
 from tests.phone_helpers import Receiver, phone_service, printed_png, read_qr, ticket_job
 from tests.queue_helpers import TZ
-from tests.web_helpers import CHROMIUM_ARGS, WebServer, rate
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-
+from tests.web_helpers import CHROMIUM_ARGS, WebServer, rate
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]
@@ -91,7 +91,7 @@ def phone(request: pytest.FixtureRequest, playwright: Playwright,
 
 def scan(svc: CenterService, clock: FakeClock, tmp_path: Path, category: str = "A") -> str:
     """Take a number at the kiosk, print it, and read its QR code as the phone's camera would."""
-    answer = svc.req_take_number("kiosk-01", {"category": category})
+    answer = take_printed(svc, "kiosk-01", {"category": category})
     png = printed_png(ticket_job(answer, svc.catalog.header.hall, clock), tmp_path / f"{answer['number']}.png")
     [url] = read_qr(png)
     return url
@@ -109,7 +109,7 @@ def test_scan_wait_called_served_rated(hall: tuple[CenterService, WebServer], ph
     name, context = phone
     svc.desk.sign_in("1", "s001")
     for _ in range(3):
-        svc.req_take_number("kiosk-01", {"category": "A"})
+        take_printed(svc, "kiosk-01", {"category": "A"})
     url = scan(svc, clock, tmp_path)
     page = context.new_page()
     page.goto(url)

@@ -9,25 +9,22 @@ from PIL import Image
 
 from core.devstate import DeviceState, Reason
 from core.errors import ProtocolError
-from drivers.escpos_codec import (
+from core.sansio import NEED_DATA, BadCommand, BadReply, CodecError
+from drivers.printer.codec import (
     ERROR_CAUSE,
-    NEED_DATA,
     OFFLINE_CAUSE,
     PAPER,
     PAPER_SENSOR,
     PRINTER,
     Align,
-    BadStatusReply,
     ChineseMode,
     CodePage,
     Cut,
     DeviceCodec,
-    EscPosError,
     Feed,
     HostCodec,
     Ignored,
     Init,
-    MalformedCommand,
     PrinterStatus,
     QrErrorLevel,
     QrModel,
@@ -56,7 +53,7 @@ def events(data: bytes, codec: DeviceCodec | None = None) -> list[object]:
     while True:
         try:
             event = codec.next_event()
-        except EscPosError as exc:
+        except CodecError as exc:
             out.append((type(exc).__name__, exc.data))
             continue
         if event is NEED_DATA:
@@ -89,7 +86,7 @@ def test_python_escpos_vectors_of_devices_md() -> None:
 
 
 def test_python_escpos_gets_punctuation_only_cjk_wrong() -> None:
-    """The reason drivers/ticket.py writes its own text path (devices.md §2)."""
+    """The reason drivers/printer/render.py writes its own text path (devices.md §2)."""
     p = Dummy()
     p.text("（A001）\n")
     assert b"?A001?" in p.output
@@ -160,11 +157,11 @@ def test_host_drops_noise_and_keeps_the_question_open() -> None:
     host = HostCodec()
     host.send(PRINTER)
     host.receive_data(b"\xff\x12")
-    with pytest.raises(BadStatusReply):
+    with pytest.raises(BadReply):
         host.next_event()
     assert host.next_event() == StatusReply(PRINTER, 0x12)
     host.receive_data(b"\x12")
-    with pytest.raises(BadStatusReply):  # nobody asked
+    with pytest.raises(BadReply):  # nobody asked
         host.next_event()
     assert host.next_event() is NEED_DATA
 
@@ -213,15 +210,15 @@ def test_raster_becomes_a_one_bit_image() -> None:
 
 
 @pytest.mark.parametrize("data, error", [
-    (b"\x1d!\xff", MalformedCommand),
-    (b"\x1ba\x07", MalformedCommand),
-    (b"\x1dV\x07", MalformedCommand),
-    (b"\x10\x04\x09", MalformedCommand),
-    (b"\x1dv0\x00\x00\x00\x01\x00", MalformedCommand),
-    (b"\x1d(k\x03\x001C\x63", MalformedCommand),
-    (b"\x1d(k\x01\x001", MalformedCommand),
+    (b"\x1d!\xff", BadCommand),
+    (b"\x1ba\x07", BadCommand),
+    (b"\x1dV\x07", BadCommand),
+    (b"\x10\x04\x09", BadCommand),
+    (b"\x1dv0\x00\x00\x00\x01\x00", BadCommand),
+    (b"\x1d(k\x03\x001C\x63", BadCommand),
+    (b"\x1d(k\x01\x001", BadCommand),
 ])
-def test_malformed_commands_raise_and_are_consumed(data: bytes, error: type[EscPosError]) -> None:
+def test_malformed_commands_raise_and_are_consumed(data: bytes, error: type[CodecError]) -> None:
     codec = DeviceCodec()
     codec.receive_data(data + b"\x1b@")
     with pytest.raises(error) as caught:
@@ -255,7 +252,7 @@ def test_arbitrary_bytes_only_raise_the_codec_error(data: bytes) -> None:
         try:
             if codec.next_event() is NEED_DATA:
                 break
-        except EscPosError:
+        except CodecError:
             continue
     else:
         pytest.fail("the codec did not come back to NEED_DATA")

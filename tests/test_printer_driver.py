@@ -10,9 +10,10 @@ import pytest
 from PIL import Image
 
 from core.devstate import Condition, DeviceState, Reason
-from drivers.printer import Printer, PrinterNotReady, PrinterSettings, PrintNotConfirmed
-from drivers.sim.printer import PrinterSim
-from drivers.ticket import render_raster, render_text, sample_ticket
+from drivers.printer.driver import Printer, PrinterNotReady, PrinterSettings, PrintNotConfirmed
+from drivers.printer.job import sample_ticket
+from drivers.printer.render import render_raster, render_text
+from drivers.printer.sim import PrinterSim
 from tests.conftest import wait_until
 
 

@@ -13,21 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from drivers.escpos_codec import NEED_DATA, ChineseMode, Cut, DeviceCodec, Feed, QrErrorLevel, Raster, Text
-from drivers.sim.printer import PrintHead, Sheet
-from drivers.ticket import (
-    Checklist,
-    Line,
-    Material,
-    PrintJob,
-    cells,
-    draw,
-    render_raster,
-    render_text,
-    sample_ticket,
-    text_rows,
-    wrap,
-)
+from core.sansio import NEED_DATA
+from drivers.printer.codec import ChineseMode, Cut, DeviceCodec, Feed, QrErrorLevel, Raster, Text
+from drivers.printer.job import Checklist, Line, MaterialLine, PrintJob, sample_ticket
+from drivers.printer.render import cells, draw, render_raster, render_text, text_rows, wrap
+from drivers.printer.sim import PrintHead, Sheet
 
 DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
 
@@ -107,7 +97,7 @@ cjk_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1,
 def test_text_mode_round_trip(hall: str, number: str, service: str, ahead: int, notice: str,
                               names: list[str], width: int) -> None:
     ticket = sample_ticket(hall=hall, number=number, service=service, people_ahead=ahead, notice=notice,
-                           materials=tuple(Material(n, deferrable=i % 2 == 1) for i, n in enumerate(names)))
+                           materials=tuple(MaterialLine(n, deferrable=i % 2 == 1) for i, n in enumerate(names)))
     lines = printed_lines(render_text(ticket, width))
     assert lines == expected_lines(ticket, width)
     flat = "".join("".join(lines).split())  # wrapping only adds breaks and indent
@@ -144,8 +134,8 @@ def test_raster_refuses_an_unknown_paper_width() -> None:
 
 def test_checklist_prints_every_material_with_its_marks() -> None:
     checklist = Checklist(hall="市民中心", service="新生儿出生“一件事”", issued_at=datetime(2025, 9, 1, 10, 0),
-                          materials=(Material("出生医学证明"), Material("父母身份证", deferrable=True),
-                                     Material("结婚证", optional=True)), qr="https://zwfw.example.gov.cn/g/1")
+                          materials=(MaterialLine("出生医学证明"), MaterialLine("父母身份证", deferrable=True),
+                                     MaterialLine("结婚证", optional=True)), qr="https://zwfw.example.gov.cn/g/1")
     lines = printed_lines(render_text(checklist, 576))
     assert lines[0] == "一次告知单"
     assert "□ 1. 出生医学证明" in lines
@@ -183,8 +173,8 @@ if __name__ == "__main__":
     print("\n".join(str(p) for p in write_docs_images()))
 
 
-# ---- python-escpos's capabilities cache (drivers.ticket.capabilities_cache) ---------------
-PRINT_ONCE = ("from drivers.ticket import render_text, sample_ticket; "
+# ---- python-escpos's capabilities cache (drivers.printer.render.capabilities_cache) ---------------
+PRINT_ONCE = ("from drivers.printer.job import sample_ticket; from drivers.printer.render import render_text; "
               "assert render_text(sample_ticket()).startswith(b'\\x1b@'); "
               "import escpos.capabilities; print(escpos.capabilities.pickle_path)")
 
@@ -229,7 +219,7 @@ def test_daemons_building_the_capabilities_cache_at_once_all_print(tmp_path: Pat
     folder = tmp_path / "escpos"
     folder.mkdir()
     env = {**os.environ, "ESCPOS_CAPABILITIES_PICKLE_DIR": str(folder)}
-    code = ("import sys; from drivers.ticket import render_text, sample_ticket; ticket = sample_ticket(); "
+    code = ("import sys; from drivers.printer.job import sample_ticket; from drivers.printer.render import render_text; ticket = sample_ticket(); "
             "print('ready', flush=True); sys.stdin.readline(); assert render_text(ticket)")
     daemons = [subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for _ in range(4)]

@@ -56,7 +56,7 @@ def test_queue_conditions_raise_and_clear(engine: QueueEngine, clock: FakeClock,
         ("device_offline", "kiosk-01/printer"), ("queue_long", "A"), ("wait_over_target", "A"),
         ("window_idle", "1"), ("window_idle", "2")}
     wait_alert = next(a for a in engine.list_alerts() if a.kind == "wait_over_target")
-    assert "longest wait 21 min, target 20 min" in wait_alert.text
+    assert wait_alert.text == "A 类最长等候 21 分钟，目标 20 分钟"  # the hall's language, from a key and values
     for window in ("1", "2", "1", "2"):
         engine.call_next(window)
         engine.no_show(window)

@@ -8,11 +8,17 @@ import pytest
 
 from center.queue import QueueEngine
 from center.queue_errors import (
-    AppointmentMissed, NoAppointment, NoTicketWaiting, QueueError, RawIdNumber, SlotFull, TooEarly,
+    AppointmentMissed,
+    NoAppointment,
+    NoTicketWaiting,
+    QueueError,
+    RawIdNumber,
+    SlotFull,
+    TooEarly,
 )
 from center.queue_types import QueueSettings, TicketState, Tier
-from core.clock import FakeClock
 from center.service import check_in_note
+from core.clock import FakeClock
 from tests.queue_helpers import TZ, make_categories
 
 pytest_plugins = ["tests.queue_fixtures"]

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from sqlalchemy import select
 
 from center import screens
@@ -24,8 +23,7 @@ from daemon.kiosk_ops import KioskOps
 from mqtt.contract import ErrorInfo, Event
 from mqtt.payloads import EVENTS, REQUESTS
 from mqtt.terminal import RequestFailed, TerminalLink
-from tests.center_fixtures import hall_clock, service, terminal  # noqa: F401  (fixtures)
-from tests.conftest import wait_until
+from tests.center_fixtures import hall_clock, printed_over, service, take_printed, terminal  # noqa: F401  (fixtures)
 
 CASE_KEY = "0123456789abcdef0123456789abcdef"
 
@@ -36,7 +34,7 @@ def answer(link: TerminalLink, kind: str, data: dict) -> ErrorInfo | None:
 
 
 def serve(service: CenterService, window: str, category: str = "A", **finish) -> dict:
-    ticket = service.req_take_number("kiosk-01", {"category": category})
+    ticket = take_printed(service, "kiosk-01", {"category": category})
     service.desk.call_next(window)
     service.desk.start(window)
     service.desk.finish(window, **finish)
@@ -74,7 +72,8 @@ def test_finding_2_a_second_rating_is_refused_to_the_citizen(service, terminal) 
     service.desk.sign_in("1", "staff-001")
     ticket = serve(service, "1")
     kiosk = terminal("kiosk-01")
-    ops = KioskOps(SimpleNamespace(link=kiosk, citizens=SimpleNamespace(current=None)))  # the daemon's own op
+    ops = KioskOps(config=None, link=kiosk, printing=None, supervisor=None, citizens=SimpleNamespace(current=None),
+                   hall=None, maintenance=None, clock=None)  # the daemon's own op: a rating needs only these two
     token = ticket["qr"].rsplit("/", 1)[1]  # scanned: a typed number needs the card that took it
     assert ops.op_rate({"ticket_token": token, "level": 5, "use_card": False}) == {
         "recorded": True, "pending": False}
@@ -82,7 +81,7 @@ def test_finding_2_a_second_rating_is_refused_to_the_citizen(service, terminal) 
         ops.op_rate({"ticket_token": token, "level": 4, "use_card": False})
     assert again.value.type == "AlreadyRated"
     with pytest.raises(RequestFailed) as unserved:
-        ops.op_rate({"ticket_token": service.req_take_number("kiosk-01", {"category": "A"})["qr"].rsplit("/", 1)[1],
+        ops.op_rate({"ticket_token": take_printed(service, "kiosk-01", {"category": "A"})["qr"].rsplit("/", 1)[1],
                      "level": 5, "use_card": False})
     assert unserved.value.type == "NotRateable"
 
@@ -120,7 +119,7 @@ def test_finding_5_the_pad_rates_only_the_service_that_just_ended_at_its_window(
                                                                                hall_clock) -> None:
     service.desk.sign_in("1", "staff-001")
     served = serve(service, "1")  # finished, not rated
-    service.req_take_number("kiosk-01", {"category": "A"})
+    take_printed(service, "kiosk-01", {"category": "A"})
     service.desk.call_next("1")
     bus = terminal("bus-01")
     calling = answer(bus, "rating", {"window": 1, "level": 1, "channel": "pad"})
@@ -150,7 +149,7 @@ def test_finding_6_each_actor_acts_on_its_own(service, terminal) -> None:
 
     service.desk.sign_in("1", "staff-001")
     service.desk.sign_in("2", "staff-002")
-    held = service.req_take_number("kiosk-01", {"category": "A"})
+    held = take_printed(service, "kiosk-01", {"category": "A"})
     service.desk.call_next("1")
     service.desk.hold("1")
     with pytest.raises(NotHeldHere):
@@ -166,7 +165,7 @@ def test_finding_7_only_the_halls_priority_groups_and_catalog_items_go_in(servic
     with pytest.raises(RequestFailed) as item:
         kiosk.request("take_number", {"category": "A", "item_code": "ZZZ"})
     assert item.value.type == "UnknownItem"
-    elderly = kiosk.request("take_number", {"category": "A", "priority": "elderly"})
+    elderly = printed_over(kiosk, service, kiosk.request("take_number", {"category": "A", "priority": "elderly"}))
     assert (elderly["priority"], elderly["priority_name"]) == ("elderly", "老年人")
     service.desk.sign_in("1", "staff-001")
     service.desk.call_next("1")
@@ -192,7 +191,7 @@ DATA = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=10), JUNK, max
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(op=st.sampled_from(sorted(REQUESTS)), args=DATA | JUNK)
 def test_junk_requests_are_answered_with_a_typed_refusal(service, op: str, args) -> None:
-    handler = service.link._requests[op]
+    handler, _answer = service.link._requests[op]
     try:
         assert isinstance(handler("kiosk-junk", args), dict)
     except OneTripError:

@@ -7,7 +7,12 @@ from sqlalchemy import func, select
 from center.db import announcements, services, window_log
 from center.queue import QueueEngine
 from center.queue_errors import (
-    InvalidTransition, NoTicketWaiting, ReactivationExpired, UnknownCategory, UnknownTicket, UnknownWindow,
+    InvalidTransition,
+    NoTicketWaiting,
+    ReactivationExpired,
+    UnknownCategory,
+    UnknownTicket,
+    UnknownWindow,
 )
 from center.queue_types import CallKind, TicketState, WindowState
 from core.clock import FakeClock

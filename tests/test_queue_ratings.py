@@ -11,7 +11,13 @@ from center.alerts import AlertKind
 from center.db import ratings
 from center.queue import QueueEngine
 from center.queue_errors import (
-    AlreadyRated, InvalidLevel, InvalidTransition, NotRateable, ReasonRequired, UnknownCase, UnknownFollowUp,
+    AlreadyRated,
+    InvalidLevel,
+    InvalidTransition,
+    NotRateable,
+    ReasonRequired,
+    UnknownCase,
+    UnknownFollowUp,
 )
 from center.ratings import FollowUpAction, deadline_after
 from core.clock import FakeClock

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.estimates import SCENARIOS, play, score
 from center.db import open_database
 from center.hallsim import simulate_day
 from center.queue import QueueEngine
-from bench.estimates import SCENARIOS, play, score
 from center.waits import DEFAULT_WEIGHT, WINDOW_WEIGHT, OpenWindow, ServiceTime, ServiceTimes, estimate
 from core.clock import FakeClock
 from tests.queue_helpers import TZ
@@ -48,6 +48,23 @@ def test_service_time_is_learnt_by_category(engine: QueueEngine, clock: FakeCloc
     # today's services, with the default worth DEFAULT_WEIGHT of them (no earlier days here)
     assert engine.estimate("A").service_s == pytest.approx((DEFAULT_WEIGHT * 300 + 5 * 600) / (DEFAULT_WEIGHT + 5))
     assert engine.estimate("C").service_s == pytest.approx((DEFAULT_WEIGHT * 300 + 5 * 120) / (DEFAULT_WEIGHT + 5))
+
+
+def test_services_finished_in_no_time_still_give_an_estimate(engine: QueueEngine, clock: FakeClock) -> None:
+    """A clerk pressing start and finish at once (or a clock that did not move) learns 0 s
+    services; on the next day they are the category's prior, and the estimate stays defined
+    instead of dividing by them."""
+    for _ in range(30):
+        _serve(engine, clock, "A", "1", 0)
+    clock.advance(24 * 3600)  # the next day: yesterday's services are the prior
+    engine.issue_ticket("A", "kiosk")
+    engine.call_next("1")
+    engine.start("1")  # a service in progress: what is left of it needs the learnt mean
+    clock.advance(5)
+    for _ in range(3):
+        engine.issue_ticket("A", "kiosk")
+    est = engine.estimate("A")
+    assert est.ahead == 3 and est.low_min is not None and est.high_min >= est.low_min
 
 
 def test_estimate_counts_people_ahead_and_open_windows(engine: QueueEngine, clock: FakeClock) -> None:

@@ -13,18 +13,17 @@ from hypothesis import strategies as st
 from core.config import parse_config
 from core.devstate import DeviceState, Reason
 from core.errors import ConfigError
-from drivers.bus_profile import NEED_DATA
-from drivers.scanner import (
-    RECORD, CodeScanned, InputNodes, ScanDecoder, Scanner, ScannerSettings, ScanTooLong, find_nodes,
-)
-from drivers.sim.scanner import key_events, records
+from core.sansio import NEED_DATA
+from drivers.scanner.codec import RECORD, CodeScanned, HostCodec, ScanTooLong
+from drivers.scanner.driver import InputNodes, Scanner, ScannerSettings, find_nodes
+from drivers.scanner.sim import key_events, records
 from drivers.transport import TransportError
 
 A1_ENTER = [(1, 42, 1), (0, 0, 0), (1, 30, 1), (0, 0, 0), (1, 30, 0), (1, 42, 0), (0, 0, 0),
             (1, 2, 1), (1, 2, 0), (0, 0, 0), (1, 28, 1), (1, 28, 0), (0, 0, 0)]
 
 
-def codes(decoder: ScanDecoder) -> list[str]:
+def codes(decoder: HostCodec) -> list[str]:
     out = []
     while (event := decoder.next_event()) is not NEED_DATA:
         out.append(event.code)  # type: ignore[union-attr]
@@ -32,7 +31,7 @@ def codes(decoder: ScanDecoder) -> list[str]:
 
 
 def test_a1_vector_as_input_events() -> None:
-    decoder = ScanDecoder()
+    decoder = HostCodec()
     decoder.receive_events(InputEvent(1_790_000_000, i, *e) for i, e in enumerate(A1_ENTER))
     assert decoder.next_event() == CodeScanned("A1")
     assert decoder.next_event() is NEED_DATA
@@ -42,7 +41,7 @@ def test_a1_vector_as_input_events() -> None:
 def test_a1_vector_as_raw_records_fed_byte_by_byte() -> None:
     data = b"".join(RECORD.pack(1_790_000_000, 0, *e) for e in A1_ENTER)
     assert len(data) == 24 * len(A1_ENTER)
-    decoder = ScanDecoder()
+    decoder = HostCodec()
     found = []
     for i in range(len(data)):
         decoder.receive_data(data[i:i + 1])
@@ -64,14 +63,14 @@ def test_right_shift_keypad_enter_autorepeat_and_noise() -> None:
               (k.EV_KEY, k.KEY_B, 2), (k.EV_KEY, k.KEY_B, 0), (k.EV_KEY, k.KEY_RIGHTSHIFT, 0),
               (k.EV_KEY, k.KEY_B, 1), (k.EV_KEY, k.KEY_F1, 1), (k.EV_KEY, k.KEY_KP7, 1),
               (k.EV_KEY, k.KEY_KPENTER, 1)]
-    decoder = ScanDecoder()
+    decoder = HostCodec()
     decoder.receive_data(records(events))
     assert codes(decoder) == ["Bb7"]  # one B despite autorepeat, F1 unknown, keypad 7
     assert decoder.unknown_keys == 1
 
 
 def test_a_code_without_enter_is_cut_at_the_limit() -> None:
-    decoder = ScanDecoder(max_length=5)
+    decoder = HostCodec(max_length=5)
     decoder.receive_data(records(key_events("123456789")[:-6]))  # drop the Enter press
     with pytest.raises(ScanTooLong):
         decoder.next_event()
@@ -87,7 +86,7 @@ PRINTABLE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_s
 def test_simulated_scans_decode_back_in_any_chunking(code: str, cuts: list[int]) -> None:
     data = records(key_events(code))
     points = sorted({c % (len(data) + 1) for c in cuts})
-    decoder = ScanDecoder()
+    decoder = HostCodec()
     found = []
     for a, b in zip([0, *points], [*points, len(data)]):
         decoder.receive_data(data[a:b])
@@ -146,7 +145,7 @@ def test_a_half_record_from_one_node_never_mixes_with_another(tmp_path: Path) ->
         got += nodes.read(0.1)  # the second node's records if select woke for one node only
         os.write(fds[0], a[30:])
         got += nodes.read(0.5)
-        decoder = ScanDecoder()
+        decoder = HostCodec()
         decoder.receive_data(got)
         assert sorted(codes(decoder)) == ["a", "b"]
         assert nodes.grabbed  # FIFOs need no grab

@@ -4,8 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.devstate import DeviceState, Reason
-from drivers.scanner import CodeScanned, Scanner, ScannerSettings
-from drivers.sim.scanner import ScannerSim
+from drivers.scanner.codec import CodeScanned
+from drivers.scanner.driver import Scanner, ScannerSettings
+from drivers.scanner.sim import ScannerSim
 from tests.conftest import wait_until
 
 

@@ -10,10 +10,11 @@ from typing import Iterator
 import pytest
 
 from core.devstate import DeviceState
-from drivers.bus_profile import RatingPressed
-from drivers.scanner import CodeScanned, Scanner, ScannerSettings
+from drivers.scanner.codec import CodeScanned
+from drivers.scanner.driver import Scanner, ScannerSettings
 from drivers.transport import SerialTransport
-from drivers.windowbus import WindowBus
+from drivers.windowbus.codec import RatingPressed
+from drivers.windowbus.driver import WindowBus
 from tests.conftest import wait_until
 
 CONFIG = """

@@ -10,19 +10,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
 from center.service import CenterService
 from center.web import STATIC, create_app
 from core.clock import FakeClock
+from hallrig.staff_accounts import sign_in
 from mqtt.contract import ErrorInfo, Event
-from onetrip.staff_accounts import sign_in
+from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
-from tests.web_helpers import DAY, Kiosk, rate, serve
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import DAY, Kiosk, rate, serve
 
-
-PAGES = {"/": "OneTrip", "/display": "叫号大屏", "/console": "窗口叫号", "/control": "大厅管理", "/reports": "统计报表"}
+PAGES = {"/": "OneTrip", "/display": 'data-t="display.title"', "/console": 'data-t="console.title"',
+         "/control": 'data-t="control.title"', "/reports": 'data-t="reports.title"'}
 
 
 @pytest.fixture
@@ -62,6 +64,9 @@ def test_pages_are_utf8_html_with_local_assets_only(client: TestClient) -> None:
         assert response.status_code == 200
         assert response.headers["content-type"] == "text/html; charset=utf-8"
         assert '<meta charset="utf-8">' in response.text and title in response.text
+    strings = client.get("/i18n.js")  # the titles' (and every text's) words, in the hall's language
+    assert strings.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert strings.text.startswith("const STRINGS = {") and '"console.title": "窗口叫号 · OneTrip"' in strings.text
     script = client.get("/static/console.js")
     assert script.status_code == 200 and "charset=utf-8" in script.headers["content-type"]
     for asset in STATIC.iterdir():
@@ -78,7 +83,7 @@ def test_console_runs_a_visit_and_refusals_are_plain_messages(clerk: TestClient,
     assert signed["window"]["state"] == "idle" and signed["window"]["staff"] == "s003"
     assert post(client, "/api/windows/3/call", status=409)["message"] == "当前没有等候的号"
 
-    issued = service.req_take_number("kiosk-01", {"category": "B"})
+    issued = take_printed(service, "kiosk-01", {"category": "B"})
     desk = client.get("/api/windows/3").json()
     assert [t["number"] for t in desk["queue"]] == [issued["number"]] == ["B001"]
     called = post(client, "/api/windows/3/call")
@@ -95,8 +100,8 @@ def test_console_runs_a_visit_and_refusals_are_plain_messages(clerk: TestClient,
 def test_hold_call_back_transfer_and_pause(clerk: TestClient, service: CenterService) -> None:
     client = clerk
     post(client, "/api/windows/3/sign_in")
-    service.req_take_number("kiosk-01", {"category": "C"})
-    service.req_take_number("kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "C"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     post(client, "/api/windows/3/call")
     held = post(client, "/api/windows/3/hold")
     assert [t["number"] for t in held["held"]] == [held["result"]["number"]]
@@ -123,7 +128,7 @@ def test_unknown_windows_actions_and_bad_bodies(client: TestClient) -> None:
 def test_control_room_acknowledges_alerts_and_steps_follow_ups(client: TestClient, service: CenterService,
                                                               clock: FakeClock) -> None:
     service.desk.sign_in("3", "s003")
-    service.req_take_number("kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     serve(service, clock, "3", 30, 300)
     rate(service, 2, "3", ["等候时间长"])
     control = client.get("/api/control").json()
@@ -193,7 +198,7 @@ def test_terminals_telemetry_history_and_remote_commands(maintainer: TestClient,
 def test_reports_percentiles_satisfaction_and_csv(client: TestClient, service: CenterService, clock: FakeClock) -> None:
     service.desk.sign_in("3", "s003")
     for _ in range(4):
-        service.req_take_number("kiosk-01", {"category": "B"})
+        take_printed(service, "kiosk-01", {"category": "B"})
         clock.advance(60)
     # waits: B001 240 s, then 60 + 120 + 180 s later as each service ends (walk 30 s, serve 90/150/210 s)
     serve(service, clock, "3", 30, 90)
@@ -227,24 +232,24 @@ def test_reports_percentiles_satisfaction_and_csv(client: TestClient, service: C
     assert rows[1][-1] == "50.0%" and rows[2][1] == "合计"
 
 
-SAMPLE = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? -?(\d+(\.\d+)?(e[+-]?\d+)?|\+Inf)$')
-
-
 def test_metrics_are_prometheus_text(client: TestClient, clerk: TestClient, maintainer: TestClient,
                                      service: CenterService) -> None:
+    """/metrics parses as Prometheus text: the hall's gauges and counters, both histograms, the process."""
     post(clerk, "/api/windows/3/sign_in")
-    service.req_take_number("kiosk-01", {"category": "B"})
-    service.req_take_number("kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "B"})
+    take_printed(service, "kiosk-01", {"category": "B"})
     post(client, "/api/windows/3/call")
     response = maintainer.get("/metrics")
-    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
-    lines = response.text.splitlines()
-    for line in lines:
-        assert line.startswith(("# HELP ", "# TYPE ")) or SAMPLE.match(line), line
-    assert 'onetrip_tickets_waiting{category="B"} 1' in lines
-    assert 'onetrip_tickets_issued_today{category="B"} 2' in lines
-    assert 'onetrip_calls_total{kind="call"} 1' in lines
-    assert 'onetrip_windows{state="calling"} 1' in lines and "onetrip_mqtt_connected 1" in lines
-    route = 'route="/api/windows/{window}/{action}",method="POST"'
-    assert f'onetrip_http_request_duration_seconds_count{{{route}}} 2' in lines
-    assert f'onetrip_http_request_duration_seconds_bucket{{{route},le="+Inf"}} 2' in lines
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    families = {f.name: f for f in text_string_to_metric_families(response.text)}
+    value = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families.values() for s in f.samples}
+    assert value["onetrip_tickets_waiting", (("category", "B"),)] == 1
+    assert value["onetrip_tickets_issued_today", (("category", "B"),)] == 2
+    assert families["onetrip_calls"].type == "counter" and value["onetrip_calls_total", (("kind", "call"),)] == 1
+    assert value["onetrip_windows", (("state", "calling"),)] == 1 and value["onetrip_mqtt_connected", ()] == 1
+    route = (("method", "POST"), ("route", "/api/windows/{window}/{action}"))
+    assert families["onetrip_http_request_duration_seconds"].type == "histogram"
+    assert value["onetrip_http_request_duration_seconds_count", route] == 2
+    assert value["onetrip_http_request_duration_seconds_bucket", tuple(sorted((*route, ("le", "+Inf"))))] == 2
+    assert value["onetrip_queue_wait_seconds_count", (("category", "B"),)] == 1  # the first B called
+    assert value["process_resident_memory_bytes", ()] > 0

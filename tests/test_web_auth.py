@@ -23,14 +23,15 @@ from center.staff import Role
 from center.web import create_app
 from core.clock import FakeClock
 from core.paths import CONFIG_DIR
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY, DEMO_APPOINTMENT_KEY_SHA256, DEMO_PASSWORD, sign_in
+from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY, DEMO_APPOINTMENT_KEY_SHA256, DEMO_PASSWORD, sign_in
+from tests.center_fixtures import take_printed
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 
 PUBLIC_WRITES = {"/api/session", "/api/session/sign_out", "/api/session/password", "/api/appointments"}
 SAMPLE_PARAMS = {"window": "1", "action": "call", "terminal": "kiosk-01", "name": "test_page", "follow_up_id": "1",
-                 "staff_no": "s001", "announcement_id": "1"}
+                 "staff_no": "s001", "announcement_id": "1", "promise_id": "1", "case_id": "1"}
 DEMO_ROLES = {"s001": Role.CLERK, "m001": Role.MANAGER, "w001": Role.MAINTAINER, "a001": Role.AUDITOR,
-              "admin": Role.ADMIN}  # one role each (onetrip/staff_accounts.py)
+              "admin": Role.ADMIN}  # one role each (hallrig/staff_accounts.py)
 
 
 @pytest.fixture
@@ -138,7 +139,7 @@ def test_writes_need_the_sessions_csrf_token_and_a_json_body(app, service: Cente
 def test_a_clerk_acts_only_at_the_window_signed_in_to(app, service: CenterService) -> None:
     one = as_staff(app, "s001")
     assert one.post("/api/windows/1/sign_in", json={}).json()["window"]["staff"] == "s001"
-    service.req_take_number("kiosk-01", {"category": "A"})
+    take_printed(service, "kiosk-01", {"category": "A"})
     other = one.post("/api/windows/2/call", json={})
     assert other.status_code == 403 and other.json()["message"] == "您未在 2 号窗口签到，不能在该窗口操作"
     assert one.post("/api/windows/1/call", json={}).status_code == 200
@@ -228,7 +229,7 @@ def test_appointment_booking_needs_the_platforms_key(anon: TestClient, service: 
 def test_clerks_never_see_who_rated_them(app, service: CenterService, clock: FakeClock) -> None:
     clerk = as_staff(app, "s003")
     clerk.post("/api/windows/3/sign_in", json={})
-    service.req_take_number("kiosk-01", {"category": "B", "citizen_key": "0123456789abcdef0123456789abcdef"})
+    take_printed(service, "kiosk-01", {"category": "B", "citizen_key": "0123456789abcdef0123456789abcdef"})
     for action in ("call", "start", "finish"):
         clerk.post(f"/api/windows/3/{action}", json={})
     desk = clerk.get("/api/windows/3").text

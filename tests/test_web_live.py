@@ -12,10 +12,11 @@ import httpx
 from center.service import CenterService
 from center.voice import CHIME_GAP_S, CHIME_TONES
 from center.web import create_app
-from onetrip.staff_accounts import sign_in
+from hallrig.staff_accounts import sign_in
+from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
-from tests.web_helpers import WebServer
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import WebServer
 
 
 def events(lines: Iterator[str]) -> Iterator[tuple[str, dict]]:
@@ -40,7 +41,7 @@ def test_call_reaches_the_event_stream_and_its_voice_is_served(service: CenterSe
             with http.stream("GET", "/events") as stream:
                 assert stream.headers["content-type"] == "text/event-stream; charset=utf-8"
                 wait_until(lambda: service.hub.subscribers == 1)
-                service.req_take_number("kiosk-01", {"category": "B"})
+                take_printed(service, "kiosk-01", {"category": "B"})
                 assert http.post("/api/windows/3/call").status_code == 200
                 call = next(data for kind, data in events(stream.iter_lines()) if kind == "call")
             assert (call["number"], call["window"], call["window_name"]) == ("B001", "3", "3号窗口")

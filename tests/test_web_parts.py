@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from center.metrics import LatencyHistogram, family
 from center.queue_errors import InvalidTransition, NoTicketWaiting
 from center.reports import percentile
 from center.telemetry import TelemetryHistory
@@ -30,19 +29,6 @@ def test_telemetry_history_is_bounded_and_keeps_numbers_once() -> None:
     series = history.terminal("kiosk-01")["printer"]
     assert series == {"ts": [2.0, 3.0, 4.0], "values": {"printed": [2.0, 3.0, 4.0]}}
     assert history.terminal("kiosk-02") == {}
-
-
-def test_prometheus_text_escapes_labels_and_accumulates_buckets() -> None:
-    lines = family("x_total", "counter", "Help.", [({"who": 'a"b\\c\nd'}, 2)])
-    assert lines == ["# HELP x_total Help.", "# TYPE x_total counter", 'x_total{who="a\\"b\\\\c\\nd"} 2']
-    histogram = LatencyHistogram(buckets=(0.1, 1.0))
-    for seconds in (0.05, 0.5, 5.0):
-        histogram.observe("/a", "GET", seconds)
-    text = histogram.render("h")
-    assert 'h_bucket{route="/a",method="GET",le="0.1"} 1' in text
-    assert 'h_bucket{route="/a",method="GET",le="1.0"} 2' in text
-    assert 'h_bucket{route="/a",method="GET",le="+Inf"} 3' in text
-    assert 'h_count{route="/a",method="GET"} 3' in text
 
 
 def test_refusals_read_in_chinese_with_the_engine_text_as_detail() -> None:

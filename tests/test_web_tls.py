@@ -12,8 +12,8 @@ from center.service import CenterService
 from center.web import create_app
 from core.config import parse_config
 from core.errors import ConfigError
+from hallrig.staff_accounts import DEMO_PASSWORD
 from mqtt.pki import SERVER_HOSTS, issue, make_ca
-from onetrip.staff_accounts import DEMO_PASSWORD
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 from tests.web_helpers import WebServer
 

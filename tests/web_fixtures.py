@@ -15,7 +15,7 @@ import pytest
 from center.service import CenterService
 from core.clock import FakeClock
 from core.config import MqttSettings
-from onetrip.staff_accounts import seed
+from hallrig.staff_accounts import seed
 from tests.web_helpers import hall_config, monday_clock
 
 
@@ -35,6 +35,6 @@ def service(tmp_path: Path, mqtt_settings: MqttSettings, clock: FakeClock, clips
     svc = CenterService(hall_config(tmp_path / "center", mqtt_settings, clips_dir), clock=clock)
     svc.start()
     assert svc.link.wait_connected(5)
-    seed(svc.db, clock)  # the demo hall's staff (onetrip/staff_accounts.py)
+    seed(svc.db, clock)  # the demo hall's staff (hallrig/staff_accounts.py)
     yield svc
     svc.stop()

@@ -22,10 +22,11 @@ from center.service import CenterService
 from core.clock import FakeClock
 from core.config import MqttSettings, load_config
 from core.paths import CONFIG_DIR
+from hallrig.staff_accounts import CLERKS, DEMO_APPOINTMENT_KEY_SHA256
 from mqtt.broker import free_port
 from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, Event
 from mqtt.terminal import TerminalLink
-from onetrip.staff_accounts import DEMO_APPOINTMENT_KEY_SHA256
+from tests.center_fixtures import take_printed
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 DAY = MONDAY_10.date().isoformat()
@@ -102,7 +103,7 @@ class Kiosk:
         if not self.link.wait_connected(5):
             raise RuntimeError("kiosk link did not connect")
         self.link.set_device_state("printer", DeviceStatePayload(state="online", since=self.clock.time()))
-        self.link.set_device_state("idcard", DeviceStatePayload(state="degraded", reason="slow_reply",
+        self.link.set_device_state("idcard", DeviceStatePayload(state="degraded", reason="protocol_errors",
                                                                 since=self.clock.time()))
         return self
 
@@ -148,13 +149,13 @@ def serve(service: CenterService, clock: FakeClock, window: str, walk_s: float, 
 
 def morning(service: CenterService, clock: FakeClock) -> None:
     """A busy hour for screenshots: windows open, numbers issued, calls, a held ticket, ratings."""
-    for window, staff in (("1", "s101"), ("2", "s102"), ("3", "s103"), ("4", "s104"), ("6", "s106")):
-        service.desk.sign_in(window, staff)
-    service.desk.sign_in("5", "s105")
+    for window in ("1", "2", "3", "4", "6"):
+        service.desk.sign_in(window, CLERKS[window])  # the demo's clerks, who can sign in to the screens
+    service.desk.sign_in("5", CLERKS["5"])
     service.desk.pause("5", "会议")
     letters = "AABABCCADAEBFAGBAC" * 2
     for i, letter in enumerate(letters):
-        service.req_take_number(f"kiosk-0{1 + i % 3}", {"category": letter, "priority": "老年人" if i == 7 else None})
+        take_printed(service, f"kiosk-0{1 + i % 3}", {"category": letter, "priority": "elderly" if i == 7 else None})
         clock.advance(45)
     for i, (window, level) in enumerate((("1", 5), ("2", 4), ("3", 5), ("1", 5), ("2", 2), ("6", 5), ("3", 3))):
         serve(service, clock, window, 30 + 10 * i, 240 + 60 * i)

@@ -4,6 +4,33 @@
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
+// Every text on a screen comes from the hall's table (center/i18n.py, served as /i18n.js before
+// this file): t("console.call") or t("console.done.call", {number: "A001"}). A key not in the
+// table shows as itself (the screens' test looks for those).
+function t(key, values = {}) {
+  const text = (typeof STRINGS === "object" && STRINGS[key]) || key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+// t() as nodes, each value in <b>: "等候 <b>3</b> 人" from "等候 {n} 人".
+function parts(key, values) {
+  return t(key).split(/(\{\w+\})/).filter(Boolean).map((piece) => {
+    const name = piece.match(/^\{(\w+)\}$/);
+    return name && name[1] in values ? el("b", {}, values[name[1]]) : piece;
+  });
+}
+
+// key → its text for each of `names` (maps the engine's values to the hall's words).
+const keyed = (prefix, names) => Object.fromEntries(names.map((n) => [n, t(`${prefix}.${n}`)]));
+
+// Static texts of a page: <span data-t="key">, and data-t-placeholder / data-t-value for attributes.
+function translatePage(root = document) {
+  for (const node of root.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of root.querySelectorAll("[data-t-placeholder]")) node.placeholder = t(node.dataset.tPlaceholder);
+  for (const node of root.querySelectorAll("[data-t-value]")) node.value = t(node.dataset.tValue);
+}
+translatePage();
+
 // el("div", {class: "x", onclick: fn}, "text", child…): text always goes in as text, never HTML.
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -30,7 +57,7 @@ function fill(node, ...children) {
 
 class ApiError extends Error {
   constructor(body, status) {
-    super(body.message || "操作未完成");
+    super(body.message || t("common.failed"));
     this.kind = body.error;
     this.detail = body.detail;
     this.status = status;
@@ -67,9 +94,9 @@ async function api(path, body) {
   try {
     response = await fetch(path, options);
   } catch (err) {
-    throw new ApiError({error: "Network", message: "无法连接服务器", detail: String(err)}, 0);
+    throw new ApiError({error: "Network", message: t("common.no_server"), detail: String(err)}, 0);
   }
-  const data = await response.json().catch(() => ({message: `服务器返回 ${response.status}`}));
+  const data = await response.json().catch(() => ({message: t("common.server_status", {status: response.status})}));
   if (response.status === 401 && data.error === "NotSignedIn") toSignIn(false);
   if (response.status === 403 && data.error === "PasswordChangeRequired") toSignIn(true);
   if (!response.ok) throw new ApiError(data, response.status);
@@ -82,12 +109,13 @@ async function showWho() {
   if (!node) return;
   const me = await whoAmI();
   if (!me) { toSignIn(false); return; }
-  fill(node, el("span", {class: "who-name"}, `${me.name}（${me.staff_no}）· ${me.role_names.join("、")}`),
+  fill(node, el("span", {class: "who-name"},
+    t("common.who", {name: me.name, staff_no: me.staff_no, roles: me.role_names.join(t("common.roles_sep"))})),
     el("button", {class: "small", id: "staff-sign-out", onclick: async () => {
       await api("/api/session/sign_out", {}).catch(() => null);
       staffSession = null;
       location.assign("/login");
-    }}, "退出"));
+    }}, t("common.sign_out")));
 }
 document.addEventListener("DOMContentLoaded", showWho);
 
@@ -105,7 +133,6 @@ function live(handlers, onstatus) {
 }
 
 const pad2 = (n) => String(n).padStart(2, "0");
-const WEEKDAYS = {Sun: "日", Mon: "一", Tue: "二", Wed: "三", Thu: "四", Fri: "五", Sat: "六"};
 
 // Screens show the hall's time in the hall's time zone, whatever the PC's clock and zone say:
 // `hallReady` fetches both once; until it resolves the PC's own are used. A demo or drill hall
@@ -126,9 +153,13 @@ function timeParts(ms) {
   return Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
 }
 
+// The hall's time now, in ms since the epoch.
+const hallNowMs = () => (HALL.pcMs ? HALL.hallMs + (Date.now() - HALL.pcMs) * HALL.speed : Date.now());
+
 function clockText() {
-  const p = timeParts(HALL.pcMs ? HALL.hallMs + (Date.now() - HALL.pcMs) * HALL.speed : Date.now());
-  return `${p.year}-${p.month}-${p.day} 星期${WEEKDAYS[p.weekday]} ${p.hour}:${p.minute}:${p.second}`;
+  const p = timeParts(hallNowMs());
+  return t("common.clock", {date: `${p.year}-${p.month}-${p.day}`, weekday: t(`weekday.${p.weekday}`),
+    time: `${p.hour}:${p.minute}:${p.second}`});
 }
 
 function hhmm(ts) {
@@ -144,26 +175,29 @@ function ymd(ts) {
 
 function minutes(seconds) {
   if (seconds === null || seconds === undefined) return "—";
-  return seconds < 60 ? "<1 分" : `${Math.round(seconds / 60)} 分`;
+  return seconds < 60 ? t("common.under_minute") : t("common.minutes", {n: Math.round(seconds / 60)});
 }
 
 function ago(seconds) {
   if (seconds === null || seconds === undefined) return "—";
-  if (seconds < 60) return `${Math.round(seconds)} 秒前`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} 分前`;
-  return `${Math.round(seconds / 3600)} 小时前`;
+  if (seconds < 60) return t("common.seconds_ago", {n: Math.round(seconds)});
+  if (seconds < 3600) return t("common.minutes_ago", {n: Math.round(seconds / 60)});
+  return t("common.hours_ago", {n: Math.round(seconds / 3600)});
 }
 
 // What became of a ticket, as the hall says it (the engine's TicketState values).
-const TICKET_OUTCOMES = {waiting: "等候", called: "已呼叫", serving: "办理中", held: "挂起", done: "已办结", no_show: "过号",
-  cancelled: "作废", day_closed: "闭馆未办结"};
-const WINDOW_STATES = {closed: "未签到", idle: "空闲", calling: "呼叫中", serving: "办理中", paused: "暂停"};
-const DEVICE_STATES = {connecting: "连接中", online: "在线", degraded: "降级", offline: "离线"};
-const LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"};
+const TICKET_OUTCOMES = keyed("ticket_state",
+  ["waiting", "called", "serving", "held", "done", "no_show", "cancelled", "day_closed", "unprinted"]);
+const WINDOW_STATES = keyed("window_state", ["closed", "idle", "calling", "serving", "paused"]);
+const DEVICE_STATES = keyed("device_state", ["connecting", "online", "degraded", "offline"]);
+const LEVELS = keyed("level", [5, 4, 3, 2, 1]);
 
-// A message line (errors in red, confirmations in green) that fades after a while.
+// A message line (errors in red, confirmations in green) that fades after a while. An error's
+// detail is the engine's own text (for a maintainer, in its language): on hover, not on screen.
 function notify(node, text, kind = "ok", detail = "") {
-  fill(node, el("span", {class: "msg-text"}, text), detail ? el("span", {class: "msg-detail"}, detail) : null);
+  const shown = kind === "error" ? el("span", {class: "msg-text", title: detail || null}, text)
+    : el("span", {class: "msg-text"}, text);
+  fill(node, shown, detail && kind !== "error" ? el("span", {class: "msg-detail"}, detail) : null);
   node.className = `message ${kind}`;
   clearTimeout(node._timer);
   node._timer = setTimeout(() => { node.className = "message"; node.replaceChildren(); }, kind === "error" ? 12000 : 5000);

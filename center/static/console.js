@@ -2,7 +2,7 @@
 // transfer, pause, rating) with F-key shortcuts; the engine's refusals shown as plain messages.
 "use strict";
 
-const PRIORITY = {elderly: "老年人", disabled: "残疾人", pregnant: "孕妇", military: "军人"};
+const PRIORITY = keyed("priority", ["elderly", "disabled", "pregnant", "military"]);
 
 const WINDOW = new URLSearchParams(location.search).get("window");
 // Which buttons make sense in each window state (the server still has the last word).
@@ -15,21 +15,13 @@ const ENABLED = {
 };
 let detail = null;
 
+// What the console says once an action is done: console.done.<action>, with the result's values.
 const DONE = {
-  call: (r) => `已呼叫 ${r.number}，请等候群众到窗口`,
-  recall: (r) => `已重呼 ${r.number}`,
-  start: (r) => `开始办理 ${r.number}`,
-  finish: (r) => `${r.ticket.number} 已办结` + (r.case ? `，办件编号 ${r.case.case_no}` : ""),
-  no_show: (r) => `${r.number} 已过号`,
-  hold: (r) => `${r.number} 已挂起`,
-  call_back: (r) => `已回呼 ${r.number}`,
-  transfer: (r) => `${r.number} 已转至 ${r.category} 类等候`,
-  pause: (r) => `窗口已暂停（${r.pause_reason}）`,
-  resume: () => "窗口已恢复",
-  rating: () => "已邀请群众评价",
-  sign_in: (r) => `${r.staff} 已签到`,
-  sign_out: () => "已签退",
+  finish: (r) => (r.case ? t("console.done.finish_case", {number: r.ticket.number, case_no: r.case.case_no})
+    : t("console.done.finish", {number: r.ticket.number})),
+  pause: (r) => t("console.done.pause", {reason: r.pause_reason}),
 };
+const done = (action, result) => (DONE[action] ? DONE[action](result) : t(`console.done.${action}`, result || {}));
 
 function categoryName(letter) {
   const c = detail.categories.find((x) => x.letter === letter);
@@ -39,38 +31,87 @@ function categoryName(letter) {
 function render(data) {
   detail = data;
   const w = data.window;
-  document.title = `${w.name} · 窗口叫号`;
-  $("#window-name").textContent = `${w.name}（${w.categories.join(" ")}）`;
+  document.title = t("console.page_title", {window: w.name});
+  $("#window-name").textContent = t("console.window_name", {name: w.name, categories: w.categories.join(" ")});
   const badge = $("#window-state");
-  badge.textContent = WINDOW_STATES[w.state] + (w.pause_reason ? `：${w.pause_reason}` : "");
+  badge.textContent = w.pause_reason ? t("console.state_reason", {state: WINDOW_STATES[w.state], reason: w.pause_reason})
+    : WINDOW_STATES[w.state];
   badge.className = `badge ${w.state}`;
-  $("#staff").textContent = w.staff ? `工号 ${w.staff}` : "";
+  $("#staff").textContent = w.staff ? t("console.staff", {staff: w.staff}) : "";
   $("#sign-out").hidden = !["idle", "paused"].includes(w.state);
   $("#sign-in").hidden = w.state !== "closed";
   $("#desk").hidden = w.state === "closed";
   if (w.state === "closed") {
-    whoAmI().then((me) => { if (me) $("#sign-in-who").textContent = `签到人：${me.name}（工号 ${me.staff_no}）`; });
+    whoAmI().then((me) => { if (me) $("#sign-in-who").textContent = t("console.sign_in_who", me); });
     return;
   }
   renderTicket(data.ticket, w);
   renderButtons(w.state);
   renderOptions(data.ticket);
   renderQueue(data.queue, data.held, w.state);
+  renderNoShows(data.no_shows, data.no_show_rule);
+  renderPromises(data.promises);
 }
 
-function renderTicket(t, w) {
-  $("#ticket-number").textContent = t ? t.number : "—";
+// 过号 of this window today: minutes left to come back, and one touch to put the ticket back.
+function renderNoShows(noShows, rule) {
+  $("#no-show-rule").textContent = rule;
+  const now = (HALL.pcMs ? HALL.hallMs + (Date.now() - HALL.pcMs) * HALL.speed : Date.now()) / 1000;
+  fill($("#no-shows"), noShows.length ? noShows.map((n) => {
+    const left = n.reactivate_until === null ? 0 : Math.ceil((n.reactivate_until - now) / 60);
+    return el("li", {},
+      el("span", {class: "num"}, n.number),
+      el("span", {class: "meta"}, left > 0 ? t("console.no_show_left", {time: hhmm(n.missed_at), minutes: left})
+        : t("console.no_show_late", {time: hhmm(n.missed_at)})),
+      el("button", {class: "small", disabled: left <= 0, dataset: {ticket: n.ticket_id},
+        onclick: () => act("reactivate", {ticket_id: n.ticket_id})}, t("console.reactivate")));
+  }) : el("li", {class: "empty"}, t("common.none")));
+}
+
+// 容缺 owed at this window: the material handed in is recorded with one touch (audited).
+function renderPromises(promises) {
+  fill($("#promises"), promises.length ? promises.map((p) => el("li", {class: p.overdue ? "overdue" : ""},
+    el("span", {class: "meta"}, t(p.overdue ? "console.promise_late" : "console.promise_due", p)),
+    el("button", {class: "small", onclick: () => fulfil(p.id)}, t("console.fulfil"))))
+    : el("li", {class: "empty"}, t("common.none")));
+}
+
+async function fulfil(promiseId) {
+  try {
+    const kept = await api(`/api/promises/${promiseId}/fulfil`, {});
+    notify($("#message"), t("console.done.fulfil", kept), "ok");
+    load();
+  } catch (err) {
+    notify($("#message"), err.message, "error", err.detail || "");
+  }
+}
+
+// The item's 可容缺 materials, offered when the case is accepted (each checked one is a promise).
+function renderDeferred() {
+  const item = detail.items.find((i) => i.code === $("#item").value);
+  const names = item ? item.deferrable : [];
+  const box = $("#deferred-materials");
+  if (box.dataset.item === (item ? item.code : "")) return;  // a refresh keeps what the clerk ticked
+  box.dataset.item = item ? item.code : "";
+  $("#deferred").hidden = !names.length;
+  fill(box, names.map((name) => el("label", {}, el("input", {type: "checkbox", value: name}), ` ${name}`)));
+  $("#pledge").checked = false;
+}
+
+function renderTicket(ticket, w) {
+  $("#ticket-number").textContent = ticket ? ticket.number : "—";
   const state = $("#ticket-state");
-  state.textContent = t ? TICKET_OUTCOMES[t.state] || t.state : "";
+  state.textContent = ticket ? TICKET_OUTCOMES[ticket.state] || ticket.state : "";
   state.className = `badge ${w.state}`;
-  state.hidden = !t;
+  state.hidden = !ticket;
   const priority = $("#ticket-priority");
-  priority.hidden = !(t && t.priority);
-  priority.textContent = t && t.priority ? `绿色通道：${PRIORITY[t.priority] || t.priority}` : "";
-  $("#ticket-info").textContent = t
-    ? `${categoryName(t.category)}${t.item_name ? " · " + t.item_name : ""} · ${hhmm(t.issued_at)} 取号` +
-      (t.recalls ? ` · 已重呼 ${t.recalls} 次` : "")
-    : w.state === "paused" ? "窗口暂停中：按 F8 恢复" : "空闲：按 F1 呼叫下一位";
+  priority.hidden = !(ticket && ticket.priority);
+  priority.textContent = ticket && ticket.priority
+    ? t("console.priority", {group: PRIORITY[ticket.priority] || ticket.priority}) : "";
+  $("#ticket-info").textContent = ticket
+    ? t("console.ticket_info", {category: categoryName(ticket.category), item: ticket.item_name ? " · " + ticket.item_name : "",
+      issued: hhmm(ticket.issued_at)}) + (ticket.recalls ? t("console.recalled", {n: ticket.recalls}) : "")
+    : t(w.state === "paused" ? "console.paused_hint" : "console.idle_hint");
 }
 
 function renderButtons(windowState) {
@@ -82,31 +123,34 @@ function renderButtons(windowState) {
   $('[data-action="resume"]').hidden = windowState !== "paused";
 }
 
-function renderOptions(t) {
-  const items = detail.items.filter((i) => !t || i.category === t.category);
-  fill($("#item"), el("option", {value: ""}, "（不指定事项）"),
-    items.map((i) => el("option", {value: i.code, selected: t && t.item_code === i.code}, `${i.code} ${i.name}`)));
-  fill($("#transfer-to"), detail.categories.filter((c) => !t || c.letter !== t.category)
+function renderOptions(ticket) {
+  const items = detail.items.filter((i) => !ticket || i.category === ticket.category);
+  fill($("#item"), el("option", {value: ""}, t("console.no_item")),
+    items.map((i) => el("option", {value: i.code, selected: ticket && ticket.item_code === i.code}, `${i.code} ${i.name}`)));
+  renderDeferred();
+  fill($("#transfer-to"), detail.categories.filter((c) => !ticket || c.letter !== ticket.category)
     .map((c) => el("option", {value: c.letter}, `${c.letter} ${c.name}`)));
 }
 
 function renderQueue(queue, held, windowState) {
-  $("#queue-count").textContent = `${queue.length}${queue.length >= 12 ? "+" : ""} 人`;
-  fill($("#queue"), queue.length ? queue.map((t) => el("li", {},
-    el("span", {class: "num"}, t.number),
-    el("span", {class: "meta"}, `${hhmm(t.issued_at)} 取号${t.priority ? " · 绿色通道" : ""}${t.tier === 0 ? " · 预约" : ""}`
-      + (t.due_at ? ` · ${hhmm(t.due_at)} 起叫号` : ""))))
-    : el("li", {class: "empty"}, "暂无等候"));
-  fill($("#held"), held.length ? held.map((t) => el("li", {},
-    el("span", {class: "num"}, t.number),
-    el("span", {class: "meta"}, `${hhmm(t.issued_at)} 取号 · 挂起中`),
-    el("button", {class: "small", disabled: windowState !== "idle", dataset: {ticket: t.id},
-      onclick: () => act("call_back", {ticket_id: t.id})}, "回呼")))
-    : el("li", {class: "empty"}, "无"));
+  $("#queue-count").textContent = t("console.queue_count", {n: `${queue.length}${queue.length >= 12 ? "+" : ""}`});
+  fill($("#queue"), queue.length ? queue.map((q) => el("li", {},
+    el("span", {class: "num"}, q.number),
+    el("span", {class: "meta"}, t("console.taken_at", {time: hhmm(q.issued_at)}) + (q.priority ? t("console.priority_tag") : "")
+      + (q.tier === 0 ? t("console.booked_tag") : "") + (q.due_at ? t("console.due_tag", {time: hhmm(q.due_at)}) : ""))))
+    : el("li", {class: "empty"}, t("console.nobody_waits")));
+  fill($("#held"), held.length ? held.map((h) => el("li", {},
+    el("span", {class: "num"}, h.number),
+    el("span", {class: "meta"}, t("console.holding", {time: hhmm(h.issued_at)})),
+    el("button", {class: "small", disabled: windowState !== "idle", dataset: {ticket: h.id},
+      onclick: () => act("call_back", {ticket_id: h.id})}, t("console.call_back"))))
+    : el("li", {class: "empty"}, t("common.none")));
 }
 
 function bodyFor(action) {
-  if (action === "finish") return {create_case: $("#create-case").checked, item_code: $("#item").value || null};
+  if (action === "finish") return {create_case: $("#create-case").checked, item_code: $("#item").value || null,
+    deferred: [...$("#deferred-materials").querySelectorAll("input:checked")].map((i) => i.value),
+    pledge_signed: $("#pledge").checked};
   if (action === "transfer") return {category: $("#transfer-to").value};
   if (action === "pause") return {reason: $("#pause-reason").value};
   return {};
@@ -115,8 +159,10 @@ function bodyFor(action) {
 async function act(action, body = bodyFor(action), messageBox = $("#message")) {
   try {
     const data = await api(`/api/windows/${encodeURIComponent(WINDOW)}/${action}`, body);
+    if (action === "finish") delete $("#deferred-materials").dataset.item;  // the next case starts unticked
     render(data);
-    notify(messageBox, DONE[action](data.result), "ok");
+    const owed = action === "finish" ? body.deferred.length : 0;
+    notify(messageBox, done(action, data.result) + (owed ? t("console.done.deferred", {n: owed}) : ""), "ok");
   } catch (err) {
     notify(messageBox, err.message, "error", err.detail || "");
   }
@@ -134,7 +180,8 @@ async function pick() {
   $("#pick").hidden = false;
   const data = await api("/api/windows");
   fill($("#window-list"), data.windows.map((w) =>
-    el("a", {href: `/console?window=${encodeURIComponent(w.code)}`}, `${w.name}（${WINDOW_STATES[w.state]}）`)));
+    el("a", {href: `/console?window=${encodeURIComponent(w.code)}`},
+      t("console.window_link", {name: w.name, state: WINDOW_STATES[w.state]}))));
 }
 
 function setup() {
@@ -147,6 +194,7 @@ function setup() {
     act("sign_in", {}, $("#sign-in-message"));  // as the signed-in person: the center takes it from the session
   });
   $("#sign-out").addEventListener("click", () => act("sign_out"));
+  $("#item").addEventListener("change", renderDeferred);
   document.addEventListener("keydown", (event) => {
     if (!/^F([1-9])$/.test(event.key)) return;
     event.preventDefault();  // F1 help, F5 reload: the desk's keys win on this page
@@ -157,12 +205,13 @@ function setup() {
   let pending = null;
   const refresh = () => { clearTimeout(pending); pending = setTimeout(load, 150); };
   const dayClosed = (d) => {
-    const mine = d.tickets.filter((t) => t.window === WINDOW).map((t) => `${t.number} ${TICKET_OUTCOMES.day_closed}`);
-    if (d.windows.includes(WINDOW)) notify($("#message"), `日终清场（${d.day}）：窗口已签退`, "ok", mine.join("，"));
+    const mine = d.tickets.filter((x) => x.window === WINDOW)
+      .map((x) => t("console.day_closed_ticket", {number: x.number, outcome: TICKET_OUTCOMES.day_closed}));
+    if (d.windows.includes(WINDOW)) notify($("#message"), t("console.day_closed", d), "ok", mine.join(t("common.list_sep")));
     refresh();
   };
   live({open: load, windows: refresh, queue: refresh, day_close: dayClosed}, (up) => {
-    $("#link").textContent = up ? "已连接" : "连接中断";
+    $("#link").textContent = t(up ? "common.connected" : "common.disconnected");
     $("#link").classList.toggle("down", !up);
   });
 }

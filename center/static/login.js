@@ -16,7 +16,7 @@ async function post(path, body) {
   const headers = {"Content-Type": "application/json"};
   if (staffSession) headers["X-CSRF-Token"] = staffSession.csrf;
   const response = await fetch(path, {method: "POST", credentials: "same-origin", headers, body: JSON.stringify(body)});
-  const data = await response.json().catch(() => ({message: `服务器返回 ${response.status}`}));
+  const data = await response.json().catch(() => ({message: t("common.server_status", {status: response.status})}));
   if (!response.ok) throw new ApiError(data, response.status);
   return data;
 }
@@ -36,7 +36,7 @@ $("#sign-in").addEventListener("submit", async (event) => {
 $("#change").addEventListener("submit", async (event) => {
   event.preventDefault();
   if ($("#new-password").value !== $("#new-password-again").value) {
-    notify($("#change-message"), "两次输入的新密码不一致", "error");
+    notify($("#change-message"), t("login.mismatch"), "error");
     return;
   }
   try {

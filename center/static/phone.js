@@ -19,14 +19,16 @@ const WORDS = {
     recalls: (k) => `已重复呼叫 ${k} 次，过号将需重新排队`,
     serving: "正在办理", serving_big: (w) => `${w} 办理中`, serving_text: "请按窗口工作人员指引办理。",
     done: "业务已办结", done_text: "感谢您的耐心等候。",
+    owed: (m, d) => `待补交：${m}，请于 ${d} 前补交`, owed_late: (m, d) => `已逾期：${m}，应于 ${d} 前补交，请尽快到窗口补交`,
     held: "暂时挂起", held_big: (w) => `${w} 已挂起您的号`,
     held_text: "通常是需要补充材料或核实信息。准备好后请留意叫号，窗口会回呼您，不必重新取号。",
     no_show: "您已过号", no_show_big: (t) => `${t} 前可恢复排队`, no_show_over: "已超过恢复时限",
-    no_show_text: (m, t) => `过号后 ${m} 分钟内（${t} 前）可恢复排队，保留原来的位置。请回到等候区后点下面的按钮。`,
+    no_show_text: (m, t) => `过号后 ${m} 分钟内（${t} 前）可恢复排队。请回到等候区后点下面的按钮。`,
     no_show_late: "已超过恢复时限，请到取号机重新取号。", reactivate: "我已回到大厅，恢复排队",
     reactivated: "已恢复排队，请留意叫号。",
     cancelled: "此号已作废", cancelled_text: "凭条未能打印或已取消。如需办理，请到取号机重新取号。",
     day_closed: "今日已闭馆", day_closed_text: "此号今日未能办结，已随闭馆失效。请下一个工作日重新取号，或网上预约。",
+    unprinted: "未出票", unprinted_text: "取号机未确认此号已打印，暂不叫号。如您手持此号票，请到服务台登记。",
     where: (area) => `办理区域：${area}`,
     near_title: "近号提醒", near_label: "前面还剩几人时提醒我", near_set: "提醒我",
     near_on: (n) => `已设置：前面剩 ${n} 人时提醒您（请保持本页打开）`, near_now: (n) => `快到您了！前面还有 ${n} 人，请回到等候区。`,
@@ -58,14 +60,16 @@ const WORDS = {
     recalls: (k) => `Called again ${k} time(s); if you miss it you must queue again`,
     serving: "Being served", serving_big: (w) => `At ${w}`, serving_text: "Please follow the staff's guidance.",
     done: "Service finished", done_text: "Thank you for waiting.",
+    owed: (m, d) => `To hand in: ${m}, by ${d}`, owed_late: (m, d) => `Overdue: ${m} was due by ${d}; please bring it to the window`,
     held: "On hold", held_big: (w) => `${w} put your number on hold`,
     held_text: "Usually a missing document or a check. When ready, watch for the call: the window calls you back; no new number needed.",
     no_show: "You missed your call", no_show_big: (t) => `Rejoin before ${t}`, no_show_over: "Too late to rejoin",
-    no_show_text: (m, t) => `Within ${m} minutes (before ${t}) you can rejoin and keep your place. Go back to the waiting area and tap the button.`,
+    no_show_text: (m, t) => `Within ${m} minutes (before ${t}) you can rejoin. Go back to the waiting area and tap the button.`,
     no_show_late: "The time to rejoin has passed; please take a new number at a kiosk.", reactivate: "I'm back, rejoin the queue",
     reactivated: "You are back in the queue.",
     cancelled: "Number cancelled", cancelled_text: "The ticket could not be printed or was cancelled. Take a new number at a kiosk.",
     day_closed: "The hall has closed", day_closed_text: "This number was not served today and is no longer valid. Take a number on the next working day or book online.",
+    unprinted: "Not printed", unprinted_text: "The kiosk did not confirm printing this number, so it is not called. If you hold the ticket, please see the service desk.",
     where: (area) => `Service area: ${area}`,
     near_title: "Tell me when it's close", near_label: "Notify me when this many are ahead", near_set: "Notify me",
     near_on: (n) => `Set: you'll be told when ${n} are ahead (keep this page open)`, near_now: (n) => `Almost your turn! ${n} ahead — please return to the waiting area.`,
@@ -152,6 +156,7 @@ function render(v) {
   $("service").textContent = v.service;
   $("number").textContent = v.number;
   $("area").textContent = w("where", v.window_area);
+  $("rule").textContent = v.no_show_rule;  // the hall's own words, as printed on the ticket
   $("expires").textContent = w("expires", hhmm(v.expires));
   const title = $("state-title"), big = $("state-big"), text = $("state-text"), more = $("state-more");
   big.textContent = ""; text.textContent = ""; more.textContent = "";
@@ -176,6 +181,7 @@ function render(v) {
       break;
     case "done":
       title.textContent = w("done"); big.textContent = "✓"; text.textContent = w("done_text");
+      more.textContent = (v.owed || []).map((o) => w(o.overdue ? "owed_late" : "owed", o.material, o.due)).join("　");  // 容缺
       break;
     case "held":
       title.textContent = w("held"); big.textContent = w("held_big", win); text.textContent = w("held_text");
@@ -192,6 +198,9 @@ function render(v) {
       break;
     case "day_closed":
       title.textContent = w("day_closed"); text.textContent = w("day_closed_text");
+      break;
+    case "unprinted":
+      title.textContent = w("unprinted"); text.textContent = w("unprinted_text");
       break;
   }
   renderNear(v);

@@ -2,7 +2,9 @@
 // category, window or staff; charts of the same rows and a CSV of them.
 "use strict";
 
-const GROUPS = {day: "按日", hour: "按小时", category: "按类别", window: "按窗口", staff: "按人员"};
+const GROUPS = keyed("reports.by", ["day", "hour", "category", "window", "staff"]);
+const col = (key) => t(`reports.col.${key}`);
+const minutesOf = (v) => t("reports.minutes", {n: num(v)});
 const params = new URLSearchParams(location.search);
 let by = params.get("by") || "category";
 
@@ -23,21 +25,24 @@ function renderGroups() {
 }
 
 function renderCards(total) {
-  const cards = [["办结", total.visits], ["过号", total.no_shows], ["闭馆未办结", total.day_closed], ["等候中位数", `${num(total.wait_p50_min)} 分`],
-    ["办理中位数", `${num(total.service_p50_min)} 分`], ["满意率", pct(total.satisfaction)]];
+  const cards = [[col("visits"), total.visits], [col("no_shows"), total.no_shows], [col("day_closed"), total.day_closed],
+    [t("reports.wait_median"), minutesOf(total.wait_p50_min)], [t("reports.service_median"), minutesOf(total.service_p50_min)],
+    [col("satisfaction"), pct(total.satisfaction)]];
   fill($("#cards"), cards.map(([label, value]) => el("div", {class: "card"},
     el("div", {class: "label"}, label), el("div", {class: "value"}, value))));
 }
 
 function renderCharts(rows) {
-  fill($("#chart-visits"), barChart(rows, [{key: "visits", label: "办结", color: "#1f5fbf"},
-    {key: "no_shows", label: "过号", color: "#c53030"}, {key: "day_closed", label: "闭馆未办结", color: "#718096"}],
-    {title: "办结、过号与闭馆未办结", unit: "人次", integer: true}));
-  fill($("#chart-waits"), barChart(rows, [{key: "wait_p50_min", label: "等候 P50", color: "#2b6cb0"},
-    {key: "wait_p90_min", label: "等候 P90", color: "#90cdf4"}, {key: "service_p50_min", label: "办理 P50", color: "#6b46c1"},
-    {key: "service_p90_min", label: "办理 P90", color: "#d6bcfa"}], {title: "等候与办理时间", unit: "分钟"}));
+  fill($("#chart-visits"), barChart(rows, [{key: "visits", label: col("visits"), color: "#1f5fbf"},
+    {key: "no_shows", label: col("no_shows"), color: "#c53030"}, {key: "day_closed", label: col("day_closed"), color: "#718096"}],
+    {title: t("reports.chart.visits"), unit: t("reports.unit.people"), integer: true}));
+  fill($("#chart-waits"), barChart(rows, [{key: "wait_p50_min", label: col("wait_p50_min"), color: "#2b6cb0"},
+    {key: "wait_p90_min", label: col("wait_p90_min"), color: "#90cdf4"},
+    {key: "service_p50_min", label: col("service_p50_min"), color: "#6b46c1"},
+    {key: "service_p90_min", label: col("service_p90_min"), color: "#d6bcfa"}],
+    {title: t("reports.chart.times"), unit: t("reports.unit.minutes")}));
   fill($("#chart-satisfaction"), barChart(rows.map((r) => ({...r, pct: r.satisfaction === null ? null : +(r.satisfaction * 100).toFixed(1)})),
-    [{key: "pct", label: "满意率", color: "#1e8a4c"}], {title: "满意率", unit: "%"}));
+    [{key: "pct", label: col("satisfaction"), color: "#1e8a4c"}], {title: col("satisfaction"), unit: "%"}));
 }
 
 function renderTable(rows) {

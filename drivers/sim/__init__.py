@@ -1,1 +1,1 @@
-"""Device simulators: each speaks its device's real wire protocol from the device side."""
+"""`onetrip sim`: runs the simulators the device registry names; the pty every serial simulator shares."""

@@ -14,92 +14,51 @@ import socketserver
 import sys
 import threading
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import create_model
 
 from core.config import ConfigModel, load_config
 from core.paths import CONFIG_DIR, state_dir
+from drivers.family import Simulator
+from drivers.registry import FAMILIES
 
 
-class Sim(Protocol):
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-    def handle_command(self, words: list[str]) -> str: ...
-    def describe(self) -> str: ...
-
-
-# ---- config: every path is a name inside the run directory ----------------------------
-class CardSimSettings(ConfigModel):
-    link: str = "idcard"
-
-
-class PrinterSimSettings(ConfigModel):
-    tcp_port: int = Field(9100, ge=0, le=65535, description="0 = any free port")
-    link: str | None = "printer"
-    width_dots: Literal[384, 576] = 576
-    tickets: str = "tickets"
-
-
-class BusSimSettings(ConfigModel):
-    link: str = "windowbus"
-    profile: Literal["ft12", "modbus"] = "ft12"
-    addresses: list[int] = Field([1, 2, 3, 4], min_length=1)
-
-    @field_validator("addresses")
-    @classmethod
-    def _distinct(cls, value: list[int]) -> list[int]:
-        if len(set(value)) != len(value) or not all(1 <= a <= 247 for a in value):
-            raise ValueError("addresses must be distinct and within 1..247")
-        return value
-
-
-class ScannerSimSettings(ConfigModel):
-    node: str = "scanner.events"
-
-
-class SimConfig(ConfigModel):
+class SimConfigBase(ConfigModel):
     control_socket: str = "control.sock"
-    card: CardSimSettings | None = None
-    printer: PrinterSimSettings | None = None
-    bus: BusSimSettings | None = None
-    scanner: ScannerSimSettings | None = None
 
 
-def build(config: SimConfig, run_dir: Path) -> dict[str, Sim]:
-    """The configured simulators, by the device word that steers them (not yet started)."""
-    sims: dict[str, Sim] = {}
-    if config.card:
-        from drivers.sim.idcard import IdCardSim
+def _sim_config() -> type[SimConfigBase]:
+    """sim.toml's model: the control socket, and one optional section per family's simulator."""
+    sections: dict[str, Any] = {f.sim.word: (f.sim.settings | None, None) for f in FAMILIES}
+    return create_model("SimConfig", __base__=SimConfigBase, **sections)
 
-        sims["card"] = IdCardSim(run_dir / config.card.link)
-    if config.printer:
-        from drivers.sim.printer import PrinterSim
 
-        p = config.printer
-        sims["printer"] = PrinterSim(run_dir / p.tickets, tcp_port=p.tcp_port,
-                                     link=run_dir / p.link if p.link else None, width_dots=p.width_dots)
-    if config.bus:
-        from drivers.sim.windowbus import WindowBusSim
+SimConfig = _sim_config()
 
-        sims["bus"] = WindowBusSim(run_dir / config.bus.link, config.bus.addresses, config.bus.profile)
-    if config.scanner:
-        from drivers.sim.scanner import ScannerSim
 
-        sims["scanner"] = ScannerSim(run_dir / config.scanner.node)
-    return sims
+def build(config: ConfigModel, run_dir: Path) -> dict[str, Simulator]:
+    """The configured simulators, by the word that steers them (not yet started)."""
+    return {f.sim.word: f.sim.build(settings, run_dir) for f in FAMILIES
+            if (settings := getattr(config, f.sim.word)) is not None}
+
+
+def outputs(config: ConfigModel, run_dir: Path) -> dict[str, Path]:
+    """What the configured simulators write where (the printer's tickets), for the banner."""
+    return {label: path for f in FAMILIES if (settings := getattr(config, f.sim.word)) is not None
+            for label, path in f.sim.outputs(settings, run_dir).items()}
 
 
 # ---- the console -----------------------------------------------------------------------
-ALIASES = {"scan": "scanner"}  # `scan <code>` goes to the scanner
-
-
 class Console:
     """Turns one command line into one answer line; shared by stdin and the control socket."""
 
-    def __init__(self, sims: dict[str, Sim], stop: threading.Event) -> None:
+    def __init__(self, sims: dict[str, Simulator], stop: threading.Event) -> None:
         self.sims, self.stop = sims, stop
         self._lock = threading.Lock()
+        parts = [f.sim for f in FAMILIES if f.sim.word in sims]
+        self._words = {word: part.word for part in parts for word in (part.word, *part.aliases)}
+        self._usage = [part.usage or f"{part.word} …" for part in parts]
 
     def handle(self, line: str) -> str:
         words = line.split()
@@ -113,9 +72,8 @@ class Console:
     def _route(self, words: list[str]) -> str:
         match words:
             case [] | ["help"]:
-                return ("commands: " + " | ".join(f"{name} …" for name in self.sims if name != "scanner")
-                        + (" | scan <code> | scanner …" if "scanner" in self.sims else "")
-                        + " | unplug <device> | plug <device> | status | quit; '<device>' alone shows its usage")
+                return ("commands: " + " | ".join(self._usage + ["unplug <device>", "plug <device>", "status", "quit"])
+                        + "; '<device>' alone shows its usage")
             case ["status"]:
                 return " ; ".join(sim.describe() for sim in self.sims.values()) or "no simulators"
             case ["quit" | "exit"]:
@@ -123,8 +81,8 @@ class Console:
                 return "bye"
             case ["unplug" | "plug" | "replug" as verb, device] if device in self.sims:
                 return self.sims[device].handle_command([device, "plug" if verb == "replug" else verb])
-            case [word, *_] if ALIASES.get(word, word) in self.sims:
-                return self.sims[ALIASES.get(word, word)].handle_command(words)
+            case [word, *_] if word in self._words:
+                return self.sims[self._words[word]].handle_command(words)
         return f"error: no simulator answers {words[0]!r} (running: {', '.join(self.sims) or 'none'}); try help"
 
 
@@ -167,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     sims = build(config, run_dir)
     stop = threading.Event()
     console = Console(sims, stop)
-    started: list[Sim] = []
+    started: list[Simulator] = []
     server: ControlServer | None = None
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -179,8 +137,8 @@ def run(args: argparse.Namespace) -> int:
         threading.Thread(target=server.serve_forever, name="sim-control", daemon=True).start()
         for name, sim in sims.items():
             print(f"{name}: {sim.describe()}")
-        if config.printer:
-            print(f"tickets: {run_dir / config.printer.tickets}")
+        for label, path in outputs(config, run_dir).items():
+            print(f"{label}: {path}")
         print(f"control: {socket_path}")
         print("ready; type help", flush=True)
         threading.Thread(target=_read_stdin, args=(console,), name="sim-stdin", daemon=True).start()

@@ -75,7 +75,7 @@ class PtyPort:
 
 
 class PtySimulator:
-    """A device on a pty, answered from one thread (`_serve` runs until `_stop` is set);
+    """A device on a pty, answered from one thread that hands what arrives to `_receive`;
     the lifecycle and the cable every serial simulator shares."""
 
     thread_name = "sim"
@@ -108,4 +108,12 @@ class PtySimulator:
             self._port.plug()
 
     def _serve(self) -> None:
+        while not self._stop.is_set():
+            port = self._port
+            data = port.read(0.05) if port is not None else b""
+            if data and port is not None:
+                self._receive(port, data)
+
+    def _receive(self, port: PtyPort, data: bytes) -> None:
+        """Answer the bytes the host sent (each simulator's own)."""
         raise NotImplementedError

@@ -12,8 +12,8 @@ import pytest
 
 from center.service import CenterService
 from kiosk.guides import print_args
-from mqtt.payloads import InvalidArgs
 from mqtt.contract import ErrorInfo
+from mqtt.payloads import InvalidArgs
 from mqtt.terminal import RequestFailed, TerminalLink
 from tests.center_fixtures import hall_clock, service, take_printed  # noqa: F401  (fixtures)
 from tests.conftest import wait_until

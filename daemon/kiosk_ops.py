@@ -21,6 +21,7 @@ from daemon.config import DaemonConfig
 from daemon.printing import TicketPrinter
 from daemon.supervisor import Supervisor
 from daemon.terminal_state import HallView, Maintenance
+from drivers.idcard.driver import IdCardReader
 from drivers.printer.driver import PrinterNotReady
 from drivers.registry import IDCARD
 from mqtt.payloads import RESULTS
@@ -91,7 +92,7 @@ class KioskOps:
         """A flow asks for a card: one lying on the reader since before is read again (a
         `card_read` follows); reading: false when none lies there."""
         reader = self.supervisor.by_family(IDCARD)
-        return {"reading": bool(reader is not None and reader.read_again())}
+        return {"reading": isinstance(reader, IdCardReader) and reader.read_again()}
 
     # ---- numbers -----------------------------------------------------------------------------
     def _citizen_key(self, args: dict[str, Any]) -> str | None:

@@ -69,26 +69,31 @@ def test_arbitrary_bytes_only_raise_the_codec_error(data: bytes) -> None:
             continue
 
 
-def _doc_examples() -> dict[str, list[dict]]:
-    """Each op's JSON lines on the docs page (→ request, ← reply), by op."""
+def _doc_examples() -> dict[str, tuple[list[dict], list[dict]]]:
+    """Each op's JSON lines on the docs page, by op: its requests (→) and its replies (←)."""
     text, found, op = DOC.read_text(encoding="utf-8"), {}, None
     for line in text.splitlines():
         if line.startswith("### `"):
             op = line[5:line.index("`", 5)]
         elif op and line[:2] in ("→ ", "← "):
-            found.setdefault(op, []).append(json.loads(line[2:]))
+            found.setdefault(op, ([], []))[line[:1] == "←"].append(json.loads(line[2:]))
     return found
 
 
 def test_the_docs_examples_fit_the_shapes_and_are_the_codes_own() -> None:
     examples = _doc_examples()
     assert set(examples) == set(OPS)
-    for op, (request, *replies) in examples.items():
-        assert parse_request(request).op == op
-        assert check_args(op, request["args"]) == OPS[op].example_args
+    for op, (requests, replies) in examples.items():
+        assert check_args(op, requests[0]["args"]) == OPS[op].example_args
         assert replies[0]["result"] == OPS[op].example_result == check_result(op, replies[0]["result"])
+        for request in requests:
+            assert parse_request(request).op == op
+            check_args(op, request["args"])
         for reply in replies[1:]:
-            ErrorBody.model_validate(reply["error"])
+            if reply["ok"]:
+                check_result(op, reply["result"])
+            else:
+                ErrorBody.model_validate(reply["error"])
 
 
 def test_a_misfit_is_named_by_its_fields_never_its_values() -> None:

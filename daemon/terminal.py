@@ -30,6 +30,7 @@ from daemon.printing import TicketPrinter
 from daemon.supervisor import Supervisor
 from daemon.systemd import Notifier
 from daemon.terminal_state import HallView, Maintenance
+from mqtt import payloads
 from mqtt.client import Message
 from mqtt.contract import Birth, DeviceInfo, DeviceStatePayload, HallMessage, Kind, Topic, decode
 from mqtt.terminal import TerminalLink
@@ -192,7 +193,7 @@ class Terminal:
             return None
 
     def _on_catalog(self, topic: Topic, msg: Message) -> None:
-        data = decode(Kind.HALL, msg.payload, HallMessage).data
+        data = payloads.hall_data("catalog", decode(Kind.HALL, msg.payload, HallMessage).data)
         if self.hall.catalog and self.hall.catalog.get("hash") == data.get("hash"):
             return
         self.hall.catalog = data
@@ -202,5 +203,5 @@ class Terminal:
         self.api.broadcast(event("catalog", {"hash": data.get("hash")}))
 
     def _on_queue(self, topic: Topic, msg: Message) -> None:
-        self.hall.queue = kiosk_queue(decode(Kind.HALL, msg.payload, HallMessage).data)
+        self.hall.queue = kiosk_queue(payloads.hall_data("queue", decode(Kind.HALL, msg.payload, HallMessage).data))
         self.api.broadcast(event("queue", self.hall.queue))

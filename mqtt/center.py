@@ -250,5 +250,9 @@ class CenterLink(Link):
 
     # ---- hall channels -----------------------------------------------------------------------------
     def publish_hall(self, channel: str, data: dict[str, Any], *, retain: bool = False, qos: int = 1) -> None:
+        """A hall channel of the contract (`payloads.HALL`) is published only in its shape: a
+        screen never reads a field the center renamed."""
+        if channel in payloads.HALL:
+            data = payloads.hall_data(channel, data)
         self.publish(self.topics.hall_channel(channel), HallMessage(ts=self.clock.time(), data=data),
                      qos=qos, retain=retain)

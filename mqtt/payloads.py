@@ -7,7 +7,8 @@ the fields in Chinese (never their values), so the terminal and the citizen lear
 wrong and the center logs no traceback for bad input. The terminal builds the same models,
 so both sides share one shape per message; a request's result (core/answers.py) is checked
 by the center before it is sent and by the terminal when it arrives, and a command's args
-(`COMMANDS`) by the center before it publishes and by the terminal before it acts.
+(`COMMANDS`) by the center before it publishes and by the terminal before it acts, and a
+hall channel's data (`HALL`) by the center before it publishes and by each reader.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.answers import Answer, CasesAnswer, CheckInAnswer, PrintedMaterial, TicketAnswer
 from core.errors import OneTripError
+from mqtt.contract import ContractError
 
 LETTER = r"^[A-Z]{1,2}$"                # a category's letter
 TICKET_NUMBER = r"^[A-Z]{1,2}\d{3}$"    # A001
@@ -196,6 +198,80 @@ COMMANDS: dict[str, type[Shape]] = {
     "maintenance": SetMaintenance, "restart_driver": RestartDriver, "rebirth": NoArgs,
     "print_ticket": PrintTicket, "print_checklist": PrintChecklist, "test_page": TestPage,
 }
+
+# ---- hall channels (center → every screen): what `hall/queue`, `hall/calls`, `hall/catalog` carry ----
+class HallEstimate(Shape):
+    category: str = Field(pattern=LETTER)
+    ahead: int = Field(ge=0)
+    open_windows: int = Field(ge=0)
+    service_s: float = Field(ge=0)
+    expected_s: float | None = None
+    low_min: int | None = None      # None: no open window serves the category
+    high_min: int | None = None
+
+
+class QueueCategory(Shape):
+    """One category on the hall's boards: the day's counts and the next number's estimate."""
+
+    category: str = Field(pattern=LETTER)
+    name: str
+    issued: int = Field(ge=0)
+    waiting: int = Field(ge=0)
+    longest_wait_s: float = Field(ge=0)
+    last_called: str | None = None
+    open_windows: int = Field(ge=0)
+    estimate: HallEstimate
+    day_closed: int = Field(0, ge=0)
+
+
+class HallWindow(Shape):
+    code: str = Field(pattern=CODE)
+    name: str
+    state: Literal["closed", "idle", "calling", "serving", "paused"]
+    categories: tuple[str, ...]
+    staff: str | None = None
+    ticket_number: str | None = None
+    ticket_id: int | None = None
+    pause_reason: str | None = None
+    since: float
+
+
+class HallQueue(Shape):
+    categories: tuple[QueueCategory, ...]
+    windows: tuple[HallWindow, ...] = ()
+
+
+class HallCall(Shape):
+    """A number called to a window: the screens show it, the display says it."""
+
+    announcement_id: int = Field(ge=1)
+    ticket_id: int = Field(ge=1)
+    number: str = Field(pattern=TICKET_NUMBER)
+    category: str = Field(pattern=LETTER)
+    window: str = Field(pattern=CODE)
+    window_name: str
+    kind: Literal["call", "recall", "call_back"]
+    at: float
+
+
+class HallCatalog(Shape):
+    """The catalog snapshot (core/catalog.py `to_snapshot`); core/catalog_model.py reads the rest."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    format: int
+    hash: str = Field(min_length=1)
+
+
+HALL: dict[str, type[Shape]] = {"queue": HallQueue, "calls": HallCall, "catalog": HallCatalog}
+
+
+def hall_data(channel: str, data: Any) -> dict[str, Any]:
+    """A hall channel's data as its shape lets it through; a misfit is a ContractError (the
+    reader keeps what it had, and the link counts the message rejected)."""
+    try:
+        return HALL[channel].model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        raise ContractError(f"hall/{channel}: {exc.error_count()} fields do not fit {HALL[channel].__name__}") from None
 
 REQUESTS: dict[str, type[Shape]] = {"take_number": TakeNumber, "check_in": CheckIn, "lookup_case": LookupCase}
 RESULTS: dict[str, type[Answer]] = {"take_number": TicketAnswer, "check_in": CheckInAnswer, "lookup_case": CasesAnswer}

@@ -8,6 +8,7 @@ import paho.mqtt.client as paho
 import pytest
 
 from mqtt.contract import Birth, DeviceStatePayload, Event, Kind, Topics, decode, encode
+from mqtt.payloads import hall_data
 from mqtt.terminal import RequestFailed, TerminalLink
 from tests.center_fixtures import hall_clock, service, take_printed, terminal  # noqa: F401  (fixtures)
 from tests.conftest import wait_until
@@ -139,6 +140,20 @@ def test_catalog_is_published_retained_for_terminals(service, listener) -> None:
     _, got = listener("catalog")
     wait_until(lambda: got)
     assert got[0]["hash"] == service.catalog.hash and len(got[0]["items"]) >= 40
+
+
+def test_the_hall_queue_and_calls_go_out_in_their_shapes(service, terminal, listener) -> None:
+    """hall/queue and hall/calls as the center publishes them fit payloads.HALL (else the
+    center would log a ContractError and the boards would go stale)."""
+    _, queues = listener("queue")
+    _, calls = listener("calls")
+    service.desk.sign_in("1", "s001")
+    take_printed(service, "kiosk-01", {"category": "A", "priority": "elderly"})
+    service.desk.call_next("1")
+    wait_until(lambda: calls and any(w["ticket_number"] == "A001" for q in queues for w in q["windows"]))
+    assert hall_data("calls", calls[-1])["number"] == "A001"
+    for queue in map(lambda q: hall_data("queue", q), queues):
+        assert {c["category"] for c in queue["categories"]} >= {"A", "B"}
 
 
 def test_a_life_event_ticket_carries_its_merged_list(service) -> None:

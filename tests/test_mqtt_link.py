@@ -18,7 +18,7 @@ from core.errors import CenterUnreachable, OneTripError, RequestTimeout
 from mqtt.center import CenterLink
 from mqtt.contract import Command, CommandResult, ContractError, Kind, Status, Topics, decode, encode
 from mqtt.ledger import SqliteLedger
-from mqtt.payloads import InvalidArgs
+from mqtt.payloads import InvalidArgs, hall_data
 from mqtt.terminal import RequestFailed, TerminalLink
 from tests.conftest import wait_until
 
@@ -175,6 +175,20 @@ def test_a_command_is_held_to_its_shape_before_it_is_sent_and_before_it_acts(cen
     answer = decode(Kind.TERM_RES, term.outbox.answer_for("cmd-misfit-1"), CommandResult)
     assert not answer.ok and answer.error.type == "InvalidArgs" and "number" in answer.error.message
     assert shown == [{"window": 2, "number": "A017", "waiting": 4}]
+
+
+def test_a_hall_channel_is_published_and_read_only_in_its_shape(center) -> None:
+    """What every screen reads (hall/queue, hall/calls, hall/catalog) leaves the center only in
+    its shape, and a reader refuses a misfit as a ContractError, keeping what it had."""
+    call = {"announcement_id": 7, "ticket_id": 12, "number": "A012", "category": "A", "window": "3",
+            "window_name": "3号窗口", "kind": "recall", "at": 1_795_000_000.0}
+    assert hall_data("calls", call) == call
+    with pytest.raises(ContractError, match="HallCall"):
+        center.publish_hall("calls", {**call, "kind": "shout"})
+    with pytest.raises(ContractError, match="HallQueue"):
+        hall_data("queue", {"categories": [{"letter": "A", "waiting": 3}]})  # the kiosk's words, not the hall's
+    snapshot = {"format": 1, "hash": "3f2a9c0d1e2b", "categories": [], "items": []}
+    assert hall_data("catalog", snapshot) == snapshot  # the catalog keeps its own fields
 
 
 def test_center_unreachable_is_told_at_once(mqtt_settings, make_terminal) -> None:

@@ -7,7 +7,7 @@ import os
 import time
 
 from bench.stats import ms, pct
-from tests.kiosk_xvfb import run_driver, xvfb
+from hallrig.kiosk_xvfb import run_driver, xvfb
 
 VISITS = 100
 

@@ -11,9 +11,9 @@ from typing import Any, Iterator
 import pytest
 
 from core.localapi import LineCodec
+from hallrig.kiosk_fake_daemon import FakeDaemon
 from kiosk.client import DaemonUnreachable, LocalApiCallError, LocalApiClient
 from tests.conftest import wait_until
-from tests.kiosk_fake_daemon import FakeDaemon
 
 
 class Recorder:

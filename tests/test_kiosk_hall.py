@@ -1,9 +1,9 @@
 """The real kiosk app under Xvfb in a real hall: daemon, simulators, center and broker.
 
 One hall of real processes (hallrig/hall.py, hall clock 60× from a weekday's 08:30) serves
-every test; each flow runs the app in its own process (tests/kiosk_driver.py `--hall`),
+every test; each flow runs the app in its own process (hallrig/kiosk_run.py `--hall`),
 touches it with synthetic touches and reads the screen, while `d.daemon`
-(tests/kiosk_hall_adapter.py) puts cards on the reader simulator, runs the printer out of
+(hallrig/kiosk_hall_adapter.py) puts cards on the reader simulator, runs the printer out of
 paper and stops the center. What the test then checks comes from the other side: the
 center's JSON API and the sheets the printer simulator wrote.
 """
@@ -24,10 +24,10 @@ from drivers.printer.sim import PAPER_MARGIN, Look, _glyph_row
 from hallrig.apiclient import ApiClient
 from hallrig.day_hall import CenterApi, SimConsole
 from hallrig.hall import Hall
+from hallrig.kiosk_hall_adapter import HallControl
+from hallrig.kiosk_xvfb import run_driver, xvfb
 from hallrig.rig import wait_for
 from kiosk.settings import load_settings
-from tests.kiosk_hall_adapter import HallControl
-from tests.kiosk_xvfb import run_driver, xvfb
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(180),
               pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")]

@@ -13,11 +13,11 @@ import pytest
 
 from core.errors import ConfigError
 from core.paths import CONFIG_DIR
+from hallrig.kiosk_xvfb import xvfb
 from kiosk.main import area, configure_kivy, screen_size, side_by_side
 from kiosk.settings import KioskSettings, load_settings
 from onetrip.cli import main as onetrip_main
 from tests.conftest import wait_until
-from tests.kiosk_xvfb import xvfb
 
 
 def test_demo_terminal_file_gives_the_daemons_socket() -> None:

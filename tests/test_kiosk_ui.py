@@ -1,7 +1,7 @@
 """The real kiosk app under Xvfb, driven by synthetic touches against a fake daemon.
 
 Each scenario runs in its own process (Kivy makes one window per process): see
-tests/kiosk_driver.py and tests/kiosk_scenarios.py. Every screenshot is checked for text
+hallrig/kiosk_driver.py and hallrig/kiosk_scenarios.py. Every screenshot is checked for text
 that does not fit its widget (larger than it, or a word split across lines).
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.kiosk_xvfb import run_driver, xvfb
+from hallrig.kiosk_xvfb import run_driver, xvfb
 
 pytestmark = [pytest.mark.ui, pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")]
 
@@ -87,7 +87,7 @@ def test_finding_3_a_too_early_check_in_is_told_when_to_come_back(display: str, 
 
 
 def test_finding_10_screen_rows_keep_the_line_breaking_rules(display: str, tmp_path: Path) -> None:
-    """Every label on every screenshot is checked (tests/kiosk_driver.py `_badly_broken_row`):
+    """Every label on every screenshot is checked (hallrig/kiosk_driver.py `_badly_broken_row`):
     no row begins with 、）… or ends with （, no number leaves its unit; the life events' tiles
     broke "、预包装…" onto a row of its own."""
     run(display, "life_event", tmp_path, elder=True)
@@ -135,7 +135,7 @@ def test_finding_7_a_card_lying_on_the_reader_is_read_when_a_flow_asks_for_one(d
 @pytest.mark.parametrize("orientation", ["portrait", "landscape"])
 def test_finding_5_and_11_every_screen_in_every_mode_passes_the_elderly_friendly_rules(
         display: str, tmp_path: Path, orientation: str) -> None:
-    """适老化, measured (tests/kiosk_a11y.py): every screen in zh/en, standard/elder mode: text
+    """适老化, measured (hallrig/kiosk_a11y.py): every screen in zh/en, standard/elder mode: text
     ≥ 18 dp-equivalent in elder mode, targets ≥ 60 dp, every label ≥ 4.5:1 on its background,
     nothing outside the window or under another widget (the header, a banner)."""
     report = run_driver(display, "screens", orientation=orientation, timeout=240)  # no photographs: faster

@@ -1,35 +1,25 @@
 """Runs the real kiosk app in this process and drives one scenario with synthetic touches.
 
-`python -m tests.kiosk_driver SCENARIO --report out.json [--orientation landscape]
+`python -m hallrig.kiosk_driver SCENARIO --report out.json [--orientation landscape]
 [--language en] [--elder] [--shots DIR] [--hall JSON]` (DISPLAY must point at an X server;
-see tests/kiosk_xvfb.py). A scenario is a generator in tests/kiosk_scenarios.py: it yields
+see hallrig/kiosk_xvfb.py). A scenario is a generator in hallrig/kiosk_scenarios.py: it yields
 what to wait for, presses widgets by `kiosk_id` with `UnitTestTouch`, reads what the screen
 shows and saves screenshots. Every screenshot also checks that each label's text fits its
 widget. The JSON report says ok/error, the screenshots, overflows and the scenario's notes.
 The app talks to the fake daemon, or with `--hall` to a real daemon of a running hall
-(tests/kiosk_hall_adapter.py), on the hall's clock.
+(hallrig/kiosk_hall_adapter.py), on the hall's clock.
 """
 from __future__ import annotations
 
-import argparse
-import json
-import logging
 import re
-import sys
-import tempfile
 import time
-import traceback
-from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from core.clock import Clock, FakeClock
-from kiosk.main import configure_kivy
-from kiosk.settings import KioskSettings
-from tests.kiosk_fake_daemon import FakeDaemon
+from hallrig.kiosk_a11y import said
 
 # Wednesday 22 Nov 2026, 10:00 in the hall: numbers are being issued.
 OPEN_TIME = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -39,11 +29,6 @@ MARKUP = re.compile(r"\[/?[a-z]+(=[^\]]*)?\]")
 
 class ScenarioFailed(AssertionError):
     pass
-
-
-def said(label: Any) -> str:
-    """What a label says: `said` for the kiosk's wrapped texts (kiosk.widgets.Text), else its text."""
-    return getattr(label, "said", None) or label.text
 
 
 class DaemonControl(Protocol):
@@ -108,7 +93,8 @@ class Driver:
     def widgets(self) -> list[Any]:
         return [w for root in self._roots() for w in root.walk()]
 
-    def find(self, kiosk_id: str) -> Any | None:
+    def find(self, kiosk_id: str) -> Any:
+        """The widget named `kiosk_id`, or None (a scenario checks before it touches it)."""
         for widget in self.widgets():
             if getattr(widget, "kiosk_id", "") == kiosk_id:
                 return widget
@@ -169,11 +155,11 @@ class Driver:
         self.shots.append(str(target))
 
     def audit(self, name: str) -> None:
-        """The 适老化 rules on the screen as drawn (tests/kiosk_a11y.py), and the text-fit check."""
+        """The 适老化 rules on the screen as drawn (hallrig/kiosk_a11y.py), and the text-fit check."""
         from kivy.core.window import Window
 
+        from hallrig.kiosk_a11y import audit
         from kiosk.widgets import STYLE
-        from tests.kiosk_a11y import audit
         self.check_fit(name)
         for problem in audit(self.app.sm.current_screen, STYLE.unit, STYLE.elder, Window.size, Window.clearcolor):
             self.a11y.append({"shot": f"{self.tag}-{name}", **problem.as_dict()})
@@ -184,7 +170,7 @@ class Driver:
         for root in self._roots():
             self._check_tree(root, name, Label, ScrollView, inside_scroll=False)
 
-    def _check_tree(self, widget: Any, name: str, label_cls: type, scroll_cls: type, inside_scroll: bool) -> None:
+    def _check_tree(self, widget: Any, name: str, label_cls: type[Any], scroll_cls: type[Any], inside_scroll: bool) -> None:
         if isinstance(widget, label_cls) and widget.text and widget.opacity > 0:
             tw, th = widget.texture_size
             problem = None
@@ -239,108 +225,3 @@ class Driver:
             if word.isascii() and len(word) > 1 and core.get_extents(word)[0] > width + 1:
                 return word
         return None
-
-
-def settings_for(socket_path: Path, args: argparse.Namespace) -> KioskSettings:
-    return KioskSettings(socket=socket_path, orientation=args.orientation, fullscreen=False,
-                         language=args.language, idle_seconds=args.idle, countdown_seconds=2, card_timeout=30,
-                         result_seconds=120, request_timeout=3, maintenance_taps=5)
-
-
-@contextmanager
-def world(args: argparse.Namespace) -> Iterator[tuple[DaemonControl, KioskSettings, Clock]]:
-    """The fake daemon at 10:00 on a working day, or (`--hall`) a real hall's daemon on its clock."""
-    if args.hall:
-        from tests.kiosk_hall_adapter import HallDaemon
-
-        hall = HallDaemon(**json.loads(args.hall))
-        try:
-            yield hall, settings_for(hall.socket, args), hall.clock
-        finally:
-            hall.close()
-        return
-    work = Path(tempfile.mkdtemp(prefix="kiosk-drv-"))
-    daemon = FakeDaemon(work / "localapi.sock")
-    daemon.start()
-    clock = FakeClock()
-    clock.set(OPEN_TIME)
-    try:
-        yield daemon, settings_for(work / "localapi.sock", args), clock
-    finally:
-        daemon.stop()
-
-
-def main(argv: list[str]) -> int:
-    from tests import kiosk_scenarios
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=sorted(kiosk_scenarios.SCENARIOS))
-    parser.add_argument("--report", required=True)
-    parser.add_argument("--orientation", default="portrait", choices=["portrait", "landscape"])
-    parser.add_argument("--language", default="zh", choices=["zh", "en"])
-    parser.add_argument("--elder", action="store_true")
-    parser.add_argument("--shots", default=None)
-    parser.add_argument("--idle", type=float, default=600)
-    parser.add_argument("--hall", default=None, help="JSON: a real hall's kiosk (HallControl.spec())")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    with world(args) as (daemon, settings, clock):
-        return drive(args, daemon, settings, clock)
-
-
-def drive(args: argparse.Namespace, daemon: DaemonControl, settings: KioskSettings, clock: Clock) -> int:
-    from tests import kiosk_scenarios
-
-    configure_kivy(settings)
-    from kivy.clock import Clock as KivyClock
-
-    from kiosk.app import KioskApp
-    from kiosk.widgets import STYLE
-
-    app = KioskApp(settings, clock)
-    tag = f"{args.orientation}-{args.language}" + ("-elder" if args.elder else "")
-    shots = Path(args.shots) if args.shots else Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
-    driver = Driver(app, daemon, clock, shots, tag)
-    driver.keep_shots = bool(args.shots)
-    report: dict[str, Any] = {"ok": False, "scenario": args.scenario, "tag": tag}
-    scenario = kiosk_scenarios.SCENARIOS[args.scenario]
-
-    def steps() -> Step:
-        yield from driver.screen("home", timeout=20)
-        if args.elder:
-            yield from driver.tap("toggle_elder")
-            driver.check(STYLE.elder, "elder mode on")
-        yield from scenario(driver)
-
-    gen = steps()
-    wake = [0.0]
-
-    def advance(_dt: float) -> None:
-        if time.monotonic() < wake[0]:
-            return
-        try:
-            delay = next(gen)
-            wake[0] = time.monotonic() + float(delay or 0)
-        except StopIteration:
-            report["ok"] = True
-            finish()
-        except Exception as exc:
-            report["error"] = f"{type(exc).__name__}: {exc}"
-            report["traceback"] = traceback.format_exc()[-3000:]
-            finish()
-
-    def finish() -> None:
-        event.cancel()
-        report.update(shots=driver.shots, overflows=driver.overflows, notes=driver.notes, a11y=driver.a11y)
-        if isinstance(daemon, FakeDaemon):
-            report["requests"] = [op for op, _ in daemon.requests]
-        Path(args.report).write_text(json.dumps(report, ensure_ascii=False, indent=1))
-        app.stop()
-
-    event = KivyClock.schedule_interval(advance, 0.02)
-    app.run()
-    return 0 if report["ok"] else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

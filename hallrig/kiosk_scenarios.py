@@ -1,4 +1,4 @@
-"""The kiosk's UI scenarios, each a generator driven by tests/kiosk_driver.py.
+"""The kiosk's UI scenarios, each a generator driven by hallrig/kiosk_driver.py.
 
 They depend only on the local API contract: the fake daemon stands in for the real one,
 and `d.daemon` is how a scenario makes a card appear or the printer run out of paper; the
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any
 
-from tests.kiosk_driver import OPEN_TIME, Driver
-from tests.kiosk_fake_daemon import CARD_CASES, NO_SHOW_RULE, TICKET_QR
+from hallrig.kiosk_driver import OPEN_TIME, Driver
+from hallrig.kiosk_fake_daemon import CARD_CASES, NO_SHOW_RULE, TICKET_QR
 
 Step = Generator[Any, None, None]
 
@@ -130,7 +130,7 @@ def check_in(d: Driver) -> Step:
 
 def check_in_refused(d: Driver) -> Step:
     """Too early: the come-back time, in the screen's language; no booking: said, with what to do."""
-    from tests.kiosk_fake_daemon import EARLY_CODE, NO_BOOKING_CODE
+    from hallrig.kiosk_fake_daemon import EARLY_CODE, NO_BOOKING_CODE
 
     for code, key, values in ((EARLY_CODE, "err_TooEarly_detail", {"come_back_at": "11:30"}),
                               (NO_BOOKING_CODE, "err_NoAppointment", {})):
@@ -677,7 +677,7 @@ def visits(d: Driver) -> Step:
     d.notes.update(rss_end=process.memory_info().rss, visits=count, frames=frames)
 
 
-# ---- a real hall (tests/test_kiosk_hall.py): `d.daemon` is tests/kiosk_hall_adapter.HallDaemon -----
+# ---- a real hall (tests/test_kiosk_hall.py): `d.daemon` is hallrig/kiosk_hall_adapter.HallDaemon -----
 
 def card_ticket(d: Driver, shot: str, bad_read_first: bool = False) -> Step:
     """Card on the reader → category A → an item → the printed ticket; its number and sheet in the notes."""
@@ -835,7 +835,7 @@ def every_screen(d: Driver) -> list[tuple[str, str, dict[str, Any], Callable[[],
 
 def screens(d: Driver) -> Step:
     """适老化, measured: every screen in both languages, standard and elder mode (this run's
-    orientation), each audited (tests/kiosk_a11y.py) and, with --shots, photographed."""
+    orientation), each audited (hallrig/kiosk_a11y.py) and, with --shots, photographed."""
     from kiosk.widgets import STYLE
 
     for language, elder in (("zh", False), ("en", False), ("zh", True), ("en", True)):

@@ -53,7 +53,7 @@ def run_driver(display: str, scenario: str, *, orientation: str = "portrait", la
         report = Path(tmp) / "report.json"
         env = {**os.environ, "DISPLAY": display, "KIVY_NO_ARGS": "1", "KIVY_HOME": str(Path(tmp) / "kivy"),
                "KIVY_NO_CONSOLELOG": "1", "KIVY_NO_FILELOG": "1", "ONETRIP_STATE_DIR": str(Path(tmp) / "state")}
-        cmd = [sys.executable, "-m", "tests.kiosk_driver", scenario, "--orientation", orientation,
+        cmd = [sys.executable, "-m", "hallrig.kiosk_run", scenario, "--orientation", orientation,
                "--language", language, "--report", str(report), *(["--elder"] if elder else []),
                *(["--shots", str(shots)] if shots else []), *(extra or [])]
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)

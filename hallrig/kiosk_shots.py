@@ -1,4 +1,4 @@
-"""`python -m tests.kiosk_shots [DIR]`: screenshots of every kiosk screen for people to look at.
+"""`python -m hallrig.kiosk_shots [DIR]`: screenshots of every kiosk screen for people to look at.
 
 Every screen in portrait and landscape, Chinese and English, standard and elder mode, plus
 the failure and idle screens, under a private Xvfb; written to docs/img/kiosk/ by default. Prints any label
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tests.kiosk_xvfb import ROOT, run_driver, xvfb
+from hallrig.kiosk_xvfb import ROOT, run_driver, xvfb
 
 # every screen in every mode (zh/en × standard/elder) in both orientations (`screens` switches
 # the modes itself), then the flows' own moments: thanks, refusals, failures, idle

@@ -41,7 +41,7 @@ class Sheet:
 
 
 class HallDaemon:
-    """What `d.daemon` does in a real hall (see tests/kiosk_driver.py, `DaemonControl`)."""
+    """What `d.daemon` does in a real hall (see hallrig/kiosk_driver.py, `DaemonControl`)."""
 
     def __init__(self, config: str, console: str, tickets: str, hall_control: str) -> None:
         settings = load_settings(config)

@@ -1,5 +1,5 @@
 """适老化, measured on Kivy's widget tree: text size, touch targets, contrast, nothing outside
-the window or under another widget. Used by the `screens` scenario (tests/kiosk_scenarios.py).
+the window or under another widget. Used by the `screens` scenario (hallrig/kiosk_scenarios.py).
 
 Units: a kiosk's layout is drawn at 1080 px on the short side (`STYLE.unit` = short side /
 1080), so one dp-equivalent here is one pixel of that full-size design, i.e. a size in
@@ -17,6 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+
+def said(label: Any) -> str:
+    """What a label says: `said` for the kiosk's wrapped texts (kiosk.widgets.Text), else its text."""
+    return getattr(label, "said", None) or label.text
 
 ELDER_TEXT_DP = 18
 TARGET_DP = 60
@@ -90,7 +95,6 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 
 def _name(widget: Any) -> str:
-    from tests.kiosk_driver import said
     kid = getattr(widget, "kiosk_id", "")
     text = said(widget) if hasattr(widget, "text") else ""
     return f"{type(widget).__name__}{'#' + kid if kid else ''} {text[:30]!r}"
@@ -126,7 +130,7 @@ def audit(root: Any, unit: float, elder: bool, window: tuple[float, float], wind
                 problems.append(Problem("text", _name(widget), f"{widget.font_size / unit:.0f} dp < {ELDER_TEXT_DP}"))
             if not widget.disabled and not any(getattr(a, "disabled", False) for a in ancestors):
                 bg = background(widget, window_color)
-                ratio = contrast(over(tuple(widget.color), bg), bg)  # type: ignore[arg-type]
+                ratio = contrast(over(tuple(widget.color), bg), bg)
                 if ratio < CONTRAST - 0.005:
                     problems.append(Problem("contrast", _name(widget), f"{ratio:.2f}:1 < {CONTRAST}:1"))
         if touchable or texted:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from core.localapi import (
-    NEED_DATA,
     OPS,
     VERSION,
     BadArguments,
@@ -31,6 +30,7 @@ from core.localapi import (
     reply_error,
     reply_ok,
 )
+from core.sansio import NEED_DATA
 
 PIN = "2468"
 NO_SHOW_RULE = "过号30分钟内可到窗口恢复，恢复后按原顺序叫号"  # the hall's rule, as the center words it

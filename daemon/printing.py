@@ -36,6 +36,16 @@ def ticket_notice(t: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def queue_slip(hall: str, t: dict[str, Any], at: datetime) -> QueueSlip:
+    """The queue slip for the center's ticket answer (core/answers.py TicketAnswer)."""
+    return QueueSlip(hall=hall, number=t["number"], service=t.get("service") or t["category_name"],
+                     people_ahead=int(t.get("ahead", 0)),
+                     wait_minutes=None if t.get("wait_min") is None else (int(t["wait_min"]), int(t["wait_max"])),
+                     issued_at=at, qr=t.get("qr") or f"onetrip:ticket:{t['number']}",
+                     materials=materials(t.get("materials", [])), notice=ticket_notice(t),
+                     window_area=str(t.get("window_area") or ""))
+
+
 class TicketPrinter:
     def __init__(self, supervisor: Supervisor, hall_name: str, clock: Clock) -> None:
         self.supervisor = supervisor
@@ -64,13 +74,7 @@ class TicketPrinter:
         return local_datetime(self.clock.time())
 
     def print_ticket(self, job_id: str, t: dict[str, Any]) -> dict[str, Any]:
-        ticket = QueueSlip(hall=self.hall_name, number=t["number"], service=t.get("service") or t["category_name"],
-                        people_ahead=int(t.get("ahead", 0)),
-                        wait_minutes=None if t.get("wait_min") is None else (int(t["wait_min"]), int(t["wait_max"])),
-                        issued_at=self._now(), qr=t.get("qr") or f"onetrip:ticket:{t['number']}",
-                        materials=materials(t.get("materials", [])), notice=ticket_notice(t),
-                        window_area=str(t.get("window_area") or ""))
-        return self._print(job_id, ticket)
+        return self._print(job_id, queue_slip(self.hall_name, t, self._now()))
 
     def print_checklist(self, job_id: str, args: dict[str, Any]) -> dict[str, Any]:
         checklist = Checklist(hall=self.hall_name, service=str(args["service"]),

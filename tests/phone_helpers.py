@@ -13,13 +13,11 @@ import zxingcpp
 from PIL import Image
 
 from center.service import CenterService
-from core.clock import FakeClock
+from core.clock import FakeClock, local_datetime
 from core.config import MqttSettings
 from core.sansio import feed, reraise
-from daemon.printing import TicketPrinter
-from drivers.family import Family
+from daemon.printing import queue_slip
 from drivers.printer.codec import DeviceCodec
-from drivers.printer.driver import PrintResult
 from drivers.printer.job import PrintJob
 from drivers.printer.render import render_raster, render_text
 from drivers.printer.sim import PrintHead, Sheet
@@ -63,24 +61,9 @@ class Receiver:
         self.server.server_close()
 
 
-class _Printer:
-    """Stands in for the printer driver: keeps the job the daemon's TicketPrinter built."""
-
-    job: PrintJob
-
-    def print_ticket(self, job_id: str, job: PrintJob) -> PrintResult:
-        self.job = job
-        return PrintResult(job_id, 0, 0.0, None, 1)  # type: ignore[arg-type]
-
-    def by_family(self, family: Family) -> _Printer:
-        return self
-
-
 def ticket_job(answer: dict[str, Any], hall: str, clock: FakeClock) -> PrintJob:
     """The ticket the kiosk's daemon prints for the center's take_number answer."""
-    printer = _Printer()
-    TicketPrinter(printer, hall, clock).print_ticket("job-1", answer)  # type: ignore[arg-type]
-    return printer.job
+    return queue_slip(hall, answer, local_datetime(clock.time()))
 
 
 def printed_png(job: PrintJob, path: Path, raster: bool = False) -> Path:

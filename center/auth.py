@@ -30,27 +30,29 @@ Endpoint = Callable[[Request], Response | Awaitable[Response]]
 
 class NotSignedIn(StaffError):
     def __init__(self) -> None:
-        super().__init__("请先登录")
+        super().__init__("err.NotSignedIn")
 
 
 class Forbidden(StaffError):
-    def __init__(self, why: str = "您的角色无权进行此操作") -> None:
-        super().__init__(why)
+    """`why`: the key (`err.Forbidden.<case>`) of what the person may not do, with its values."""
+
+    def __init__(self, why: str = "err.Forbidden", **values: object) -> None:
+        super().__init__(why, **values)
 
 
 class CsrfRejected(StaffError):
     def __init__(self) -> None:
-        super().__init__("请求来源校验失败，请刷新页面后重试")
+        super().__init__("err.CsrfRejected")
 
 
 class PasswordChangeRequired(StaffError):
     def __init__(self) -> None:
-        super().__init__("首次登录或密码已重置，请先修改密码")
+        super().__init__("err.PasswordChangeRequired")
 
 
 class TooManyAttempts(StaffError):
     def __init__(self) -> None:
-        super().__init__("登录尝试过于频繁，请一分钟后再试")
+        super().__init__("err.TooManyAttempts")
 
 
 @dataclass(frozen=True)

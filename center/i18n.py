@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from typing import Final
 
+from core.errors import OneTripError
+
 LANGUAGES: Final = ("zh", "en")
 
 # key: (中文, English)
@@ -418,6 +420,39 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "err.HTTPError": ("请求失败", "Request failed"),
     "err.BadRequest": ("请求内容不正确", "Bad request"),
     "err.other": ("操作未完成", "Not done"),
+    "err.BodyTooLarge": ("请求内容过大（上限 {kb} KB）", "The request is too large (at most {kb} KB)"),
+    "err.BadBody.not_json": ("请求须为 JSON（Content-Type: application/json）",
+                             "The request must be JSON (Content-Type: application/json)"),
+    "err.BadBody.too_deep": ("请求内容嵌套过深（上限 {n} 层）", "The request nests too deep (at most {n} levels)"),
+    "err.BadBody.invalid": ("请求内容不是有效的 JSON", "The request is not valid JSON"),
+    "err.BadBody.not_object": ("请求内容应为一个 JSON 对象", "The request must be one JSON object"),
+    # staff sign-in and accounts (center/staff.py, center/auth.py)
+    "err.BadCredentials": ("工号或密码错误", "Wrong staff no. or password"),
+    "err.AccountLocked": ("账户已锁定：密码错误次数过多或已被锁定，请联系系统管理员解锁",
+                          "The account is locked (too many wrong passwords, or locked): ask the system administrator"),
+    "err.AccountDisabled": ("账户已停用", "The account is disabled"),
+    "err.UnknownStaff": ("没有工号 {staff_no}", "No staff no. {staff_no}"),
+    "err.StaffExists": ("工号 {staff_no} 已存在", "Staff no. {staff_no} exists already"),
+    "err.NoRole": ("至少需要一个角色", "At least one role is needed"),
+    "err.PasswordRejected.too_short": ("密码至少 {n} 位", "A password has at least {n} characters"),
+    "err.PasswordRejected.letters_and_digits": ("密码须同时包含字母和数字", "A password needs letters and digits"),
+    "err.PasswordRejected.staff_no": ("密码不能包含工号", "A password may not contain the staff no."),
+    "err.PasswordRejected.recent": ("不能使用最近 {n} 次用过的密码", "None of the last {n} passwords may be used again"),
+    "err.NotSignedIn": ("请先登录", "Please sign in first"),
+    "err.Forbidden": ("您的角色无权进行此操作", "Your role may not do this"),
+    "err.Forbidden.window": ("您未在 {window} 号窗口签到，不能在该窗口操作",
+                             "You are not signed in to window {window}: you cannot act there"),
+    "err.Forbidden.help_case": ("该帮办未指派给您", "This help request is not assigned to you"),
+    "err.Forbidden.metrics": ("指标仅限本机或运维人员查看", "Metrics are for this machine or a maintainer only"),
+    "err.CsrfRejected": ("请求来源校验失败，请刷新页面后重试", "The request's origin did not check out: reload the page"),
+    "err.PasswordChangeRequired": ("首次登录或密码已重置，请先修改密码",
+                                   "First sign-in or a reset password: change the password first"),
+    "err.TooManyAttempts": ("登录尝试过于频繁，请一分钟后再试", "Too many sign-in attempts: try again in a minute"),
+    "role.clerk": ("窗口人员", "Clerk"),
+    "role.manager": ("大厅管理员", "Hall manager"),
+    "role.maintainer": ("运维人员", "Maintainer"),
+    "role.auditor": ("审计员", "Auditor"),
+    "role.admin": ("系统管理员", "System administrator"),
     "err.InvalidTransition": ("当前状态为「{state}」，不能{action}", "It is {state}: cannot {action}"),
     # refused terminal events, as the control room names them
     "refusal.InvalidArgs": ("内容格式有误", "Malformed"),
@@ -462,6 +497,46 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "action.close_before_the_return_visit": ("在回访前关闭", "close before the return visit"),
     "action.move_to": ("转为「{state}」", "move to {state}"),
     "action.other": ("执行此操作", "do this"),
+    # the start page
+    "index.title": ("OneTrip 大厅控制中心", "OneTrip hall control center"),
+    "index.heading": ("OneTrip 大厅控制中心　最多跑一次", "OneTrip hall control center · one trip at most"),
+    "index.display": ("叫号大屏", "Hall display"),
+    "index.display_hint": ("1920×1080，实时叫号与语音播报", "1920×1080, live calls and voice"),
+    "index.console": ("窗口叫号", "Counter console"),
+    "index.console_hint": ("呼叫、办结、挂起、转移、评价", "call, finish, hold, transfer, rating"),
+    "index.control": ("大厅管理", "Control room"),
+    "index.control_hint": ("排队、窗口、告警、终端设备、差评整改", "queues, windows, alerts, terminals, poor-rating follow-ups"),
+    "index.reports": ("统计报表", "Reports"),
+    "index.reports_hint": ("按日、小时、类别、窗口、人员；CSV 导出", "by day, hour, category, window, staff; CSV export"),
+    "index.audit": ("审计日志", "Audit trail"),
+    "index.audit_hint": ("工作人员操作记录，哈希链校验，CSV 导出", "what staff did, hash chain checked, CSV export"),
+    "index.login": ("工作人员登录", "Staff sign-in"),
+    "index.login_hint": ("工号与密码", "staff no. and password"),
+    "index.windows": ("窗口", "Windows"),
+    "index.windows_hint": ("工作人员登录后显示窗口", "Sign in to see the windows"),
+    "index.window_link": ("{name} · {state}", "{name} · {state}"),
+    # the audit trail
+    "audit.title": ("审计日志 · OneTrip", "Audit trail · OneTrip"),
+    "audit.heading": ("审计日志", "Audit trail"),
+    "audit.chain": ("哈希链", "Hash chain"),
+    "audit.chain_ok": ("完整（已校验 {n} 条）", "intact ({n} rows checked)"),
+    "audit.chain_broken": ("已被篡改：第 {n} 条起校验失败", "tampered with: rows fail from row {n}"),
+    "audit.csv": ("导出 CSV", "Export CSV"),
+    "audit.col.at": ("时间", "Time"),
+    "audit.col.staff_no": ("工号", "Staff no."),
+    "audit.col.roles": ("角色", "Roles"),
+    "audit.col.window": ("窗口", "Window"),
+    "audit.col.action": ("操作", "Action"),
+    "audit.col.target": ("对象", "Target"),
+    "audit.col.result": ("结果", "Result"),
+    "audit.col.client": ("地址", "Address"),
+    "audit.role_other": ("其他角色", "Other role"),
+    "audit.action.sign_in": ("登录", "Sign in"),
+    "audit.action.sign_out": ("退出", "Sign out"),
+    "audit.action.change_password": ("修改密码", "Change the password"),
+    "audit.result.ok": ("成功", "Done"),
+    "audit.result.refused": ("拒绝：{why}", "Refused: {why}"),
+    "audit.result.status": ("失败（{status}）", "Failed ({status})"),
     # reports
     "reports.title": ("统计报表 · OneTrip", "Reports · OneTrip"),
     "reports.heading": ("统计报表", "Reports"),
@@ -531,6 +606,19 @@ def text(key: str, language: str | None = None, **values: object) -> str:
         return key
     chosen = entry[LANGUAGES.index(language or _hall[0])]
     return chosen.format(**values) if values else chosen
+
+
+class Worded(OneTripError):
+    """A refusal the center words from the table: `key` and `values`, so the web answer is in
+    the hall's language (set at start-up, maybe after the raise) and a CLI prints the same."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(text(key, **values))
+
+    def text(self) -> str:
+        return text(self.key, **self.values)
 
 
 def table(language: str) -> dict[str, str]:

@@ -21,10 +21,10 @@ from pydantic import Field
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
+from center import i18n
 from center.db import Database, staff, staff_sessions
 from core.clock import Clock
 from core.config import ConfigModel
-from core.errors import OneTripError
 
 
 class Role(str, enum.Enum):
@@ -35,8 +35,9 @@ class Role(str, enum.Enum):
     ADMIN = "admin"              # 系统管理员: accounts
 
 
-ROLE_NAMES = {Role.CLERK: "窗口人员", Role.MANAGER: "大厅管理员", Role.MAINTAINER: "运维人员",
-              Role.AUDITOR: "审计员", Role.ADMIN: "系统管理员"}
+def role_name(role: Role) -> str:
+    """A role as the hall names it (`role.<name>` in center/i18n.py)."""
+    return i18n.text(f"role.{role.value}")
 
 
 class AccountState(str, enum.Enum):
@@ -57,37 +58,37 @@ class StaffSettings(ConfigModel):
     audit_keep_days: int = Field(180, ge=180, description="the audit trail is kept at least this long")
 
 
-class StaffError(OneTripError):
-    """An account or sign-in refusal; the message is what the person reads (Chinese)."""
+class StaffError(i18n.Worded):
+    """An account or sign-in refusal, worded from the table (`err.<Type>`)."""
 
 
 class BadCredentials(StaffError):
     def __init__(self) -> None:
-        super().__init__("工号或密码错误")
+        super().__init__("err.BadCredentials")
 
 
 class AccountLocked(StaffError):
     def __init__(self) -> None:
-        super().__init__("账户已锁定：密码错误次数过多或已被锁定，请联系系统管理员解锁")
+        super().__init__("err.AccountLocked")
 
 
 class AccountDisabled(StaffError):
     def __init__(self) -> None:
-        super().__init__("账户已停用")
+        super().__init__("err.AccountDisabled")
 
 
 class PasswordRejected(StaffError):
-    """A password the policy refuses; `why` says which rule."""
+    """A password the policy refuses; the key says which rule (`err.PasswordRejected.<rule>`)."""
 
 
 class UnknownStaff(StaffError):
     def __init__(self, staff_no: str) -> None:
-        super().__init__(f"没有工号 {staff_no}")
+        super().__init__("err.UnknownStaff", staff_no=staff_no)
 
 
 class StaffExists(StaffError):
     def __init__(self, staff_no: str) -> None:
-        super().__init__(f"工号 {staff_no} 已存在")
+        super().__init__("err.StaffExists", staff_no=staff_no)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Account:
 
     def view(self) -> dict[str, Any]:
         return {"staff_no": self.staff_no, "name": self.name, "roles": sorted(r.value for r in self.roles),
-                "role_names": [ROLE_NAMES[r] for r in sorted(self.roles)], "state": self.state.value,
+                "role_names": [role_name(r) for r in sorted(self.roles)], "state": self.state.value,
                 "must_change": self.must_change}
 
 
@@ -144,14 +145,14 @@ class StaffDirectory:
         """The policy: long enough, letters and digits, not the 工号, not one of the last ones."""
         s = self.settings
         if len(password) < s.min_password_length:
-            raise PasswordRejected(f"密码至少 {s.min_password_length} 位")
+            raise PasswordRejected("err.PasswordRejected.too_short", n=s.min_password_length)
         if not (any(c.isdigit() for c in password) and any(c.isalpha() for c in password)):
-            raise PasswordRejected("密码须同时包含字母和数字")
+            raise PasswordRejected("err.PasswordRejected.letters_and_digits")
         if staff_no.lower() in password.lower():
-            raise PasswordRejected("密码不能包含工号")
+            raise PasswordRejected("err.PasswordRejected.staff_no")
         for old in previous[: s.password_history]:
             if self._matches(old, password):
-                raise PasswordRejected(f"不能使用最近 {s.password_history} 次用过的密码")
+                raise PasswordRejected("err.PasswordRejected.recent", n=s.password_history)
 
     def _matches(self, hashed: str, password: str) -> bool:
         try:
@@ -162,7 +163,7 @@ class StaffDirectory:
     def add(self, staff_no: str, name: str, roles: set[Role], password: str) -> Account:
         """A new account with an initial password, to be changed at the first sign-in."""
         if not roles:
-            raise StaffError("至少需要一个角色")
+            raise StaffError("err.NoRole")
         self.check_password(staff_no, password)
         now = self.clock.time()
 

@@ -12,7 +12,7 @@ import sys
 from center import audit
 from center.config import CenterConfig
 from center.db import Database, open_database
-from center.staff import ROLE_NAMES, AccountState, Role, StaffDirectory, StaffError
+from center.staff import AccountState, Role, StaffDirectory, StaffError, role_name
 from core.config import load_config
 from core.paths import CONFIG_DIR
 
@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("staff_no", help="工号")
     add.add_argument("name")
     add.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
-                     help="repeat for several: " + ", ".join(f"{r.value} {n}" for r, n in ROLE_NAMES.items()))
+                     help="repeat for several: " + ", ".join(f"{r.value} {role_name(r)}" for r in Role))
     add.add_argument("--password-stdin", action="store_true")
     passwd = sub.add_parser("passwd", help="set a new initial password (changed at the next sign-in)")
     passwd.add_argument("staff_no")
@@ -58,7 +58,7 @@ def _password(args: argparse.Namespace) -> str:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("初始密码 initial password: ")
     if getpass.getpass("再输入一次 again: ") != first:
-        raise StaffError("两次输入的密码不一致")
+        raise StaffError("login.mismatch")
     return first
 
 

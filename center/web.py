@@ -90,8 +90,8 @@ def error_body(exc: Exception) -> dict[str, str]:
     """What a clerk reads when the center refuses, in the hall's language (the engine's own text
     follows as the detail, for the log and the maintainer)."""
     name = type(exc).__name__
-    if isinstance(exc, (StaffError, BadBody, BodyTooLarge)):
-        message = str(exc)
+    if isinstance(exc, i18n.Worded):
+        message = exc.text()
     elif isinstance(exc, NotIssuingNow) and exc.notice:
         message = exc.notice
     elif isinstance(exc, InvalidTransition):
@@ -399,7 +399,7 @@ class CenterWeb:
             return  # as the session's own 工号; the engine refuses a window already signed in
         staff_at = next(w.staff for w in self.s.engine.window_states() if w.code == window)
         if staff_at != session.staff_no:
-            raise Forbidden(f"您未在 {window} 号窗口签到，不能在该窗口操作")
+            raise Forbidden("err.Forbidden.window", window=window)
 
     # ---- appointments ---------------------------------------------------------------------------
     async def book_appointment(self, request: Request) -> JSONResponse:
@@ -469,7 +469,7 @@ class CenterWeb:
             raise HTTPException(404, f"no help action {action!r}")
         case = help_desk.get(self.s.db, case_id)
         if not session.has(Role.MANAGER) and case.helper != session.staff_no:
-            raise Forbidden("该帮办未指派给您")
+            raise Forbidden("err.Forbidden.help_case")
         outcome = _text(body, "outcome") if action == "close" else None
         return _json(await anyio.to_thread.run_sync(
             lambda: self.s.help_step(case_id, action, session.staff_no, outcome=outcome)))
@@ -534,7 +534,7 @@ class CenterWeb:
         if client_of(request) not in LOOPBACK:
             session = self.guard.session(request)
             if session is None or not session.has(Role.MAINTAINER):
-                raise Forbidden("指标仅限本机或运维人员查看")
+                raise Forbidden("err.Forbidden.metrics")
         encode, content_type = choose_encoder(request.headers.get("accept", ""))
         return Response(encode(self.exporter.registry), media_type=content_type)
 

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.errors import OneTripError
+from center.i18n import Worded
 
 MAX_DEPTH = 16
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self';"
@@ -21,13 +21,13 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 FRAMEABLE = ("/display",)  # a hall may show its display inside its own pages
 
 
-class BodyTooLarge(OneTripError):
+class BodyTooLarge(Worded):
     def __init__(self, limit: int) -> None:
-        super().__init__(f"请求内容过大（上限 {limit // 1024} KB）")
+        super().__init__("err.BodyTooLarge", kb=limit // 1024)
 
 
-class BadBody(OneTripError):
-    """Not a JSON object, nested too deep, or not sent as JSON."""
+class BadBody(Worded):
+    """Not a JSON object, nested too deep, or not sent as JSON (`err.BadBody.<why>`)."""
 
 
 class SecurityHeaders:
@@ -88,15 +88,15 @@ async def read_body(request: Request, limit: int) -> dict[str, Any]:
     if not raw:
         return {}
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        raise BadBody("请求须为 JSON（Content-Type: application/json）")
+        raise BadBody("err.BadBody.not_json")
     try:
         data = json.loads(raw)
     except RecursionError:
-        raise BadBody(f"请求内容嵌套过深（上限 {MAX_DEPTH} 层）") from None
+        raise BadBody("err.BadBody.too_deep", n=MAX_DEPTH) from None
     except ValueError:
-        raise BadBody("请求内容不是有效的 JSON") from None
+        raise BadBody("err.BadBody.invalid") from None
     if not isinstance(data, dict):
-        raise BadBody("请求内容应为一个 JSON 对象")
+        raise BadBody("err.BadBody.not_object")
     if _depth(data) > MAX_DEPTH:
-        raise BadBody(f"请求内容嵌套过深（上限 {MAX_DEPTH} 层）")
+        raise BadBody("err.BadBody.too_deep", n=MAX_DEPTH)
     return data

@@ -23,8 +23,9 @@ from tests.conftest import wait_until
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 from tests.web_helpers import DAY, Kiosk, rate, serve
 
-PAGES = {"/": "OneTrip", "/display": 'data-t="display.title"', "/console": 'data-t="console.title"',
-         "/control": 'data-t="control.title"', "/reports": 'data-t="reports.title"'}
+PAGES = {"/": 'data-t="index.title"', "/display": 'data-t="display.title"', "/console": 'data-t="console.title"',
+         "/control": 'data-t="control.title"', "/reports": 'data-t="reports.title"', "/audit": 'data-t="audit.title"',
+         "/login": 'data-t="login.title"'}
 
 
 @pytest.fixture

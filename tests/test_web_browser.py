@@ -169,7 +169,7 @@ def test_staff_sign_in_lockout_own_window_csrf_expiry_and_the_audit_page(
 
     trail = open_page(f"{server.url}/audit", staff="a001")
     expect(trail.locator("#chain")).to_contain_text("完整")
-    expect(trail.locator("#rows tr", has_text="refused: CsrfRejected")).to_have_count(1)
+    expect(trail.locator("#rows tr", has_text="拒绝：请求来源校验失败")).to_have_count(1)
     first = audit.latest(service.db, 1000)[-1]
     with service.db.engine.begin() as conn:
         conn.execute(update(audit_log).where(audit_log.c.id == first.id).values(staff_no="nobody"))

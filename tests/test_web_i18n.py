@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from center import i18n
 from center.queue_errors import AppointmentMissed, InvalidTransition, NumberAlreadyHeld, TooEarly
 from center.service import CenterService
+from center.staff import BadCredentials, PasswordRejected, Role, role_name
 from center.web import create_app, error_body
 from core.clock import FakeClock
 from kiosk.i18n import STRINGS as KIOSK
@@ -24,7 +25,7 @@ from mqtt.contract import ErrorInfo, Event
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
 from tests.conftest import wait_until
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-from tests.web_helpers import DAY, Kiosk, WebServer, morning
+from tests.web_helpers import DAY, Kiosk, WebServer, hall_config, morning
 
 KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)*(?:\.[A-Za-z0-9_]+)+\b")  # what t() shows for a key not in the table
 # Latin letters a Chinese screen may show: the product's name, units and tags of the trade, and
@@ -56,6 +57,20 @@ def test_a_clerk_reads_refusals_in_the_halls_words() -> None:
         "category A: longest wait 76 min, target 20 min")
 
 
+def test_staff_refusals_and_roles_are_worded_in_the_halls_language() -> None:
+    """A sign-in refusal carries its key and values: worded when answered, in the hall's language."""
+    wrong, short = BadCredentials(), PasswordRejected("err.PasswordRejected.too_short", n=10)
+    assert error_body(wrong) == {"error": "BadCredentials", "message": "工号或密码错误", "detail": "工号或密码错误"}
+    assert error_body(short)["message"] == "密码至少 10 位" and role_name(Role.AUDITOR) == "审计员"
+    i18n.use("en")
+    try:
+        assert error_body(wrong)["message"] == "Wrong staff no. or password"
+        assert error_body(short)["message"] == "A password has at least 10 characters"
+        assert role_name(Role.AUDITOR) == "Auditor"
+    finally:
+        i18n.use("zh")
+
+
 @pytest.fixture
 def busy_hall(service: CenterService, clock: FakeClock, mqtt_settings, tmp_path: Path) -> Iterator[WebServer]:
     """The demo morning, a kiosk with telemetry, alerts of every kind the queue raises, a refused
@@ -85,6 +100,8 @@ def busy_hall(service: CenterService, clock: FakeClock, mqtt_settings, tmp_path:
 def assert_one_language(page: Page) -> None:
     """No key left untranslated (visible or not) and no English word on what is shown."""
     shown = page.evaluate("document.title + '\\n' + document.body.innerText")
+    for code in page.evaluate("[...document.querySelectorAll('code')].map((n) => n.innerText)"):
+        shown = shown.replace(code, " ")  # an interface named exactly (the audit trail's routes), not words
     assert not KEY.findall(shown), KEY.findall(shown)
     assert not foreign(shown), foreign(shown)
     statics = page.evaluate("[...document.querySelectorAll('[data-t]')].map((n) => [n.dataset.t, n.textContent])")
@@ -96,6 +113,13 @@ def test_every_staff_screen_speaks_one_language(busy_hall: WebServer, open_page,
     login = open_page(f"{url}/login")
     expect(login.locator("#sign-in h2")).to_have_text("登录")
     assert_one_language(login)
+    sign_in_wrongly(login, "s001")
+    expect(login.locator("#message .msg-text")).to_have_text("工号或密码错误")
+    assert_one_language(login)
+
+    start = open_page(f"{url}/", staff="s001")
+    expect(start.locator("#windows a")).to_have_count(len(service.config.windows))
+    assert_one_language(start)
 
     display = open_page(f"{url}/display", 1920, 1080)
     expect(display.locator("#recent li")).to_have_count(6)
@@ -126,6 +150,41 @@ def test_every_staff_screen_speaks_one_language(busy_hall: WebServer, open_page,
     reports = open_page(f"{url}/reports?by=window&day={DAY}", 1600, 1000, staff="m001")
     expect(reports.locator("#table tbody tr").last).to_contain_text("合计")
     assert_one_language(reports)
+
+    trail = open_page(f"{url}/audit", 1600, 1000, staff="a001")
+    expect(trail.locator("#chain")).to_contain_text("完整")
+    expect(trail.locator("#rows")).to_contain_text("拒绝：工号或密码错误")
+    expect(trail.locator("#rows")).to_contain_text("审计员")
+    assert_one_language(trail)
+
+
+def sign_in_wrongly(page: Page, staff_no: str) -> None:
+    page.fill("#staff-no", staff_no)
+    page.fill("#password", "not-the-password-1")
+    page.click("#sign-in button")
+
+
+@pytest.fixture
+def english_hall(tmp_path: Path, mqtt_settings, clock: FakeClock, clips_dir: Path) -> Iterator[WebServer]:
+    """A hall whose `[web] language` is "en" (no staff: a wrong sign-in reads the same)."""
+    config = hall_config(tmp_path / "center", mqtt_settings, clips_dir)
+    config = config.model_copy(update={"web": config.web.model_copy(update={"language": "en"})})
+    svc = CenterService(config, clock=clock)
+    svc.start()
+    server = WebServer(create_app(svc)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        svc.stop()
+        i18n.use("zh")  # the center's words are the process's: back to the other tests' hall
+
+
+def test_an_english_hall_refuses_a_sign_in_in_english(english_hall: WebServer, open_page) -> None:
+    login = open_page(f"{english_hall.url}/login")
+    expect(login.locator("#sign-in h2")).to_have_text("Sign in")
+    sign_in_wrongly(login, "s001")
+    expect(login.locator("#message .msg-text")).to_have_text("Wrong staff no. or password")
 
 
 def test_the_kiosk_words_every_refusal_that_carries_values() -> None:

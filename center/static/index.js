@@ -3,5 +3,5 @@
 
 startClock($("#clock"));
 whoAmI().then((me) => me && api("/api/windows").then((data) => fill($("#windows"), data.windows.map((w) =>
-  el("a", {href: `/console?window=${encodeURIComponent(w.code)}`}, `${w.name} · ${WINDOW_STATES[w.state]}`)))))
+  el("a", {href: `/console?window=${encodeURIComponent(w.code)}`}, t("index.window_link", {name: w.name, state: WINDOW_STATES[w.state]}))))))
   .catch(() => null);

@@ -1,11 +1,10 @@
 """适老化, measured on the web: every web screen — sign-in, hall display, counter console,
 control room, reports, audit trail and the citizen's phone pages — checked by axe-core
 (vendored by axe-playwright-python, injected by Playwright) in Debian's headless Chromium,
-over a busy morning; no violation of impact "serious" or "critical" (contrast per WCAG AA,
-names of buttons and inputs, the page's language)."""
+over a busy morning (tests/web_fixtures.py `busy_hall`): no violation of impact "serious" or
+"critical" (contrast per WCAG AA, names of buttons and inputs, the page's language)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,30 +14,15 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from center.service import CenterService
-from center.web import create_app
-from core.clock import FakeClock
 from hallrig.staff_accounts import DEMO_APPOINTMENT_KEY
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
-from tests.center_fixtures import take_printed
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-from tests.web_helpers import DAY, WebServer, morning
+from tests.web_fixtures import busy_hall, clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import DAY, WebServer
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]
 
 GRAVE = {"serious", "critical"}
-
-
-@pytest.fixture
-def busy_hall(service: CenterService, clock: FakeClock) -> Iterator[WebServer]:
-    """The demo morning, alerts raised: what every screen has to show."""
-    server = WebServer(create_app(service, telemetry_period=0.05)).start()
-    try:
-        morning(service, clock)
-        service.engine.check_alerts()
-        yield server
-    finally:
-        server.stop()
 
 
 def grave_violations(page: Page) -> list[str]:
@@ -85,9 +69,12 @@ def test_every_web_screen_passes_axe(busy_hall: WebServer, open_page, service: C
     screens["audit"] = open_page(f"{url}/audit", staff="a001")
     expect(screens["audit"].locator("tbody tr").first).to_be_visible()
 
-    ticket = take_printed(service, "kiosk-01", {"category": "A"})
-    screens["phone ticket"] = open_page(here(ticket["qr"], url), 360, 640)
-    expect(screens["phone ticket"].locator("#state-title")).not_to_be_empty()
+    phone = service.phone
+    tickets = {"waiting": service.engine.find_ticket("C006"),  # the morning's last number printed
+               "unprinted": service.engine.find_ticket("B009"), "held": service.engine.held_at("2")[0], "done": service.engine.find_ticket("A001")}
+    for state, ticket in tickets.items():
+        screens[f"phone ticket {state}"] = page = open_page(here(phone.ticket(ticket.ref, ticket.day), url), 360, 640)
+        expect(page.locator("body")).to_have_attribute("data-state", state)
 
     booked = httpx.post(f"{url}/api/appointments", headers={"Authorization": f"Bearer {DEMO_APPOINTMENT_KEY}"},
                         json={"category": "A", "citizen_key": "c0ffee" * 5 + "ab",

@@ -6,25 +6,19 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from center import i18n
 from center.queue_errors import AppointmentMissed, InvalidTransition, NumberAlreadyHeld, TooEarly
 from center.service import CenterService
-from center.web import create_app, error_body
-from core.clock import FakeClock
+from center.web import error_body
 from kiosk.i18n import STRINGS as KIOSK
 from kiosk.i18n import Translator
-from mqtt.contract import ErrorInfo, Event
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
-from tests.conftest import wait_until
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-from tests.web_helpers import DAY, Kiosk, WebServer, morning
+from tests.web_fixtures import busy_hall, clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import DAY, WebServer
 
 KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)*(?:\.[A-Za-z0-9_]+)+\b")  # what t() shows for a key not in the table
 # Latin letters a Chinese screen may show: the product's name, units and tags of the trade, and
@@ -54,32 +48,6 @@ def test_a_clerk_reads_refusals_in_the_halls_words() -> None:
     assert "call" not in refused["message"] and refused["detail"] == "ticket A001 is no_show: cannot call_back"
     assert i18n.text("alert.wait_over_target", "en", category="A", waited="76", target="20") == (
         "category A: longest wait 76 min, target 20 min")
-
-
-@pytest.fixture
-def busy_hall(service: CenterService, clock: FakeClock, mqtt_settings, tmp_path: Path) -> Iterator[WebServer]:
-    """The demo morning, a kiosk with telemetry, alerts of every kind the queue raises, a refused
-    event and a help request: what the screens have to word."""
-    server = WebServer(create_app(service, telemetry_period=0.05)).start()
-    kiosk = Kiosk(mqtt_settings, tmp_path / "kiosk", clock).start()
-    try:
-        history = server.app.state.web.history
-        kiosk.telemetry(3, settle=lambda i: wait_until(
-            lambda: len(history.terminal("kiosk-01").get("system", {}).get("ts", [])) == i + 1))
-        morning(service, clock)
-        for letter in "AAAAAAAAAAAB":
-            service.req_take_number("kiosk-01", {"category": letter})
-        clock.advance(40 * 60)  # waits over target, windows idle beside them
-        service.engine.check_alerts()
-        bad_level = Event(event_id="e-bad-level", seq=3, ts=0, data={"window": "3", "level": 7})
-        service.refuse("kiosk-01", "rating", bad_level,
-                       ErrorInfo(type="InvalidArgs", message="参数有误：评价等级（level）不符合要求"))
-        service.apply("kiosk-01", "help_requested", Event(event_id="e-help-asked", seq=4, ts=0,
-                                                          data={"location": "自助区 1 号机", "topic": "社保"}))
-        yield server
-    finally:
-        kiosk.stop()
-        server.stop()
 
 
 def assert_one_language(page: Page) -> None:

@@ -57,6 +57,9 @@ def test_every_web_screen_passes_axe(busy_hall: WebServer, open_page, service: C
 
     screens["console"] = open_page(f"{url}/console?window=2", staff="s002")
     expect(screens["console"].locator("#held li .num")).to_have_count(1)
+    [held] = service.engine.held_at("2")  # a refusal shown in the console's message line
+    screens["console"].evaluate("(id) => act('call_back', {ticket_id: id})", held.id)
+    expect(screens["console"].locator("#message .msg-text")).not_to_be_empty()
     screens["console picker"] = open_page(f"{url}/console", staff="s001")
     expect(screens["console picker"].locator("#window-list a")).to_have_count(len(service.config.windows))
 
@@ -71,10 +74,13 @@ def test_every_web_screen_passes_axe(busy_hall: WebServer, open_page, service: C
 
     phone = service.phone
     tickets = {"waiting": service.engine.find_ticket("C006"),  # the morning's last number printed
-               "unprinted": service.engine.find_ticket("B009"), "held": service.engine.held_at("2")[0], "done": service.engine.find_ticket("A001")}
+               "unprinted": service.engine.find_ticket("B009"), "held": held, "done": service.engine.find_ticket("A001")}
     for state, ticket in tickets.items():
         screens[f"phone ticket {state}"] = page = open_page(here(phone.ticket(ticket.ref, ticket.day), url), 360, 640)
         expect(page.locator("body")).to_have_attribute("data-state", state)
+    screens["phone ticket elder"] = elder = open_page(here(phone.ticket(tickets["waiting"].ref, DAY), url), 360, 640)
+    elder.click("#elder")  # 长辈模式: larger type, the same colours must hold
+    expect(elder.locator("body")).to_have_class("elder")
 
     booked = httpx.post(f"{url}/api/appointments", headers={"Authorization": f"Bearer {DEMO_APPOINTMENT_KEY}"},
                         json={"category": "A", "citizen_key": "c0ffee" * 5 + "ab",

@@ -266,6 +266,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "control.help": ("帮办", "Help requests"),
     "control.help_count": ("{n} 件未结", "{n} open"),
     "control.assign": ("派人前往", "Send"),
+    "control.helper": ("帮办人员", "Helper"),
     "control.arrive": ("已到场", "Arrived"),
     "control.close": ("结束", "Close"),
     "control.outcome": ("处理结果", "Outcome"),

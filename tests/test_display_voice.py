@@ -19,6 +19,7 @@ from center.service import CenterService
 from center.voice import Voice, VoiceError, write_wav
 from center.web import create_app
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
+from tests.center_fixtures import take_printed
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
 from tests.web_helpers import WebServer
 
@@ -98,7 +99,7 @@ def test_three_calls_in_one_second_are_heard_whole_in_order_and_a_recall_again(
     for window, staff in (("1", "s001"), ("2", "s002"), ("6", "s006")):
         service.desk.sign_in(window, staff)
     for _ in range(3):
-        service.req_take_number("kiosk-01", {"category": "A"})
+        take_printed(service, "kiosk-01", {"category": "A"})
     calls = [service.desk.call_next(w) for w in ("1", "2", "6")]  # three windows' keys at once
     recall = service.desk.recall("1")
     heard, order = announcements(display, 4)
@@ -115,7 +116,7 @@ def test_three_calls_in_one_second_are_heard_whole_in_order_and_a_recall_again(
 def test_the_sentence_as_often_as_the_hall_says(display_for: Callable[..., Page], service: CenterService) -> None:
     display = display_for(repeat=3)
     service.desk.sign_in("1", "s001")
-    service.req_take_number("kiosk-01", {"category": "A"})
+    take_printed(service, "kiosk-01", {"category": "A"})
     service.desk.call_next("1")
     heard, _ = announcements(display, 1)
     assert heard == [[WHOLE[0], *(("sentence", n, "ended") for n in (1, 2, 3)), WHOLE[-1]]]
@@ -125,7 +126,7 @@ def test_when_speech_fails_the_chime_and_the_screen_still_go(
         display_for: Callable[..., Page], service: CenterService) -> None:
     display = display_for(MuteVoice)
     service.desk.sign_in("1", "s001")
-    service.req_take_number("kiosk-01", {"category": "A"})
+    take_printed(service, "kiosk-01", {"category": "A"})
     call = service.desk.call_next("1")
     heard, _ = announcements(display, 1)
     assert heard == [[("chime", 1, "ended"), ("sentence", 1, "error"), ("announcement", 0, "done")]]
@@ -136,7 +137,7 @@ def test_quiet_hours_on_the_hall_clock_show_calls_without_sound(
         display_for: Callable[..., Page], service: CenterService) -> None:
     display = display_for(quiet_hours="09:00-11:00")  # the hall clock says Monday 10:00
     service.desk.sign_in("1", "s001")
-    service.req_take_number("kiosk-01", {"category": "A"})
+    take_printed(service, "kiosk-01", {"category": "A"})
     call = service.desk.call_next("1")
     heard, _ = announcements(display, 1)
     assert heard == [[("silent", 0, "quiet hours"), ("announcement", 0, "done")]]

@@ -21,11 +21,9 @@ from center.web import create_app, error_body
 from core.clock import FakeClock
 from kiosk.i18n import STRINGS as KIOSK
 from kiosk.i18n import Translator
-from mqtt.contract import ErrorInfo, Event
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
-from tests.conftest import wait_until
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-from tests.web_helpers import DAY, Kiosk, WebServer, hall_config, morning
+from tests.web_fixtures import busy_hall, clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_helpers import DAY, WebServer, hall_config
 
 KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)*(?:\.[A-Za-z0-9_]+)+\b")  # what t() shows for a key not in the table
 # Latin letters a Chinese screen may show: the product's name, units and tags of the trade, and
@@ -69,32 +67,6 @@ def test_staff_refusals_and_roles_are_worded_in_the_halls_language() -> None:
         assert role_name(Role.AUDITOR) == "Auditor"
     finally:
         i18n.use("zh")
-
-
-@pytest.fixture
-def busy_hall(service: CenterService, clock: FakeClock, mqtt_settings, tmp_path: Path) -> Iterator[WebServer]:
-    """The demo morning, a kiosk with telemetry, alerts of every kind the queue raises, a refused
-    event and a help request: what the screens have to word."""
-    server = WebServer(create_app(service, telemetry_period=0.05)).start()
-    kiosk = Kiosk(mqtt_settings, tmp_path / "kiosk", clock).start()
-    try:
-        history = server.app.state.web.history
-        kiosk.telemetry(3, settle=lambda i: wait_until(
-            lambda: len(history.terminal("kiosk-01").get("system", {}).get("ts", [])) == i + 1))
-        morning(service, clock)
-        for letter in "AAAAAAAAAAAB":
-            service.req_take_number("kiosk-01", {"category": letter})
-        clock.advance(40 * 60)  # waits over target, windows idle beside them
-        service.engine.check_alerts()
-        bad_level = Event(event_id="e-bad-level", seq=3, ts=0, data={"window": "3", "level": 7})
-        service.refuse("kiosk-01", "rating", bad_level,
-                       ErrorInfo(type="InvalidArgs", message="参数有误：评价等级（level）不符合要求"))
-        service.apply("kiosk-01", "help_requested", Event(event_id="e-help-asked", seq=4, ts=0,
-                                                          data={"location": "自助区 1 号机", "topic": "社保"}))
-        yield server
-    finally:
-        kiosk.stop()
-        server.stop()
 
 
 def assert_one_language(page: Page) -> None:

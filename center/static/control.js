@@ -128,8 +128,8 @@ function renderFollowUps(followUps) {
 function renderHelp(cases, helpers) {
   $("#help-count").textContent = cases.length ? t("control.help_count", {n: cases.length}) : "";
   fill($("#help-cases"), cases.length ? cases.map((c) => {
-    const who = el("select", {}, helpers.map((h) => el("option", {value: h.staff_no}, `${h.name}（${h.staff_no}）`)));
-    const outcome = el("input", {type: "text", placeholder: t("control.outcome")});
+    const who = el("select", {"aria-label": t("control.helper")}, helpers.map((h) => el("option", {value: h.staff_no}, `${h.name}（${h.staff_no}）`)));
+    const outcome = el("input", {type: "text", placeholder: t("control.outcome"), "aria-label": t("control.outcome")});
     const step = (action, body, done) => el("button", {class: "small", dataset: {action},
       onclick: () => run(() => api(`/api/help/${c.id}/${action}`, body()), done())}, t(`control.${action}`));
     const actions = c.state === "asked"

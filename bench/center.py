@@ -159,7 +159,7 @@ def take_number(workdir: Path, n: int = 280, per_kiosk: int = 60) -> list[str]:
         clock.set(MONDAY_10AM)
         service = CenterService(center_config(workdir, settings), clock=clock)
         cpu = [0.0]
-        handler = service.req_take_number
+        handler = service.requests.take_number
 
         def timed(terminal: str, args: dict[str, Any]) -> dict[str, Any]:
             started = time.thread_time()
@@ -180,7 +180,7 @@ def take_number(workdir: Path, n: int = 280, per_kiosk: int = 60) -> list[str]:
         samples = out.get(timeout=300)
         per_ticket = cpu[0] / n
         clock.advance(86400)  # the next day: new number series (daily caps), the windows opened again
-        service.close_day()
+        service.housekeeping.close_day()
         _open_windows(service)
         group = service.db.group
         commits, writes = group.commits, group.writes
@@ -227,13 +227,13 @@ def full_visits(workdir: Path, visits: int = 200) -> list[str]:
         config = config.model_copy(update={"voice": config.voice.model_copy(update={"enabled": False})})
         service = CenterService(config, clock=clock)
         confirmed: dict[str, threading.Event] = {}
-        applied = service.evt_ticket_printed
+        applied = service.events.evt_ticket_printed
 
         def printed(terminal: str, data: Any, event_id: str) -> None:
             applied(terminal, data, event_id)
             confirmed.setdefault(data.ticket_ref, threading.Event()).set()
 
-        service.evt_ticket_printed = printed  # type: ignore[method-assign]
+        service.events.evt_ticket_printed = printed  # type: ignore[method-assign]
         service.start()
         seed(service.db, clock)
         web = WebServer(create_app(service)).start()

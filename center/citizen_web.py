@@ -41,7 +41,8 @@ from center import promises
 from center.queue_errors import InvalidTransition, UnknownTicket
 from center.queue_types import Channel, TicketState
 from center.ratings import BAD, LEVELS
-from center.service import CenterService, plain
+from center.plain import plain
+from center.service import CenterService
 from center.tokens import PREFIX, Claim, ExpiredToken, TokenRefused
 from center.web_safety import BodyTooLarge, read_raw
 from core.clock import Clock
@@ -271,15 +272,15 @@ class CitizenWeb:
         window = s.config.windows.get(t.window or "")
         out: dict[str, Any] = {
             "hall": s.catalog.header.hall, "number": t.number, "category": t.category,
-            "category_name": category.name, "service": s.service_name(t.category, t.item_code),
-            "window_area": s.window_area(t.category, t.item_code), "state": t.state.value,
+            "category_name": category.name, "service": s.answers.service_name(t.category, t.item_code),
+            "window_area": s.answers.window_area(t.category, t.item_code), "state": t.state.value,
             "issued_at": t.issued_at, "appointment": t.appointment_id is not None, "recalls": t.recalls,
             "ahead": v.ahead if t.state is TicketState.WAITING else None, "last_called": v.last_called,
             "wait_min": v.estimate.low_min, "wait_max": v.estimate.high_min, "open_windows": v.estimate.open_windows,
             "window": t.window, "window_name": window.name if window else t.window,
             "near": s.near_turn.watched(ticket_id), "expires": claim.expires, "tz": engine.settings.timezone,
             "rating": None, "rateable": False, "reactivate_until": None, "reactivate_open": False,
-            "no_show_rule": s.no_show_rule, "owed": [],
+            "no_show_rule": s.answers.no_show_rule, "owed": [],
         }
         if t.state is TicketState.DONE:
             out["owed"] = promises.owed_view(promises.of_ticket(s.db, ticket_id), engine.local().date())
@@ -360,7 +361,7 @@ class CitizenWeb:
         """过号顺延: a no-show back within the hall's limit waits again in its place."""
         claim, t = self._ticket(request)
         await anyio.to_thread.run_sync(lambda: self.s.engine.reactivate(t.id))
-        self.s.queue_changed()
+        self.s.publishing.queue_changed()
         return JSONResponse({"ok": True})
 
 
@@ -377,7 +378,8 @@ class CitizenWeb:
         changeable = a.state == "booked" and s.clock.time() <= a.slot_start - engine.settings.change_until_min * 60
         return {
             "hall": s.catalog.header.hall, "category_name": category.name,
-            "service": s.service_name(a.category, a.item_code), "window_area": s.window_area(a.category, a.item_code),
+            "service": s.answers.service_name(a.category, a.item_code),
+            "window_area": s.answers.window_area(a.category, a.item_code),
             "slot_start": a.slot_start, "slot_end": a.slot_end, "state": a.state, "qr_svg": out.getvalue().decode(),
             "ticket_number": a.ticket.number if a.ticket else None, "changeable": changeable,
             "change_until_min": engine.settings.change_until_min, "expires": claim.expires,
@@ -406,7 +408,7 @@ class CitizenWeb:
                                      body.slot_start.tzinfo)
         moved = await anyio.to_thread.run_sync(lambda: self.s.engine.move_appointment(claim.subject, body.slot_start,
                                                                                        end))
-        page = self.s.booking_page(moved)  # valid until the new slot's day closes
+        page = self.s.answers.booking_page(moved)  # valid until the new slot's day closes
         new_claim = self.s.phone.signer.verify(page.rsplit("/", 1)[1], self.s.clock.time(), "b")
         view = await anyio.to_thread.run_sync(self.booking_view, claim.subject, new_claim)
         return JSONResponse({**view, "page": page})

@@ -96,7 +96,7 @@ class CenterMetrics:
         self.registry.register(HallCollector(service, sse_clients))
 
     def called(self, call: Call) -> None:
-        """An announcer (CenterService.announcers): a first call ends the ticket's wait."""
+        """An announcer (Announcing.announcers): a first call ends the ticket's wait."""
         if call.kind is CallKind.CALL:
             issued_at = self.service.engine.ticket(call.ticket_id).issued_at
             self.wait.labels(call.category).observe(max(0.0, call.at - issued_at))

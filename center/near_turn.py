@@ -21,13 +21,14 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
+from center.config import CitizenWebSettings, WindowSettings
+from center.queue import QueueEngine
 from center.queue_errors import UnknownTicket
 from center.queue_types import TicketState
-
-if TYPE_CHECKING:
-    from center.service import CenterService
+from core.catalog import Catalog
+from core.clock import Clock
 
 log = logging.getLogger("center.near_turn")
 RETRIES = (1.0, 5.0, 30.0)  # seconds before the 2nd, 3rd and 4th attempt
@@ -46,9 +47,14 @@ def signature(secret: str, body: bytes) -> str:
 
 
 class NearTurn:
-    def __init__(self, service: CenterService) -> None:
-        self.s = service
-        self.settings = service.config.citizen_web
+    def __init__(self, engine: QueueEngine, settings: CitizenWebSettings, windows: dict[str, WindowSettings],
+                 catalog: Catalog, window_area: Callable[[str, str | None], str], clock: Clock) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.windows = windows
+        self.catalog = catalog
+        self.window_area = window_area
+        self.clock = clock
         self._watches: dict[int, Watch] = {}
         self._lock = threading.Lock()
         self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue(1000)
@@ -112,7 +118,7 @@ class NearTurn:
             watches = dict(self._watches)
         for ticket_id, watch in watches.items():
             try:
-                view = self.s.engine.ticket_view(ticket_id)
+                view = self.engine.ticket_view(ticket_id)
             except UnknownTicket:
                 self.forget(ticket_id)
                 continue
@@ -122,7 +128,7 @@ class NearTurn:
                     watch.told_near = True
                     self._post("near_turn", t, watch, ahead=view.ahead)
             elif t.state is TicketState.CALLED and call is not None and call.get("ticket_id") == ticket_id:
-                window = self.s.config.windows.get(t.window or "")
+                window = self.windows.get(t.window or "")
                 self._post("called", t, watch, window=t.window, window_name=window.name if window else t.window)
             elif t.state is not TicketState.CALLED:
                 self.forget(ticket_id)  # serving, done, held, no-show, cancelled, closed: nothing to tell
@@ -130,10 +136,10 @@ class NearTurn:
     def _post(self, kind: str, ticket: Any, watch: Watch, **extra: Any) -> None:
         if not self.settings.webhook_url:
             return
-        body = {"kind": kind, "hall": self.s.catalog.header.hall, "day": ticket.day, "number": ticket.number,
-                "category": ticket.category, "category_name": self.s.catalog.category(ticket.category).name,
-                "window_area": self.s.window_area(ticket.category, ticket.item_code), "threshold": watch.ahead,
-                "page": watch.page, "at": self.s.clock.time(), **extra}
+        body = {"kind": kind, "hall": self.catalog.header.hall, "day": ticket.day, "number": ticket.number,
+                "category": ticket.category, "category_name": self.catalog.category(ticket.category).name,
+                "window_area": self.window_area(ticket.category, ticket.item_code), "threshold": watch.ahead,
+                "page": watch.page, "at": self.clock.time(), **extra}
         try:
             self._outbox.put_nowait(body)
         except queue.Full:

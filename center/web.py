@@ -45,7 +45,9 @@ from center.ratings import FollowUpAction
 from center.auth import (
     PUBLIC, CsrfRejected, Forbidden, Guard, NotSignedIn, PasswordChangeRequired, TooManyAttempts, client_of, staff,
 )
-from center.service import CenterService, WindowDesk, plain
+from center.plain import plain
+from center.service import CenterService
+from center.window_desk import WindowDesk
 from center.staff import (
     AccountDisabled, AccountLocked, BadCredentials, PasswordRejected, Role, Session, StaffError,
 )
@@ -211,11 +213,11 @@ class CenterWeb:
         if self.voice is not None:
             threading.Thread(target=self._prepare_voice, args=(self.voice,), name="voice-clips", daemon=True).start()
         sampler = asyncio.create_task(self._sample_telemetry())
-        self.s.announcers.append(self.exporter.called)
+        self.s.announcing.announcers.append(self.exporter.called)
         try:
             yield
         finally:
-            self.s.announcers.remove(self.exporter.called)
+            self.s.announcing.announcers.remove(self.exporter.called)
             self.close_streams()
             sampler.cancel()
 
@@ -263,17 +265,17 @@ class CenterWeb:
                                           self.s.engine.settings.fairness),
             "held": self.s.engine.held_at(code),
             "no_shows": no_shows.of_window(self.s.db, code, day, self.s.engine.settings),
-            "no_show_rule": self.s.no_show_rule,
+            "no_show_rule": self.s.answers.no_show_rule,
             "promises": [{**plain(p), "overdue": p.overdue(self.s.engine.local().date())}
                          for p in promises.owed_at(self.s.db, code)],
             "categories": self._categories(),
             "items": [{"code": i.code, "name": i.name, "category": i.category,
-                       "deferrable": self.s.deferrable_materials(i.code)} for i in self.s.catalog.items
+                       "deferrable": self.s.answers.deferrable_materials(i.code)} for i in self.s.catalog.items
                       if i.category in view.categories],
         }
 
     def _terminal(self, view: Any, now: float) -> dict[str, Any]:
-        summary = self.s.terminal_summary(view)
+        summary = self.s.availability.terminal_summary(view)
         born = {d.name: d for d in view.birth.devices} if view.birth else {}
         for name, device in summary["devices"].items():
             heard = view.heard.get(name)
@@ -334,13 +336,13 @@ class CenterWeb:
         """The hall's name, time zone and clock: screens show the hall's time, not their PC's."""
         return _json({"hall": self.s.catalog.header.hall, "tz": self.s.engine.settings.timezone,
                       "now": self.s.clock.time(), "speed": getattr(self.s.clock, "speed", 1.0),
-                      "no_show_rule": self.s.no_show_rule})
+                      "no_show_rule": self.s.answers.no_show_rule})
 
     # ---- hall display ---------------------------------------------------------------------------
     def display(self, request: Request) -> JSONResponse:
         """`voice`: how the display announces (None when silent); quiet hours read on the hall clock."""
         v = self.voice.settings if self.voice is not None else None
-        return _json({"hall": self.s.catalog.header.hall, "categories": self.s.queue_summary(),
+        return _json({"hall": self.s.catalog.header.hall, "categories": self.s.publishing.queue_summary(),
                       "calls": screens.recent_calls(self.s.db, self._midnight()),
                       "voice": v and {"repeat": v.repeat, "volume": v.volume, "quiet_volume": v.quiet_volume,
                                       "quiet_hours": [[a.hour * 60 + a.minute, b.hour * 60 + b.minute]
@@ -416,7 +418,7 @@ class CenterWeb:
         appointment = await anyio.to_thread.run_sync(lambda: self.s.engine.book_appointment(
             _text(body, "category"), _text(body, "citizen_key"), slot_start, slot_end,
             item_code=body.get("item_code") or None, channel=str(body.get("channel") or "web")))
-        return _json({**plain(appointment), "page": self.s.booking_page(appointment)})
+        return _json({**plain(appointment), "page": self.s.answers.booking_page(appointment)})
 
     # ---- control room -------------------------------------------------------------------------------
     def control(self, request: Request) -> JSONResponse:
@@ -426,7 +428,8 @@ class CenterWeb:
         rated = screens.ratings_by_id(self.s.db, [f.rating_id for f in follow_ups])
         return _json({
             "hall": self.s.catalog.header.hall, "now": now,
-            "categories": [{**c, "wait_target_min": targets.get(c["category"])} for c in self.s.queue_summary()],
+            "categories": [{**c, "wait_target_min": targets.get(c["category"])}
+                           for c in self.s.publishing.queue_summary()],
             "windows": self.s.engine.window_states(),
             "alerts": self.s.engine.list_alerts(),
             "terminals": [self._terminal(v, now) for v in sorted(self.s.link.terminals.values(),
@@ -451,14 +454,14 @@ class CenterWeb:
     async def fulfil_promise(self, request: Request) -> JSONResponse:
         """补交 recorded by a clerk or a manager (audited by its route)."""
         promise_id, by = int(request.path_params["promise_id"]), request.state.session.staff_no
-        return _json(await anyio.to_thread.run_sync(lambda: self.s.fulfil_promise(promise_id, by)))
+        return _json(await anyio.to_thread.run_sync(lambda: self.s.floor.fulfil_promise(promise_id, by)))
 
     async def help_assign(self, request: Request) -> JSONResponse:
         """A hall manager acknowledges a 帮办 and names the floor helper who goes."""
         body = await _body(request)
         case_id, by = int(request.path_params["case_id"]), request.state.session.staff_no
         return _json(await anyio.to_thread.run_sync(
-            lambda: self.s.help_step(case_id, "assign", by, helper=_text(body, "helper"))))
+            lambda: self.s.floor.help_step(case_id, "assign", by, helper=_text(body, "helper"))))
 
     async def help_step(self, request: Request) -> JSONResponse:
         """The helper assigned (or a manager) marks arrival, or closes the case with its outcome."""
@@ -472,7 +475,7 @@ class CenterWeb:
             raise Forbidden("err.Forbidden.help_case")
         outcome = _text(body, "outcome") if action == "close" else None
         return _json(await anyio.to_thread.run_sync(
-            lambda: self.s.help_step(case_id, action, session.staff_no, outcome=outcome)))
+            lambda: self.s.floor.help_step(case_id, action, session.staff_no, outcome=outcome)))
 
     def telemetry(self, request: Request) -> JSONResponse:
         return _json(self.history.terminal(request.path_params["terminal"]))

@@ -23,7 +23,7 @@ def printed(service: CenterService, terminal: str, answer: dict[str, Any]) -> di
     `ticket_printed` event, applied as the link applies it. Only then is the ticket callable."""
     event = Event(event_id=uuid.uuid4().hex, seq=next(_SEQ), ts=service.clock.time(),
                   data={"ticket_ref": answer["ticket_ref"], "number": answer["number"]})
-    service.apply(terminal, "ticket_printed", event)
+    service.events.apply(terminal, "ticket_printed", event)
     return answer
 
 
@@ -37,7 +37,7 @@ def printed_over(link: TerminalLink, service: CenterService, answer: dict[str, A
 
 def take_printed(service: CenterService, terminal: str, args: dict[str, Any]) -> dict[str, Any]:
     """A kiosk's whole take_number: the center's answer, then the print confirmed."""
-    return printed(service, terminal, service.req_take_number(terminal, args))
+    return printed(service, terminal, service.requests.take_number(terminal, args))
 
 
 @pytest.fixture

@@ -54,13 +54,13 @@ def floor(service: CenterService, clock: FakeClock) -> None:
     promises.record(service.db, f"{last_week:%Y%m%d}000012", ["营业执照"],
                     service.calendar.add_working_days(last_week, 5), clock.time() - 8 * 86400, "4", "s104")
     for n, (where, topic) in enumerate((("一楼自助区 1 号机", "不会操作"), ("一楼自助区 2 号机", "老年人帮办"))):
-        service.apply(f"kiosk-0{n + 1}", "help_requested", Event(event_id=f"shots-help-{n}", seq=n + 1, ts=0.0,
+        service.events.apply(f"kiosk-0{n + 1}", "help_requested", Event(event_id=f"shots-help-{n}", seq=n + 1, ts=0.0,
                                                                  data={"location": where, "topic": topic}))
         clock.advance(50)
     first = help_desk.open_cases(service.db)[0]
-    service.help_step(first.id, "assign", "m001", helper="h001")
+    service.floor.help_step(first.id, "assign", "m001", helper="h001")
     clock.advance(60)
-    service.housekeeping()  # the overdue promise's alert
+    service.housekeeping.run()  # the overdue promise's alert
 
 
 def shoot(page: Page, url: str, out: Path, size: tuple[int, int], ready: str, staff: str | None) -> None:

@@ -130,7 +130,7 @@ def test_device_states_become_alerts_and_clear(service, terminal) -> None:
     wait_until(lambda: any(a.kind == "help_requested" for a in service.engine.list_alerts()))
     kiosk.stop()  # the terminal goes away: its device states turn stale and raise an alert
     wait_until(lambda: not service.link.terminals["kiosk-06"].online)
-    summary = service.terminal_summary(service.link.terminals["kiosk-06"])
+    summary = service.availability.terminal_summary(service.link.terminals["kiosk-06"])
     assert summary["devices"]["printer"]["stale"] and not summary["online"]
     wait_until(lambda: any(a.kind == "device_offline" and a.key == "kiosk-06/printer"
                            for a in service.engine.list_alerts()))

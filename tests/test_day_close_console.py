@@ -43,7 +43,7 @@ def test_the_console_across_midnight(client: TestClient, service: CenterService,
     assert (b001["number"], b001["state"], b001["day"]) == ("B001", "serving", "2026-11-24")
 
     clock.set(datetime(2026, 11, 25, 0, 0, 1, tzinfo=TZ))
-    service.housekeeping()  # the loop does the same every half second
+    service.housekeeping.run()  # the loop does the same every half second
     assert client.get("/api/windows/1").status_code == 401  # hours idle: the session has ended
     sign_in(client, "m001")
     for window in ("1", "3"):

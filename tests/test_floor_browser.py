@@ -90,7 +90,7 @@ def test_manager_sends_a_helper_and_a_clerk_records_a_promise_kept(
         server: WebServer, staff_page, service: CenterService, clock: FakeClock) -> None:
     """The control room: a 帮办 assigned to a named helper; the console: a 容缺 case accepted
     with its 承诺书, then the material recorded as handed in."""
-    service.apply("kiosk-01", "help_requested", Event(event_id="help-request-1", seq=1, ts=0.0,
+    service.events.apply("kiosk-01", "help_requested", Event(event_id="help-request-1", seq=1, ts=0.0,
                                                       data={"location": "一楼自助区 1 号机", "topic": "不会操作"}))
     control = staff_page(f"{server.url}/control", "m001", height=1400)
     case = control.locator("#help-cases li.help")
@@ -128,9 +128,9 @@ def test_the_control_room_lists_a_number_whose_print_was_never_confirmed(
         server: WebServer, staff_page, service: CenterService, clock: FakeClock) -> None:
     """未出票: the kiosk took the number and died before its printer cut it; the control room
     names the number and the kiosk, and the number is never called."""
-    ghost = service.req_take_number("kiosk-02", {"category": "A"})  # no ticket_printed follows
+    ghost = service.requests.take_number("kiosk-02", {"category": "A"})  # no ticket_printed follows
     clock.advance(service.config.queue.print_confirm_s + 1)
-    service.close_unprinted()
+    service.housekeeping.close_unprinted()
     control = staff_page(f"{server.url}/control", "m001", height=1400)
     item = control.locator(f'#unprinted li[data-ticket="{ghost["ticket_id"]}"]')
     expect(item).to_contain_text(ghost["number"])

@@ -111,13 +111,13 @@ def test_an_unanswered_request_escalates_after_the_configured_time(
     manager = signed_in(app, "m001")
     [case] = wait_until(lambda: open_cases(manager))
     clock.advance(2 * 60)
-    service.housekeeping()
+    service.housekeeping.run()
     assert not any(a.kind == "help_escalated" for a in service.engine.list_alerts())
     clock.advance(61)  # past [floor] help_escalate_min (3 min), on the hall clock
-    service.housekeeping()
+    service.housekeeping.run()
     [alert] = [a for a in service.engine.list_alerts() if a.kind == "help_escalated"]
     assert alert.text == "帮办超时未响应：二楼自助区 材料咨询（已等候 3 分钟）"
-    service.housekeeping()  # escalated once, not again
+    service.housekeeping.run()  # escalated once, not again
     assert [a.count for a in service.engine.list_alerts() if a.kind == "help_escalated"] == [1]
     post(manager, f"/api/help/{case['id']}/assign", {"helper": "h001"})
     assert not any(a.kind == "help_escalated" for a in service.engine.list_alerts())

@@ -73,7 +73,7 @@ def test_a_deferred_material_is_promised_shown_listed_alerted_and_fulfilled(
     assert (owed["case_no"], owed["material"], owed["due"], owed["pledge_signed"], owed["staff"]) == (
         case_no, "契税完税凭证", due.isoformat(), True, "s001")
 
-    (case,) = service.req_lookup_case("kiosk-01", {"citizen_key": CARD})["cases"]  # the kiosk's 查
+    (case,) = service.requests.lookup_case("kiosk-01", {"citizen_key": CARD})["cases"]  # the kiosk's 查
     assert case["owed"] == [{"material": "契税完税凭证", "due": due.isoformat(), "overdue": False}]
 
     manager = signed_in(app, "m001")
@@ -84,10 +84,10 @@ def test_a_deferred_material_is_promised_shown_listed_alerted_and_fulfilled(
     assert (listed["material"], listed["overdue"]) == ("契税完税凭证", False)
 
     clock.set(at(service, due + timedelta(days=1)))  # past the deadline, on the hall clock
-    service.housekeeping()
+    service.housekeeping.run()
     [alert] = [a for a in service.engine.list_alerts() if a.kind == "promise_overdue"]
     assert alert.text == f"容缺补交逾期：办件 {case_no} 的「契税完税凭证」应于 {due.isoformat()} 前补交"
-    (case,) = service.req_lookup_case("kiosk-01", {"citizen_key": CARD})["cases"]
+    (case,) = service.requests.lookup_case("kiosk-01", {"citizen_key": CARD})["cases"]
     assert case["owed"][0]["overdue"] is True
     manager = signed_in(app, "m001")
     assert manager.get("/api/control").json()["promises"][0]["overdue"] is True
@@ -98,7 +98,7 @@ def test_a_deferred_material_is_promised_shown_listed_alerted_and_fulfilled(
     kept = post(clerk, f"/api/promises/{owed['id']}/fulfil")
     assert (kept["state"], kept["fulfilled_by"]) == ("fulfilled", "s001")
     assert not any(a.kind == "promise_overdue" for a in service.engine.list_alerts())
-    assert service.req_lookup_case("kiosk-01", {"citizen_key": CARD})["cases"][0]["owed"] == []
+    assert service.requests.lookup_case("kiosk-01", {"citizen_key": CARD})["cases"][0]["owed"] == []
     post(clerk, f"/api/promises/{owed['id']}/fulfil", status=409)  # once
     rows = [(r.staff_no, r.target, r.result) for r in audit.latest(service.db, 100) if "fulfil" in r.action]
     assert ("s001", f"promise_id={owed['id']}", "ok") in rows
@@ -115,4 +115,4 @@ def test_the_phone_page_of_the_ticket_shows_what_is_owed(app: TestClient, servic
     token = ticket["qr"].rsplit("/t/", 1)[1]
     view = app.get(f"/m/api/t/{token}").json()
     assert view["state"] == "done" and [o["material"] for o in view["owed"]] == ["契税完税凭证"]
-    assert view["no_show_rule"] == service.no_show_rule
+    assert view["no_show_rule"] == service.answers.no_show_rule

@@ -111,12 +111,8 @@ def circles(graph: dict[str, set[str]]) -> list[set[str]]:
     return found
 
 
-# center/ is being split into parts of one concern (issue 12, finding 2): this one goes with it
-KNOWN_CIRCLES = [{"center.service", "center.near_turn"}]
-
-
 def test_no_module_imports_itself_round_a_circle() -> None:
-    assert [c for c in circles(module_graph()) if c not in KNOWN_CIRCLES] == []
+    assert circles(module_graph()) == []
 
 
 def test_the_screens_use_only_what_the_kiosk_host_declares() -> None:

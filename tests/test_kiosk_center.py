@@ -43,14 +43,14 @@ def serve(service: CenterService, window: str = "1", category: str = "A", card: 
 def test_finding_1_a_case_is_answered_with_item_state_dates_and_where_to_collect(service: CenterService) -> None:
     service.desk.sign_in("1", "staff-001")
     serve(service, create_case=True, item_code="A02")  # 承诺 3 个工作日
-    (case,) = service.req_lookup_case("kiosk-01", {"citizen_key": CARD})["cases"]
+    (case,) = service.requests.lookup_case("kiosk-01", {"citizen_key": CARD})["cases"]
     item = service.catalog.item("A02")
     assert case["case_number"].startswith("20261123") and case["item"] == item.name
     assert (case["state"], case["state_name"]) == ("accepted", "受理")
     assert case["received"] == "2026-11-23"
     assert case["promised_by"] == "2026-11-26"  # Monday + 3 working days
     assert case["collect_at"] == item.window
-    assert service.req_lookup_case("kiosk-01", {"case_number": case["case_number"]})["cases"] == [case]
+    assert service.requests.lookup_case("kiosk-01", {"case_number": case["case_number"]})["cases"] == [case]
 
 
 def test_finding_1_promised_dates_count_the_hall_calendars_working_days(service: CenterService) -> None:

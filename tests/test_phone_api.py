@@ -180,7 +180,7 @@ def test_every_state_is_worded_by_the_view(client: TestClient, service: CenterSe
     citizen = next(r.app for r in client.app.routes if getattr(r, "path", "") == "/m").state.citizen
     close = service.engine.close_moment(date(2026, 11, 23))
     clock.advance(close - clock.time())
-    service.close_day()  # the token expires at this moment; the open page's stream sends this last view
+    service.housekeeping.close_day()  # the token expires at this moment; the open page's stream sends this last view
     claim = service.phone.signer.verify(path_of(urls[2]).rsplit("/", 1)[1], close - 1, "t")
     assert citizen.view(service.engine.find_ticket("A003").id, claim)["state"] == "day_closed"
 

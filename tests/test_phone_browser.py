@@ -213,7 +213,7 @@ def test_every_other_state_english_and_elder(hall: tuple[CenterService, WebServe
     expect(missed.locator("#state-title")).to_have_text("等候中")
 
     svc.engine.cancel(svc.engine.find_ticket("A003").id, "凭条未能打印")
-    svc.queue_changed()
+    svc.publishing.queue_changed()
     expect(cancelled.locator("#state-title")).to_have_text("此号已作废")
     cancelled.screenshot(path=str(shots / f"{name}-cancelled.png"))
 
@@ -229,7 +229,7 @@ def test_every_other_state_english_and_elder(hall: tuple[CenterService, WebServe
     closed.screenshot(path=str(shots / f"{name}-elder.png"), full_page=True)
 
     clock.advance(svc.engine.close_moment(date(2026, 11, 23)) - clock.time())
-    svc.close_day()
+    svc.housekeeping.close_day()
     expect(closed.locator("#state-title")).to_have_text("今日已闭馆")  # the stream's last view, then it expires
     expect(closed.locator("#expires")).to_have_text("本凭条的链接已随闭馆失效。")
     expect(closed.locator("#state-title")).to_have_text("今日已闭馆")
@@ -254,7 +254,7 @@ def test_the_booking_page_moves_and_cancels(hall: tuple[CenterService, WebServer
     page.locator("#b-qr").screenshot(path=str(tmp_path / "qr.png"))
     assert read_qr(tmp_path / "qr.png") == [booked["code"]]
     with pytest.raises(TooEarly):  # the center knows that booking: it is just too early for 14:00
-        svc.req_check_in("kiosk-01", {"code": booked["code"]})
+        svc.requests.check_in("kiosk-01", {"code": booked["code"]})
     page.select_option("#b-slots", index=0)
     page.click("#b-move")
     expect(page.locator("#b-message")).to_have_text("已改约。")

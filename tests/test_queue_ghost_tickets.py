@@ -96,7 +96,7 @@ def test_a_kiosk_dying_between_the_answer_and_the_print_leaves_no_ghost(tmp_path
     service = CenterService(center_config(tmp_path, mqtt_settings), clock=hall_clock)
     service.start()
     calls: list[str] = []
-    service.announcers.append(lambda call: calls.append(call.number))
+    service.announcing.announcers.append(lambda call: calls.append(call.number))
     dying = TerminalLink(mqtt_settings, "kiosk-01", tmp_path / "kiosk-01")
     living = TerminalLink(mqtt_settings, "kiosk-02", tmp_path / "kiosk-02")
     try:

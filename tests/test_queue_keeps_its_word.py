@@ -105,7 +105,7 @@ def test_finding_3_a_bad_rating_needs_a_reason_where_the_channel_can_give_one(se
 def test_finding_4_rating_by_case_number_rates_that_cases_service(service, terminal) -> None:
     service.desk.sign_in("1", "staff-001")
     ticket = serve(service, "1", create_case=True)
-    (case,) = service.req_lookup_case("kiosk-01", {"case_number": _case_no(service, ticket)})["cases"]
+    (case,) = service.requests.lookup_case("kiosk-01", {"case_number": _case_no(service, ticket)})["cases"]
     kiosk = terminal("kiosk-01")
     assert answer(kiosk, "rating", {"ticket": None, "case_number": case["case_number"], "level": 5,
                                     "channel": "kiosk"}) is None
@@ -203,7 +203,7 @@ def test_junk_requests_are_answered_with_a_typed_refusal(service, op: str, args)
 def test_junk_events_are_applied_or_refused_never_crash(service, kind: str, data, n: int) -> None:
     event = Event(event_id=f"junk-{n:012d}", seq=1, ts=0.0, data=data if isinstance(data, dict) else {"x": data})
     try:
-        assert isinstance(service.apply("kiosk-junk", kind, event), bool)
+        assert isinstance(service.events.apply("kiosk-junk", kind, event), bool)
     except OneTripError:
         pass  # refused with a typed reason: the link keeps it and acks it
 

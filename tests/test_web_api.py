@@ -138,7 +138,7 @@ def test_control_room_acknowledges_alerts_and_steps_follow_ups(client: TestClien
     assert follow_up["rating"]["real_name"] is False and "citizen_key" not in follow_up["rating"]
     assert control["ratings"]["count"] == 1 and control["ratings"]["rate"] == 0.0
     assert control["refused_events"] == []
-    service.refuse("kiosk-01", "rating", Event(event_id="e-refused-1", seq=1, ts=0, data={"ticket": "B009", "level": 5,
+    service.events.refuse("kiosk-01", "rating", Event(event_id="e-refused-1", seq=1, ts=0, data={"ticket": "B009", "level": 5,
                                                                                  "citizen_key": "k" * 32}),
                    ErrorInfo(type="UnknownTicket", message="no ticket 'B009'"))
     [kept] = client.get("/api/control").json()["refused_events"]

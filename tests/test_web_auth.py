@@ -265,7 +265,7 @@ def test_retention_purges_old_audit_rows_and_idle_sessions_and_the_chain_still_h
     assert old >= 2 and service.staff.end_idle_sessions() == 0
     clock.advance(service.config.staff.audit_keep_days * 86400 + 3600)
     as_staff(app, "s002").post("/api/windows/2/sign_in", json={})  # today's rows
-    service.housekeeping()
+    service.housekeeping.run()
     kept = audit.latest(service.db, 1000)
     assert kept and all(r.staff_no == "s002" for r in kept)  # the rows of 180 days ago are gone…
     assert audit.verify(service.db) == (len(kept), None)     # …and what is kept still verifies

@@ -81,7 +81,7 @@ def test_console_call_reaches_the_display_and_the_rating_the_reports(
     serve(service, clock, "3", 40, 420)
     rate(service, 1, "3", ["办理时间太长"])
 
-    service.refuse("kiosk-09", "rating", Event(event_id="e-bad-level", seq=3, ts=0, data={"window": "3", "level": 7}),
+    service.events.refuse("kiosk-09", "rating", Event(event_id="e-bad-level", seq=3, ts=0, data={"window": "3", "level": 7}),
                    ErrorInfo(type="InvalidArgs", message="参数有误：评价等级（level）不符合要求"))  # as the link keeps it
     control = open_page(f"{server.url}/control", 1600, 1200, staff="m001")
     expect(control.locator("#who")).to_contain_text("值班长（m001）")

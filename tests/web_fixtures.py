@@ -58,13 +58,13 @@ def busy_hall(service: CenterService, clock: FakeClock, mqtt_settings, tmp_path:
             lambda: len(history.terminal("kiosk-01").get("system", {}).get("ts", [])) == i + 1))
         morning(service, clock)
         for letter in "AAAAAAAAAAAB":  # their prints never confirmed: 未出票 once the limit passes
-            service.req_take_number("kiosk-01", {"category": letter})
+            service.requests.take_number("kiosk-01", {"category": letter})
         clock.advance(40 * 60)  # waits over target, windows idle beside them
         service.engine.check_alerts()
         bad_level = Event(event_id="e-bad-level", seq=3, ts=0, data={"window": "3", "level": 7})
-        service.refuse("kiosk-01", "rating", bad_level,
+        service.events.refuse("kiosk-01", "rating", bad_level,
                        ErrorInfo(type="InvalidArgs", message="参数有误：评价等级（level）不符合要求"))
-        service.apply("kiosk-01", "help_requested", Event(event_id="e-help-asked", seq=4, ts=0,
+        service.events.apply("kiosk-01", "help_requested", Event(event_id="e-help-asked", seq=4, ts=0,
                                                           data={"location": "自助区 1 号机", "topic": "社保"}))
         yield server
     finally:

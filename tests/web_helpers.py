@@ -129,7 +129,7 @@ class Kiosk:
 
 def rate(service: CenterService, level: int, window: str, reasons: list[str] | None = None) -> None:
     """A rating from the window's pad, through the service's handler of the bus's rating event."""
-    service.apply("bus-01", "rating", Event(event_id=uuid.uuid4().hex, seq=1, ts=0.0, data={
+    service.events.apply("bus-01", "rating", Event(event_id=uuid.uuid4().hex, seq=1, ts=0.0, data={
         "level": level, "window": window, "reasons": reasons or [], "channel": "pad"}))
 
 

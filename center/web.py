@@ -158,7 +158,7 @@ def _json(data: Any, status: int = 200) -> JSONResponse:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    return await read_body(request, request.app.state.web.s.config.web.max_body_bytes)
+    return await read_body(request, request.app.state.web.config.web.max_body_bytes)
 
 
 def _text(body: dict[str, Any], key: str) -> str:
@@ -192,11 +192,16 @@ DESK_ACTIONS: dict[str, DeskAction] = {
 
 
 class CenterWeb:
-    """The handlers, with what they share: the service, the voice, telemetry and timings."""
+    """The handlers, with what they share: the center's parts they use (not the service that
+    holds them), the voice, telemetry and timings."""
 
     def __init__(self, service: CenterService, voice: Voice | None, history: TelemetryHistory,
                  telemetry_period: float, guard: Guard) -> None:
-        self.s = service
+        self.config, self.clock, self.catalog, self.db = service.config, service.clock, service.catalog, service.db
+        self.engine, self.link, self.hub, self.staff = service.engine, service.link, service.hub, service.staff
+        self.desk, self.answers, self.floor = service.desk, service.answers, service.floor
+        self.publishing, self.announcing = service.publishing, service.announcing
+        self.availability = service.availability
         self.guard = guard
         self.voice = voice
         self.history = history
@@ -213,11 +218,11 @@ class CenterWeb:
         if self.voice is not None:
             threading.Thread(target=self._prepare_voice, args=(self.voice,), name="voice-clips", daemon=True).start()
         sampler = asyncio.create_task(self._sample_telemetry())
-        self.s.announcing.announcers.append(self.exporter.called)
+        self.announcing.announcers.append(self.exporter.called)
         try:
             yield
         finally:
-            self.s.announcing.announcers.remove(self.exporter.called)
+            self.announcing.announcers.remove(self.exporter.called)
             self.close_streams()
             sampler.cancel()
 
@@ -235,47 +240,47 @@ class CenterWeb:
 
     async def _sample_telemetry(self) -> None:
         while True:
-            self.history.sample(self.s.link.terminals)
+            self.history.sample(self.link.terminals)
             await asyncio.sleep(self.telemetry_period)
 
     # ---- helpers ---------------------------------------------------------------------------
     def _today(self) -> str:
-        return self.s.engine.local().date().isoformat()
+        return self.engine.local().date().isoformat()
 
     def _midnight(self) -> float:
-        return datetime.combine(self.s.engine.local().date(), dtime(), self.s.engine.tz).timestamp()
+        return datetime.combine(self.engine.local().date(), dtime(), self.engine.tz).timestamp()
 
     def _categories(self) -> list[dict[str, Any]]:
         return [{"letter": c.letter, "name": c.name, "wait_target_min": c.wait_target_min}
-                for c in self.s.catalog.categories]
+                for c in self.catalog.categories]
 
     def _window(self, code: str) -> dict[str, Any]:
-        view = next((w for w in self.s.engine.window_states() if w.code == code), None)
-        if view is None or code not in self.s.config.windows:
+        view = next((w for w in self.engine.window_states() if w.code == code), None)
+        if view is None or code not in self.config.windows:
             raise UnknownWindow(code)
         day = self._today()
         ticket = None
         if view.ticket_id is not None:
-            t = self.s.engine.ticket(view.ticket_id)
-            names = {i.code: i.name for i in self.s.catalog.items}
+            t = self.engine.ticket(view.ticket_id)
+            names = {i.code: i.name for i in self.catalog.items}
             ticket = {**plain(t), "item_name": names.get(t.item_code or "")}
         return {
-            "window": plain(view), "ticket": ticket, "bus": self.s.config.windows[code].bus,
-            "queue": screens.window_queue(self.s.db, code, day, self.s.engine.clock.time(),
-                                          self.s.engine.settings.fairness),
-            "held": self.s.engine.held_at(code),
-            "no_shows": no_shows.of_window(self.s.db, code, day, self.s.engine.settings),
-            "no_show_rule": self.s.answers.no_show_rule,
-            "promises": [{**plain(p), "overdue": p.overdue(self.s.engine.local().date())}
-                         for p in promises.owed_at(self.s.db, code)],
+            "window": plain(view), "ticket": ticket, "bus": self.config.windows[code].bus,
+            "queue": screens.window_queue(self.db, code, day, self.engine.clock.time(),
+                                          self.engine.settings.fairness),
+            "held": self.engine.held_at(code),
+            "no_shows": no_shows.of_window(self.db, code, day, self.engine.settings),
+            "no_show_rule": self.answers.no_show_rule,
+            "promises": [{**plain(p), "overdue": p.overdue(self.engine.local().date())}
+                         for p in promises.owed_at(self.db, code)],
             "categories": self._categories(),
             "items": [{"code": i.code, "name": i.name, "category": i.category,
-                       "deferrable": self.s.answers.deferrable_materials(i.code)} for i in self.s.catalog.items
+                       "deferrable": self.answers.deferrable_materials(i.code)} for i in self.catalog.items
                       if i.category in view.categories],
         }
 
     def _terminal(self, view: Any, now: float) -> dict[str, Any]:
-        summary = self.s.availability.terminal_summary(view)
+        summary = self.availability.terminal_summary(view)
         born = {d.name: d for d in view.birth.devices} if view.birth else {}
         for name, device in summary["devices"].items():
             heard = view.heard.get(name)
@@ -290,7 +295,7 @@ class CenterWeb:
     # ---- pages and live events -----------------------------------------------------------------
     def strings(self, request: Request) -> Response:
         """/i18n.js: the screens' texts in the hall's language (center/i18n.py)."""
-        return Response(i18n.script(self.s.config.web.language), media_type="text/javascript; charset=utf-8",
+        return Response(i18n.script(self.config.web.language), media_type="text/javascript; charset=utf-8",
                         headers={"Cache-Control": "no-cache"})
 
     async def page(self, request: Request) -> Response:
@@ -300,7 +305,7 @@ class CenterWeb:
     async def events(self, request: Request) -> StreamingResponse:
         """Server-sent hall events. Without a staff session (the hall display) only what a
         public screen shows: calls, queue summaries, window states, the day close."""
-        hub = self.s.hub
+        hub = self.hub
         session = await anyio.to_thread.run_sync(self.guard.session, request)
         kinds = None if session is not None else DISPLAY_EVENTS
 
@@ -334,16 +339,16 @@ class CenterWeb:
 
     def hall(self, request: Request) -> JSONResponse:
         """The hall's name, time zone and clock: screens show the hall's time, not their PC's."""
-        return _json({"hall": self.s.catalog.header.hall, "tz": self.s.engine.settings.timezone,
-                      "now": self.s.clock.time(), "speed": getattr(self.s.clock, "speed", 1.0),
-                      "no_show_rule": self.s.answers.no_show_rule})
+        return _json({"hall": self.catalog.header.hall, "tz": self.engine.settings.timezone,
+                      "now": self.clock.time(), "speed": getattr(self.clock, "speed", 1.0),
+                      "no_show_rule": self.answers.no_show_rule})
 
     # ---- hall display ---------------------------------------------------------------------------
     def display(self, request: Request) -> JSONResponse:
         """`voice`: how the display announces (None when silent); quiet hours read on the hall clock."""
         v = self.voice.settings if self.voice is not None else None
-        return _json({"hall": self.s.catalog.header.hall, "categories": self.s.publishing.queue_summary(),
-                      "calls": screens.recent_calls(self.s.db, self._midnight()),
+        return _json({"hall": self.catalog.header.hall, "categories": self.publishing.queue_summary(),
+                      "calls": screens.recent_calls(self.db, self._midnight()),
                       "voice": v and {"repeat": v.repeat, "volume": v.volume, "quiet_volume": v.quiet_volume,
                                       "quiet_hours": [[a.hour * 60 + a.minute, b.hour * 60 + b.minute]
                                                       for a, b in parse_hours(v.quiet_hours)]}})
@@ -357,7 +362,7 @@ class CenterWeb:
     def voice_wav(self, request: Request) -> Response:
         if self.voice is None:
             raise HTTPException(404, "voice is disabled in this hall's config")
-        call = screens.announcement(self.s.db, int(request.path_params["announcement_id"]))
+        call = screens.announcement(self.db, int(request.path_params["announcement_id"]))
         if call is None:
             raise HTTPException(404, "no such announcement")
         path = self.voice.call_audio(call["number"], call["window"], call["window_name"])
@@ -365,7 +370,7 @@ class CenterWeb:
 
     # ---- counter console ----------------------------------------------------------------------------
     def windows(self, request: Request) -> JSONResponse:
-        return _json({"windows": self.s.engine.window_states(), "categories": self._categories()})
+        return _json({"windows": self.engine.window_states(), "categories": self._categories()})
 
     def window(self, request: Request) -> JSONResponse:
         return _json(self._window(request.path_params["window"]))
@@ -375,19 +380,19 @@ class CenterWeb:
         if action not in DESK_ACTIONS:
             raise HTTPException(404, f"no window action {action!r}")
         body = await _body(request)
-        if code not in self.s.config.windows:
+        if code not in self.config.windows:
             raise UnknownWindow(code)
         session = request.state.session
         self._at_own_window(session, code, action)
 
         def current_ticket() -> int:
-            ticket_id = next(w.ticket_id for w in self.s.engine.window_states() if w.code == code)
+            ticket_id = next(w.ticket_id for w in self.engine.window_states() if w.code == code)
             if ticket_id is None:
                 raise QueueError(f"window {code} has no current ticket")
             return ticket_id
 
         def run() -> dict[str, Any]:
-            result = DESK_ACTIONS[action](self.s.desk, code, body, current_ticket, session.staff_no)
+            result = DESK_ACTIONS[action](self.desk, code, body, current_ticket, session.staff_no)
             return {"ok": True, "action": action, "result": plain(result), **self._window(code)}
 
         return _json(await anyio.to_thread.run_sync(run))
@@ -399,7 +404,7 @@ class CenterWeb:
             return
         if action == "sign_in":
             return  # as the session's own 工号; the engine refuses a window already signed in
-        staff_at = next(w.staff for w in self.s.engine.window_states() if w.code == window)
+        staff_at = next(w.staff for w in self.engine.window_states() if w.code == window)
         if staff_at != session.staff_no:
             raise Forbidden("err.Forbidden.window", window=window)
 
@@ -411,57 +416,57 @@ class CenterWeb:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         digest = hashlib.sha256(key.encode()).hexdigest()
         if scheme.lower() != "bearer" or not any(hmac.compare_digest(digest, k)
-                                                 for k in self.s.config.web.appointment_keys_sha256):
+                                                 for k in self.config.web.appointment_keys_sha256):
             raise NotSignedIn()
         body = await _body(request)
         slot_start, slot_end = (datetime.fromisoformat(_text(body, k)) for k in ("slot_start", "slot_end"))
-        appointment = await anyio.to_thread.run_sync(lambda: self.s.engine.book_appointment(
+        appointment = await anyio.to_thread.run_sync(lambda: self.engine.book_appointment(
             _text(body, "category"), _text(body, "citizen_key"), slot_start, slot_end,
             item_code=body.get("item_code") or None, channel=str(body.get("channel") or "web")))
-        return _json({**plain(appointment), "page": self.s.answers.booking_page(appointment)})
+        return _json({**plain(appointment), "page": self.answers.booking_page(appointment)})
 
     # ---- control room -------------------------------------------------------------------------------
     def control(self, request: Request) -> JSONResponse:
-        targets = {c.letter: c.wait_target_min for c in self.s.catalog.categories}
-        now = self.s.clock.time()
-        follow_ups = self.s.engine.open_follow_ups()
-        rated = screens.ratings_by_id(self.s.db, [f.rating_id for f in follow_ups])
+        targets = {c.letter: c.wait_target_min for c in self.catalog.categories}
+        now = self.clock.time()
+        follow_ups = self.engine.open_follow_ups()
+        rated = screens.ratings_by_id(self.db, [f.rating_id for f in follow_ups])
         return _json({
-            "hall": self.s.catalog.header.hall, "now": now,
+            "hall": self.catalog.header.hall, "now": now,
             "categories": [{**c, "wait_target_min": targets.get(c["category"])}
-                           for c in self.s.publishing.queue_summary()],
-            "windows": self.s.engine.window_states(),
-            "alerts": self.s.engine.list_alerts(),
-            "terminals": [self._terminal(v, now) for v in sorted(self.s.link.terminals.values(),
+                           for c in self.publishing.queue_summary()],
+            "windows": self.engine.window_states(),
+            "alerts": self.engine.list_alerts(),
+            "terminals": [self._terminal(v, now) for v in sorted(self.link.terminals.values(),
                                                                  key=lambda v: v.terminal)],
             "follow_ups": [{**plain(f), "rating": rated.get(f.rating_id)} for f in follow_ups],
-            "ratings": screens.ratings_since(self.s.db, self._midnight()),
-            "refused_events": self.s.engine.refused_events(20),
-            "promises": self._promises(), "promise_due_soon_days": self.s.config.floor.promise_due_soon_days,
-            "help_cases": help_desk.open_cases(self.s.db),
-            "helpers": [{"staff_no": a.staff_no, "name": a.name} for a in self.s.staff.listing()
+            "ratings": screens.ratings_since(self.db, self._midnight()),
+            "refused_events": self.engine.refused_events(20),
+            "promises": self._promises(), "promise_due_soon_days": self.config.floor.promise_due_soon_days,
+            "help_cases": help_desk.open_cases(self.db),
+            "helpers": [{"staff_no": a.staff_no, "name": a.name} for a in self.staff.listing()
                         if a.state.value == "active" and a.roles & {Role.CLERK, Role.MANAGER}],
-            "unprinted": self.s.engine.unprinted(),  # 未出票: issued, never confirmed printed by its kiosk
-            "link": {"connected": self.s.link.connected, **dict(self.s.link.stats)},
+            "unprinted": self.engine.unprinted(),  # 未出票: issued, never confirmed printed by its kiosk
+            "link": {"connected": self.link.connected, **dict(self.link.stats)},
         })
 
     def _promises(self) -> list[dict[str, Any]]:
         """容缺 owed and due within `[floor] promise_due_soon_days`, or overdue, soonest first."""
-        today = self.s.engine.local().date()
+        today = self.engine.local().date()
         return [{**plain(p), "overdue": p.overdue(today)}
-                for p in promises.due_soon(self.s.db, today, self.s.config.floor.promise_due_soon_days)]
+                for p in promises.due_soon(self.db, today, self.config.floor.promise_due_soon_days)]
 
     async def fulfil_promise(self, request: Request) -> JSONResponse:
         """补交 recorded by a clerk or a manager (audited by its route)."""
         promise_id, by = int(request.path_params["promise_id"]), request.state.session.staff_no
-        return _json(await anyio.to_thread.run_sync(lambda: self.s.floor.fulfil_promise(promise_id, by)))
+        return _json(await anyio.to_thread.run_sync(lambda: self.floor.fulfil_promise(promise_id, by)))
 
     async def help_assign(self, request: Request) -> JSONResponse:
         """A hall manager acknowledges a 帮办 and names the floor helper who goes."""
         body = await _body(request)
         case_id, by = int(request.path_params["case_id"]), request.state.session.staff_no
         return _json(await anyio.to_thread.run_sync(
-            lambda: self.s.floor.help_step(case_id, "assign", by, helper=_text(body, "helper"))))
+            lambda: self.floor.help_step(case_id, "assign", by, helper=_text(body, "helper"))))
 
     async def help_step(self, request: Request) -> JSONResponse:
         """The helper assigned (or a manager) marks arrival, or closes the case with its outcome."""
@@ -470,40 +475,40 @@ class CenterWeb:
         session = request.state.session
         if action not in ("arrive", "close"):
             raise HTTPException(404, f"no help action {action!r}")
-        case = help_desk.get(self.s.db, case_id)
+        case = help_desk.get(self.db, case_id)
         if not session.has(Role.MANAGER) and case.helper != session.staff_no:
             raise Forbidden("err.Forbidden.help_case")
         outcome = _text(body, "outcome") if action == "close" else None
         return _json(await anyio.to_thread.run_sync(
-            lambda: self.s.floor.help_step(case_id, action, session.staff_no, outcome=outcome)))
+            lambda: self.floor.help_step(case_id, action, session.staff_no, outcome=outcome)))
 
     def telemetry(self, request: Request) -> JSONResponse:
         return _json(self.history.terminal(request.path_params["terminal"]))
 
     async def ack_alert(self, request: Request) -> JSONResponse:
         body = await _body(request)
-        alert = self.s.engine.ack_alert(_text(body, "kind"), _text(body, "key"), request.state.session.staff_no)
+        alert = self.engine.ack_alert(_text(body, "kind"), _text(body, "key"), request.state.session.staff_no)
         if alert is None:
             raise HTTPException(404, "no such alert")
-        self.s.hub.publish("alert", plain(alert))
+        self.hub.publish("alert", plain(alert))
         return _json(alert)
 
     async def follow_up_step(self, request: Request) -> JSONResponse:
         body = await _body(request)
         action = FollowUpAction(request.path_params["action"])
-        follow_up = self.s.engine.follow_up_step(int(request.path_params["follow_up_id"]), action,
-                                                 request.state.session.staff_no, body.get("note") or None)
+        follow_up = self.engine.follow_up_step(int(request.path_params["follow_up_id"]), action,
+                                               request.state.session.staff_no, body.get("note") or None)
         return _json(follow_up)
 
     async def command(self, request: Request) -> JSONResponse:
         terminal, name = request.path_params["terminal"], request.path_params["name"]
         if name not in COMMANDS:
             raise HTTPException(404, f"no remote command {name!r}")
-        if terminal not in self.s.link.terminals:
+        if terminal not in self.link.terminals:
             raise HTTPException(404, f"no terminal {terminal!r}")
         args = (await _body(request)).get("args") or {}
         result = await anyio.to_thread.run_sync(
-            lambda: self.s.link.command(terminal, name, args, timeout=COMMAND_TIMEOUT_S))
+            lambda: self.link.command(terminal, name, args, timeout=COMMAND_TIMEOUT_S))
         return _json(result.model_dump(), 200 if result.ok else 409)
 
     # ---- reports and metrics ------------------------------------------------------------------------
@@ -514,17 +519,17 @@ class CenterWeb:
         last = q.get("to") or q.get("day") or first
         for day in (first, last):
             date.fromisoformat(day)
-        labels = {"category": {c.letter: f"{c.letter} {c.name}" for c in self.s.catalog.categories},
-                  "window": {code: w.name for code, w in self.s.config.windows.items()}}.get(by, {})
-        rows = reports.report(reports.visits(self.s.db, self.s.engine.tz, first, last), by, labels)
+        labels = {"category": {c.letter: f"{c.letter} {c.name}" for c in self.catalog.categories},
+                  "window": {code: w.name for code, w in self.config.windows.items()}}.get(by, {})
+        rows = reports.report(reports.visits(self.db, self.engine.tz, first, last), by, labels)
         return by, first, last, rows
 
     def report(self, request: Request) -> JSONResponse:
         by, first, last, rows = self._report(request)
         return _json({"by": by, "from": first, "to": last, "rows": rows, "groups": reports.GROUPS,
-                      "help": help_desk.day_figures(self.s.db, first, last),
-                      "promises": promises.figures(self.s.db, first, last, self.s.engine.tz,
-                                                   self.s.engine.local().date())})
+                      "help": help_desk.day_figures(self.db, first, last),
+                      "promises": promises.figures(self.db, first, last, self.engine.tz,
+                                                   self.engine.local().date())})
 
     def report_csv(self, request: Request) -> Response:
         by, first, last, rows = self._report(request)

@@ -76,7 +76,7 @@ def test_every_route_declares_who_may_use_it_and_refuses_everyone_else(app, anon
             forbidden = client.request(method, path, json={} if method == "POST" else None)
             assert forbidden.status_code == 403 and forbidden.json()["error"] == "Forbidden", (method, path, outsider)
     # every refusal above is in the audit trail, with who tried (or nobody) and from where
-    rows = audit.latest(app.state.web.s.db, 1000)
+    rows = audit.latest(app.state.web.db, 1000)
     assert sum(r.result == "refused: NotSignedIn" for r in rows) >= len(staffed)
     assert any(r.result == "refused: Forbidden" and r.staff_no in wrong_clients for r in rows)
 

@@ -17,6 +17,8 @@ log = logging.getLogger("center")
 
 
 class Announcing:
+    """One place that every call goes through, from the console, a keypad or the web."""
+
     def __init__(self, link: CenterLink, hub: Hub, near_turn: NearTurn, engine: QueueEngine,
                  windows: dict[str, WindowSettings]) -> None:
         self.link = link

@@ -8,6 +8,7 @@ from typing import Any
 
 from center import cases as case_flow
 from center import no_shows, promises
+from center.db import Database
 from center.queue import QueueEngine
 from center.queue_errors import NotTheirsToRate, UnknownItem
 from center.queue_types import Appointment, Case, TicketView
@@ -16,11 +17,12 @@ from core.calendar import HallCalendar
 from core.catalog import Catalog, paper_materials
 from core.clock import Clock
 from mqtt import payloads
-from sqlalchemy.engine import Engine
 
 
 class Answers:
-    def __init__(self, engine: QueueEngine, catalog: Catalog, calendar: HallCalendar, db: Engine,
+    """Read-only: the catalog, the engine and the phone links as the citizen's words."""
+
+    def __init__(self, engine: QueueEngine, catalog: Catalog, calendar: HallCalendar, db: Database,
                  phone: PhoneLinks, priority_groups: dict[str, str], clock: Clock) -> None:
         self.engine = engine
         self.catalog = catalog

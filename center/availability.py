@@ -13,6 +13,8 @@ from mqtt.center import TerminalView
 
 
 class Availability:
+    """What the control room must know about the hall's machines, as alerts that clear themselves."""
+
     def __init__(self, engine: QueueEngine, hub: Hub, outbox_backlog_alert: int, clock_offset_alert_ms: float) -> None:
         self.engine = engine
         self.hub = hub

@@ -20,6 +20,8 @@ Command = Callable[..., Any]
 
 
 class Floor:
+    """The cases staff on the floor follow up, apart from the queue's tickets."""
+
     def __init__(self, engine: QueueEngine, db: Database, hub: Hub, clock: Clock, calendar: HallCalendar,
                  staff: StaffDirectory, settings: FloorSettings, alert: Alert, send_command: Command) -> None:
         self.engine = engine

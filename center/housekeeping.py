@@ -24,6 +24,8 @@ log = logging.getLogger("center")
 
 
 class Housekeeping:
+    """The center's clock-driven round; each step also callable on its own (tests, benches)."""
+
     def __init__(self, engine: QueueEngine, db: Database, hub: Hub, clock: Clock, staff: StaffDirectory,
                  floor: Floor, availability: Availability, publishing: HallPublishing,
                  terminals: Callable[[], Iterable[TerminalView]], period: float, audit_keep_days: int) -> None:

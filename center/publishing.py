@@ -17,6 +17,8 @@ log = logging.getLogger("center")
 
 
 class HallPublishing:
+    """The retained hall channels a screen or kiosk reads on connecting, kept current."""
+
     def __init__(self, link: CenterLink, hub: Hub, catalog: Catalog, engine: QueueEngine, near_turn: NearTurn) -> None:
         self.link = link
         self.hub = hub

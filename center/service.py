@@ -42,8 +42,9 @@ def category_rules(catalog: Catalog) -> list[CategoryRules]:
                           hours={wd: c.hours.periods(wd) for wd in range(7)}) for c in catalog.categories]
 
 
-
 class CenterService:
+    """Builds the center's parts on one config and clock, wires them, starts and stops them."""
+
     def __init__(self, config: CenterConfig, *, clock: Clock | None = None) -> None:
         self.config = config
         i18n.use(config.web.language)  # the language of what the center words for its screens

@@ -24,6 +24,8 @@ class UnknownEventKind(OneTripError):
 
 
 class TerminalEvents:
+    """Every kind a terminal may send, as `evt_<kind>`; the link calls `apply` and `refuse`."""
+
     def __init__(self, engine: QueueEngine, db: Database, hub: Hub, clock: Clock, windows: dict[str, WindowSettings],
                  ticket_of_token: Callable[[str], Any], queue_changed: Callable[[], None],
                  caller_key: Callable[[str, str, str], Any]) -> None:

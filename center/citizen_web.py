@@ -38,10 +38,11 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from center import promises
+from center.hub import Hub
+from center.plain import plain
 from center.queue_errors import InvalidTransition, UnknownTicket
 from center.queue_types import Channel, TicketState
 from center.ratings import BAD, LEVELS
-from center.plain import plain
 from center.service import CenterService
 from center.tokens import PREFIX, Claim, ExpiredToken, TokenRefused
 from center.web_safety import BodyTooLarge, read_raw
@@ -185,8 +186,8 @@ class Changes:
     """Hub events → a wake-up for every open phone stream, without a parked thread per phone
     (a hall may have hundreds open): one thread reads the hub and sets each stream's event."""
 
-    def __init__(self, service: CenterService, stopping: threading.Event) -> None:
-        self.hub, self.stopping = service.hub, stopping
+    def __init__(self, hub: Hub, stopping: threading.Event) -> None:
+        self.hub, self.stopping = hub, stopping
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -231,17 +232,20 @@ class Changes:
 
 class CitizenWeb:
     def __init__(self, service: CenterService, stopping: threading.Event) -> None:
-        self.s = service
+        # the center's parts the phone pages use, not the service that holds them
+        self.config, self.clock, self.catalog, self.db = service.config, service.clock, service.catalog, service.db
+        self.engine, self.hub, self.phone = service.engine, service.hub, service.phone
+        self.answers, self.near_turn, self.publishing = service.answers, service.near_turn, service.publishing
         self.stopping = stopping
-        self.changes = Changes(service, stopping)
+        self.changes = Changes(service.hub, stopping)
 
     # ---- tokens ----------------------------------------------------------------------------
     def _claim(self, request: Request, kind: str) -> Claim:
-        return self.s.phone.signer.verify(request.path_params["token"], self.s.clock.time(), kind)
+        return self.phone.signer.verify(request.path_params["token"], self.clock.time(), kind)
 
     def _ticket(self, request: Request) -> tuple[Claim, Any]:
         claim = self._claim(request, "t")
-        return claim, self.s.engine.ticket_by_ref(claim.subject)
+        return claim, self.engine.ticket_by_ref(claim.subject)
 
     # ---- pages -----------------------------------------------------------------------------
     async def page(self, request: Request) -> Response:
@@ -265,25 +269,25 @@ class CitizenWeb:
     # ---- the ticket ----------------------------------------------------------------------------
     def view(self, ticket_id: int, claim: Claim) -> dict[str, Any]:
         """What the ticket page shows: the ticket's state in the hall's words, nothing personal."""
-        s, engine = self.s, self.s.engine
+        engine = self.engine
         v = engine.ticket_view(ticket_id)
         t = v.ticket
-        category = s.catalog.category(t.category)
-        window = s.config.windows.get(t.window or "")
+        category = self.catalog.category(t.category)
+        window = self.config.windows.get(t.window or "")
         out: dict[str, Any] = {
-            "hall": s.catalog.header.hall, "number": t.number, "category": t.category,
-            "category_name": category.name, "service": s.answers.service_name(t.category, t.item_code),
-            "window_area": s.answers.window_area(t.category, t.item_code), "state": t.state.value,
+            "hall": self.catalog.header.hall, "number": t.number, "category": t.category,
+            "category_name": category.name, "service": self.answers.service_name(t.category, t.item_code),
+            "window_area": self.answers.window_area(t.category, t.item_code), "state": t.state.value,
             "issued_at": t.issued_at, "appointment": t.appointment_id is not None, "recalls": t.recalls,
             "ahead": v.ahead if t.state is TicketState.WAITING else None, "last_called": v.last_called,
             "wait_min": v.estimate.low_min, "wait_max": v.estimate.high_min, "open_windows": v.estimate.open_windows,
             "window": t.window, "window_name": window.name if window else t.window,
-            "near": s.near_turn.watched(ticket_id), "expires": claim.expires, "tz": engine.settings.timezone,
+            "near": self.near_turn.watched(ticket_id), "expires": claim.expires, "tz": engine.settings.timezone,
             "rating": None, "rateable": False, "reactivate_until": None, "reactivate_open": False,
-            "no_show_rule": s.answers.no_show_rule, "owed": [],
+            "no_show_rule": self.answers.no_show_rule, "owed": [],
         }
         if t.state is TicketState.DONE:
-            out["owed"] = promises.owed_view(promises.of_ticket(s.db, ticket_id), engine.local().date())
+            out["owed"] = promises.owed_view(promises.of_ticket(self.db, ticket_id), engine.local().date())
             rating = engine.ticket_rating(ticket_id)
             out["rateable"] = rating is None
             if rating is not None:
@@ -291,14 +295,14 @@ class CitizenWeb:
         if t.state is TicketState.NO_SHOW:
             missed_at = engine.history(ticket_id)[-1].at
             out["reactivate_until"] = until = missed_at + engine.settings.reactivate_within_min * 60
-            out["reactivate_open"] = s.clock.time() <= until
+            out["reactivate_open"] = self.clock.time() <= until
         return out
 
     async def ticket(self, request: Request) -> JSONResponse:
         claim, t = self._ticket(request)
         view = await anyio.to_thread.run_sync(self.view, t.id, claim)
         return JSONResponse({**view, "levels": LEVELS, "bad_reasons": BAD_REASONS, "near_choices": list(NEAR_CHOICES),
-                             "reactivate_within_min": self.s.engine.settings.reactivate_within_min},
+                             "reactivate_within_min": self.engine.settings.reactivate_within_min},
                             headers={"Cache-Control": "no-store"})
 
     async def events(self, request: Request) -> StreamingResponse:
@@ -317,7 +321,7 @@ class CitizenWeb:
                         yield f"event: ticket\ndata: {view}\n\n"
                     else:
                         yield ": keepalive\n\n"
-                    if self.s.clock.time() >= claim.expires:
+                    if self.clock.time() >= claim.expires:
                         yield "event: expired\ndata: {}\n\n"
                         return
                     waited = 0.0
@@ -341,9 +345,9 @@ class CitizenWeb:
         reasons = [r for r in body.reasons if r in BAD_REASONS] + ([body.text.strip()] if body.text.strip() else [])
         if body.level > BAD:
             reasons = [body.text.strip()] if body.text.strip() else []
-        rating = await anyio.to_thread.run_sync(lambda: self.s.engine.rate(
+        rating = await anyio.to_thread.run_sync(lambda: self.engine.rate(
             body.level, ticket_id=t.id, reasons=reasons, channel=Channel.QR.value))
-        self.s.hub.publish("rating", plain(rating))
+        self.hub.publish("rating", plain(rating))
         return JSONResponse({"ok": True, "level": rating.level, "words": LEVELS[rating.level],
                              "follow_up": rating.follow_up_id is not None})
 
@@ -353,15 +357,15 @@ class CitizenWeb:
         body: NearBody = await _parsed(request, NearBody)
         if t.state is not TicketState.WAITING:
             raise InvalidTransition(f"ticket {t.number}", t.state.value, "watch")
-        page = self.s.phone.ticket(t.ref, t.day)
-        await anyio.to_thread.run_sync(lambda: self.s.near_turn.watch(t.id, body.ahead, page))
+        page = self.phone.ticket(t.ref, t.day)
+        await anyio.to_thread.run_sync(lambda: self.near_turn.watch(t.id, body.ahead, page))
         return JSONResponse({"ok": True, "near": body.ahead})
 
     async def reactivate(self, request: Request) -> JSONResponse:
         """过号顺延: a no-show back within the hall's limit waits again in its place."""
         claim, t = self._ticket(request)
-        await anyio.to_thread.run_sync(lambda: self.s.engine.reactivate(t.id))
-        self.s.publishing.queue_changed()
+        await anyio.to_thread.run_sync(lambda: self.engine.reactivate(t.id))
+        self.publishing.queue_changed()
         return JSONResponse({"ok": True})
 
 
@@ -369,17 +373,17 @@ class CitizenWeb:
     def booking_view(self, code: str, claim: Claim) -> dict[str, Any]:
         """The booking page: the slot, its state, the QR code the kiosk's scanner checks in, and
         the slots it may move to — nothing of the citizen."""
-        s, engine = self.s, self.s.engine
+        engine = self.engine
         a = engine.appointment(code)
-        category = s.catalog.category(a.category)
+        category = self.catalog.category(a.category)
         svg = qrcode.make(a.code, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
         out = io.BytesIO()
         svg.save(out)
-        changeable = a.state == "booked" and s.clock.time() <= a.slot_start - engine.settings.change_until_min * 60
+        changeable = a.state == "booked" and self.clock.time() <= a.slot_start - engine.settings.change_until_min * 60
         return {
-            "hall": s.catalog.header.hall, "category_name": category.name,
-            "service": s.answers.service_name(a.category, a.item_code),
-            "window_area": s.answers.window_area(a.category, a.item_code),
+            "hall": self.catalog.header.hall, "category_name": category.name,
+            "service": self.answers.service_name(a.category, a.item_code),
+            "window_area": self.answers.window_area(a.category, a.item_code),
             "slot_start": a.slot_start, "slot_end": a.slot_end, "state": a.state, "qr_svg": out.getvalue().decode(),
             "ticket_number": a.ticket.number if a.ticket else None, "changeable": changeable,
             "change_until_min": engine.settings.change_until_min, "expires": claim.expires,
@@ -397,19 +401,19 @@ class CitizenWeb:
 
     async def cancel_booking(self, request: Request) -> JSONResponse:
         claim = self._claim(request, "b")
-        await anyio.to_thread.run_sync(lambda: self.s.engine.cancel_appointment(claim.subject))
+        await anyio.to_thread.run_sync(lambda: self.engine.cancel_appointment(claim.subject))
         return JSONResponse(await anyio.to_thread.run_sync(self.booking_view, claim.subject, claim))
 
     async def move_booking(self, request: Request) -> JSONResponse:
         claim = self._claim(request, "b")
         body: MoveBody = await _parsed(request, MoveBody)
-        current = await anyio.to_thread.run_sync(self.s.engine.appointment, claim.subject)
+        current = await anyio.to_thread.run_sync(self.engine.appointment, claim.subject)
         end = datetime.fromtimestamp(body.slot_start.timestamp() + current.slot_end - current.slot_start,
                                      body.slot_start.tzinfo)
-        moved = await anyio.to_thread.run_sync(lambda: self.s.engine.move_appointment(claim.subject, body.slot_start,
-                                                                                       end))
-        page = self.s.answers.booking_page(moved)  # valid until the new slot's day closes
-        new_claim = self.s.phone.signer.verify(page.rsplit("/", 1)[1], self.s.clock.time(), "b")
+        moved = await anyio.to_thread.run_sync(lambda: self.engine.move_appointment(claim.subject, body.slot_start,
+                                                                                    end))
+        page = self.answers.booking_page(moved)  # valid until the new slot's day closes
+        new_claim = self.phone.signer.verify(page.rsplit("/", 1)[1], self.clock.time(), "b")
         view = await anyio.to_thread.run_sync(self.booking_view, claim.subject, new_claim)
         return JSONResponse({**view, "page": page})
 

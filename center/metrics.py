@@ -11,18 +11,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Histogram, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from center.db import announcements
+from center.db import Database, announcements
+from center.queue import QueueEngine
 from center.queue_types import Call, CallKind
-
-if TYPE_CHECKING:
-    from center.service import CenterService
+from mqtt.center import CenterLink
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 WAIT_BUCKETS = tuple(60.0 * m for m in (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180))  # a hall's waits
@@ -47,15 +45,15 @@ def _counter(name: str, help_text: str, label: str, samples: Iterator[tuple[str,
 class HallCollector(Collector):
     """The hall as the engine and the link see it at the moment of the scrape."""
 
-    def __init__(self, service: CenterService, sse_clients: Callable[[], int]) -> None:
-        self.s, self.sse_clients = service, sse_clients
+    def __init__(self, engine: QueueEngine, link: CenterLink, db: Database, sse_clients: Callable[[], int]) -> None:
+        self.engine, self.link, self.db, self.sse_clients = engine, link, db, sse_clients
 
     def collect(self) -> Iterator[Metric]:
-        engine, link = self.s.engine, self.s.link
+        engine, link = self.engine, self.link
         summary = engine.queue_summary()
         views = list(link.terminals.values())
         devices = Counter(("stale" if not v.online else d.state) for v in views for d in v.devices.values())
-        with self.s.db.read() as conn:
+        with self.db.read() as conn:
             calls = conn.execute(select(announcements.c.kind, func.count()).group_by(announcements.c.kind)).all()
         windows = Counter(w.state.value for w in engine.window_states())
         yield _gauge("onetrip_tickets_waiting", "Tickets waiting now, per category.", "category",
@@ -84,19 +82,19 @@ class HallCollector(Collector):
 class CenterMetrics:
     """The registry /metrics renders, with the two histograms the center observes into."""
 
-    def __init__(self, service: CenterService, sse_clients: Callable[[], int]) -> None:
+    def __init__(self, engine: QueueEngine, link: CenterLink, db: Database, sse_clients: Callable[[], int]) -> None:
         self.registry = CollectorRegistry()
-        self.service = service
+        self.engine = engine
         self.latency = Histogram("onetrip_http_request_duration_seconds",
                                  "Time to the first byte of a response, by route.", ["route", "method"],
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
         self.wait = Histogram("onetrip_queue_wait_seconds", "From taking a number to its first call, per category.",
                               ["category"], buckets=WAIT_BUCKETS, registry=self.registry)
         ProcessCollector(registry=self.registry)
-        self.registry.register(HallCollector(service, sse_clients))
+        self.registry.register(HallCollector(engine, link, db, sse_clients))
 
     def called(self, call: Call) -> None:
         """An announcer (Announcing.announcers): a first call ends the ticket's wait."""
         if call.kind is CallKind.CALL:
-            issued_at = self.service.engine.ticket(call.ticket_id).issued_at
+            issued_at = self.engine.ticket(call.ticket_id).issued_at
             self.wait.labels(call.category).observe(max(0.0, call.at - issued_at))

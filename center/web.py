@@ -206,7 +206,7 @@ class CenterWeb:
         self.voice = voice
         self.history = history
         self.telemetry_period = telemetry_period
-        self.exporter = metrics.CenterMetrics(service, lambda: self.sse_clients)
+        self.exporter = metrics.CenterMetrics(self.engine, self.link, self.db, lambda: self.sse_clients)
         self.stopping = threading.Event()
         self.sse_limiter = anyio.CapacityLimiter(512)  # one parked thread per open screen
         self.sse_clients = 0

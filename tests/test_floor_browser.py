@@ -5,30 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from center.service import CenterService
 from center.web import create_app
 from core.clock import FakeClock
-from hallrig.staff_accounts import DEMO_PASSWORD
 from mqtt.contract import Event
+from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
 from tests.center_fixtures import take_printed
 from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
-from tests.web_helpers import CHROMIUM_ARGS, WebServer
+from tests.web_helpers import WebServer
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -38,33 +29,8 @@ def server(service: CenterService) -> Iterator[WebServer]:
     s.stop()
 
 
-@pytest.fixture
-def staff_page(browser: Browser) -> Iterator:
-    pages: list[Page] = []
-    errors: list[str] = []
-
-    def opener(url: str, staff: str, width: int = 1600, height: int = 1000) -> Page:
-        """A page of its own, signed in as `staff` through the sign-in page."""
-        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
-        page.on("pageerror", lambda exc: errors.append(f"{url}: {exc}"))
-        pages.append(page)
-        parts = urlsplit(url)
-        here = parts.path + (f"?{parts.query}" if parts.query else "")
-        page.goto(f"{parts.scheme}://{parts.netloc}/login?next={quote(here, safe='')}")
-        page.fill("#staff-no", staff)
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("#sign-in button")
-        page.wait_for_url(url)
-        return page
-
-    yield opener
-    for page in pages:
-        page.close()
-    assert errors == []
-
-
 def test_clerk_reactivates_a_no_show_with_one_touch(
-        server: WebServer, staff_page, service: CenterService, clock: FakeClock, tmp_path: Path) -> None:
+        server: WebServer, open_page, service: CenterService, clock: FakeClock, tmp_path: Path) -> None:
     service.desk.sign_in("3", "s003")
     first = take_printed(service, "kiosk-01", {"category": "B"})
     take_printed(service, "kiosk-01", {"category": "B"})
@@ -73,7 +39,7 @@ def test_clerk_reactivates_a_no_show_with_one_touch(
     service.desk.no_show("3")
     clock.advance(5 * 60)
 
-    console = staff_page(f"{server.url}/console?window=3", "s003")
+    console = open_page(f"{server.url}/console?window=3", staff="s003")
     row = console.locator("#no-shows li", has_text=first["number"])
     expect(row).to_contain_text("还可恢复 25 分钟")
     expect(console.locator("#no-show-rule")).to_have_text("过号30分钟内可到窗口恢复，恢复后按原顺序叫号")
@@ -87,12 +53,12 @@ def test_clerk_reactivates_a_no_show_with_one_touch(
 
 
 def test_manager_sends_a_helper_and_a_clerk_records_a_promise_kept(
-        server: WebServer, staff_page, service: CenterService, clock: FakeClock) -> None:
+        server: WebServer, open_page, service: CenterService, clock: FakeClock) -> None:
     """The control room: a 帮办 assigned to a named helper; the console: a 容缺 case accepted
     with its 承诺书, then the material recorded as handed in."""
     service.events.apply("kiosk-01", "help_requested", Event(event_id="help-request-1", seq=1, ts=0.0,
                                                       data={"location": "一楼自助区 1 号机", "topic": "不会操作"}))
-    control = staff_page(f"{server.url}/control", "m001", height=1400)
+    control = open_page(f"{server.url}/control", staff="m001", height=1400)
     case = control.locator("#help-cases li.help")
     expect(case).to_contain_text("一楼自助区 1 号机 · 不会操作")
     case.locator("select").select_option("h001")
@@ -102,7 +68,7 @@ def test_manager_sends_a_helper_and_a_clerk_records_a_promise_kept(
 
     service.desk.sign_in("1", "s001")
     take_printed(service, "kiosk-01", {"category": "A", "item_code": "A02"})
-    console = staff_page(f"{server.url}/console?window=1", "s001")
+    console = open_page(f"{server.url}/console?window=1", staff="s001")
     expect(console.locator("#queue li .num").first).to_have_text("A001")
     console.keyboard.press("F1")
     expect(console.locator("#ticket-number")).to_have_text("A001")
@@ -125,13 +91,13 @@ def test_manager_sends_a_helper_and_a_clerk_records_a_promise_kept(
 
 
 def test_the_control_room_lists_a_number_whose_print_was_never_confirmed(
-        server: WebServer, staff_page, service: CenterService, clock: FakeClock) -> None:
+        server: WebServer, open_page, service: CenterService, clock: FakeClock) -> None:
     """未出票: the kiosk took the number and died before its printer cut it; the control room
     names the number and the kiosk, and the number is never called."""
     ghost = service.requests.take_number("kiosk-02", {"category": "A"})  # no ticket_printed follows
     clock.advance(service.config.queue.print_confirm_s + 1)
     service.housekeeping.close_unprinted()
-    control = staff_page(f"{server.url}/control", "m001", height=1400)
+    control = open_page(f"{server.url}/control", staff="m001", height=1400)
     item = control.locator(f'#unprinted li[data-ticket="{ghost["ticket_id"]}"]')
     expect(item).to_contain_text(ghost["number"])
     expect(item).to_contain_text("kiosk-02 取号后未确认打印，未叫号")

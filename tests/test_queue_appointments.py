@@ -17,7 +17,7 @@ from center.queue_errors import (
     TooEarly,
 )
 from center.queue_types import QueueSettings, TicketState, Tier
-from center.service import check_in_note
+from center.requests import check_in_note
 from core.clock import FakeClock
 from tests.queue_helpers import TZ, make_categories
 

@@ -143,7 +143,10 @@ def test_staff_sign_in_lockout_own_window_csrf_expiry_and_the_audit_page(
     for attempt in range(service.config.staff.max_failures):
         login.fill("#staff-no", "s005")
         login.fill("#password", f"wrong-password-{attempt}")
-        login.click("#sign-in button")
+        # each attempt waits for its own answer: the same text from the one before would pass at
+        # once, and an earlier answer arriving last would overwrite "locked" on the page
+        with login.expect_response(lambda r: r.url.endswith("/api/session") and r.request.method == "POST"):
+            login.click("#sign-in button")
         expect(login.locator("#message")).to_contain_text(
             "已锁定" if attempt == service.config.staff.max_failures - 1 else "工号或密码错误")
     login.screenshot(path=str(tmp_path / "locked.png"))

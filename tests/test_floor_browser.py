@@ -3,30 +3,21 @@ CenterService on a real Mosquitto): a clerk puts a 过号 back in line from the 
 manager sends a helper to a 帮办, a clerk accepts a case with a 容缺 promise and records it kept."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from center.service import CenterService
-from center.web import create_app
 from core.clock import FakeClock
 from mqtt.contract import Event
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
 from tests.center_fixtures import take_printed
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_fixtures import clips_dir, clock, server, service  # noqa: F401  (imported, not a plugin)
 from tests.web_helpers import WebServer
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]
-
-
-@pytest.fixture
-def server(service: CenterService) -> Iterator[WebServer]:
-    s = WebServer(create_app(service, telemetry_period=0.05)).start()
-    yield s
-    s.stop()
 
 
 def test_clerk_reactivates_a_no_show_with_one_touch(

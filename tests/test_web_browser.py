@@ -5,7 +5,6 @@ Screenshots of every screen land in the test's tmp dir."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,24 +14,16 @@ from sqlalchemy import update
 from center import audit
 from center.db import audit_log
 from center.service import CenterService
-from center.web import create_app
 from core.clock import FakeClock
 from mqtt.contract import ErrorInfo, Event
 from tests.browser_fixtures import browser, open_page, page_errors  # noqa: F401  (imported, not a plugin)
 from tests.center_fixtures import take_printed
 from tests.conftest import wait_until
-from tests.web_fixtures import clips_dir, clock, service  # noqa: F401  (imported, not a plugin)
+from tests.web_fixtures import clips_dir, clock, server, service  # noqa: F401  (imported, not a plugin)
 from tests.web_helpers import DAY, Kiosk, WebServer, rate, serve
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")]
-
-
-@pytest.fixture
-def server(service: CenterService) -> Iterator[WebServer]:
-    s = WebServer(create_app(service, telemetry_period=0.05)).start()
-    yield s
-    s.stop()
 
 
 def test_console_call_reaches_the_display_and_the_rating_the_reports(

@@ -1,8 +1,9 @@
 """Fixtures of the web tests: one voice clip cache per session, the Monday 10:00 clock, and
 a started CenterService on the test broker with the demo hall's config and a fresh SQLite.
 
-Also `busy_hall`: that service over a busy morning, served, with a kiosk's telemetry and alerts
-of every kind (the i18n and axe checks of every screen).
+`server`: that service under uvicorn (the browser tests). `busy_hall`: that service over a
+busy morning, served, with a kiosk's telemetry and alerts of every kind (the i18n and axe
+checks of every screen).
 
 Test modules import them (`from tests.web_fixtures import clips_dir, clock, service`), never
 load them as a plugin: a plugin's fixtures are global, and this `clock` (Monday 10:00) would
@@ -44,6 +45,14 @@ def service(tmp_path: Path, mqtt_settings: MqttSettings, clock: FakeClock, clips
     seed(svc.db, clock)  # the demo hall's staff (hallrig/staff_accounts.py)
     yield svc
     svc.stop()
+
+
+@pytest.fixture
+def server(service: CenterService) -> Iterator[WebServer]:
+    """The app under uvicorn over `service`, telemetry sampled fast (the browser tests)."""
+    s = WebServer(create_app(service, telemetry_period=0.05)).start()
+    yield s
+    s.stop()
 
 
 @pytest.fixture

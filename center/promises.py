@@ -25,6 +25,7 @@ class NotDeferrable(QueueError):
 
     def __init__(self, material: str, item: str | None) -> None:
         super().__init__(f"{material!r} is not a deferrable (可容缺) material of {item}")
+        self.values = {"material": material}
 
 
 class PledgeRequired(QueueError):

@@ -62,6 +62,7 @@ class InvalidTransition(QueueError):
 class ReactivationExpired(QueueError):
     def __init__(self, number: str, minutes: float) -> None:
         super().__init__(f"ticket {number} missed its call more than {minutes:g} min ago; please take a new number")
+        self.values = {"number": number, "minutes": f"{minutes:g}"}
 
 
 class RawIdNumber(QueueError):

@@ -98,8 +98,10 @@ def error_body(exc: Exception) -> dict[str, str]:
         message = exc.notice
     elif isinstance(exc, InvalidTransition):
         message = i18n.text("err.InvalidTransition", state=_state_name(exc.state), action=_action_name(exc.action))
+    elif f"err.{name}" in i18n.STRINGS:  # worded with the values the refusal carries (QueueError.values)
+        message = i18n.text(f"err.{name}", **getattr(exc, "values", {}))
     else:
-        message = i18n.text(f"err.{name}" if f"err.{name}" in i18n.STRINGS else "err.other")
+        message = i18n.text("err.other")
     return {"error": name, "message": message, "detail": str(exc)}
 
 

@@ -95,7 +95,7 @@ def test_too_late_or_not_this_windows_no_show_is_refused_in_plain_words(
     [listed] = clerk.get("/api/windows/3").json()["no_shows"]
     assert listed["reactivate_until"] < clock.time()
     refused = act(clerk, "reactivate", {"ticket_id": missed["id"]}, 409)
-    assert refused["message"] == "过号已超时，请重新取号"
+    assert refused["message"] == f"{missed['number']} 过号已超过 30 分钟，请重新取号"
 
     manager = signed_in(app, "m001")  # a manager may act at any window, but only on its own no-shows
     act(manager, "sign_in", window="2")

@@ -65,7 +65,7 @@ def test_a_deferred_material_is_promised_shown_listed_alerted_and_fulfilled(
     refused = post(clerk, "/api/windows/1/finish", {**finish, "deferred": ["契税完税凭证"]}, 409)  # no 承诺书
     assert refused["message"] == "容缺受理须生成办件并由群众签署承诺书"
     refused = post(clerk, "/api/windows/1/finish", {**finish, "deferred": ["居民身份证"], "pledge_signed": True}, 409)
-    assert refused["message"] == "该材料不可容缺"
+    assert refused["message"] == "「居民身份证」不可容缺"
     done = post(clerk, "/api/windows/1/finish", {**finish, "deferred": ["契税完税凭证"], "pledge_signed": True})
     case_no = done["result"]["case"]["case_no"]
     [owed] = done["promises"]  # what this window's cases owe

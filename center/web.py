@@ -477,12 +477,14 @@ class CenterWeb:
         session = request.state.session
         if action not in ("arrive", "close"):
             raise HTTPException(404, f"no help action {action!r}")
-        case = help_desk.get(self.db, case_id)
-        if not session.has(Role.MANAGER) and case.helper != session.staff_no:
-            raise Forbidden("err.Forbidden.help_case")
         outcome = _text(body, "outcome") if action == "close" else None
-        return _json(await anyio.to_thread.run_sync(
-            lambda: self.floor.help_step(case_id, action, session.staff_no, outcome=outcome)))
+
+        def run() -> help_desk.HelpCase:  # in a thread, as every handler's database work
+            if not session.has(Role.MANAGER) and help_desk.get(self.db, case_id).helper != session.staff_no:
+                raise Forbidden("err.Forbidden.help_case")
+            return self.floor.help_step(case_id, action, session.staff_no, outcome=outcome)
+
+        return _json(await anyio.to_thread.run_sync(run))
 
     def telemetry(self, request: Request) -> JSONResponse:
         return _json(self.history.terminal(request.path_params["terminal"]))

@@ -428,6 +428,18 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "err.BadBody.too_deep": ("请求内容嵌套过深（上限 {n} 层）", "The request nests too deep (at most {n} levels)"),
     "err.BadBody.invalid": ("请求内容不是有效的 JSON", "The request is not valid JSON"),
     "err.BadBody.not_object": ("请求内容应为一个 JSON 对象", "The request must be one JSON object"),
+    "err.BadBody.missing": ("请填写{field}", "{field} is required"),
+    # the fields a request may leave empty (center/web.py _text), named in err.BadBody.missing
+    "field.outcome": ("处理结果", "The outcome"),
+    "field.helper": ("帮办人员", "The helper"),
+    "field.reason": ("暂停原因", "The pause reason"),
+    "field.category": ("业务类别", "The category"),
+    "field.ticket_id": ("号码", "The ticket"),
+    "field.kind": ("告警类别", "The alert kind"),
+    "field.key": ("告警对象", "The alert's subject"),
+    "field.slot_start": ("预约时段开始时间", "The slot's start"),
+    "field.slot_end": ("预约时段结束时间", "The slot's end"),
+    "field.citizen_key": ("群众标识", "The citizen key"),
     # staff sign-in and accounts (center/staff.py, center/auth.py)
     "err.BadCredentials": ("工号或密码错误", "Wrong staff no. or password"),
     "err.AccountLocked": ("账户已锁定：密码错误次数过多或已被锁定，请联系系统管理员解锁",

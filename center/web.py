@@ -164,9 +164,10 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 def _text(body: dict[str, Any], key: str) -> str:
+    """A required field; left empty, refused naming it in the hall's words (`field.<key>`)."""
     value = str(body.get(key) or "").strip()
     if not value:
-        raise ValueError(f"{key} is required")
+        raise BadBody("err.BadBody.missing", field=i18n.text(f"field.{key}"))
     return value
 
 

@@ -84,7 +84,8 @@ def test_a_help_request_is_assigned_told_to_the_kiosk_attended_and_closed(
     helper = signed_in(app, "h001")
     clock.advance(80)
     post(helper, f"/api/help/{case['id']}/arrive")
-    post(helper, f"/api/help/{case['id']}/close", status=400)  # an outcome is required
+    refused = post(helper, f"/api/help/{case['id']}/close", status=400)  # an outcome is required
+    assert refused["message"] == "请填写处理结果"
     clock.advance(300)
     closed = post(helper, f"/api/help/{case['id']}/close", {"outcome": "已协助取号"})
     assert (closed["state"], closed["outcome"], closed["closed_by"]) == ("resolved", "已协助取号", "h001")

@@ -112,7 +112,7 @@ def test_hold_call_back_transfer_and_pause(clerk: TestClient, service: CenterSer
     moved = post(client, "/api/windows/3/transfer", {"category": "A"})
     assert moved["result"]["category"] == "A" and moved["window"]["state"] == "idle"
     assert any(t["number"] == moved["result"]["number"] for t in client.get("/api/windows/1").json()["queue"])
-    assert post(client, "/api/windows/3/pause", {"reason": ""}, status=400)["message"] == "请求内容不正确"
+    assert post(client, "/api/windows/3/pause", {"reason": ""}, status=400)["message"] == "请填写暂停原因"
     assert post(client, "/api/windows/3/pause", {"reason": "会议"})["window"]["pause_reason"] == "会议"
     assert "暂停" in post(client, "/api/windows/3/call", status=409)["message"]
     assert post(client, "/api/windows/3/resume")["window"]["state"] == "idle"

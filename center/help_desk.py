@@ -106,12 +106,16 @@ def open_cases(db: Database) -> list[HelpCase]:
 
 
 def escalate(db: Database, asked_before: float, now: float) -> list[HelpCase]:
-    """Mark (once) the cases still unacknowledged that were asked before `asked_before`."""
+    """Mark (once) the cases still unacknowledged that were asked before `asked_before`. A read
+    first: the housekeeping round calls it every period, and most rounds have none to mark."""
+    due = (help_cases.c.state == "asked", help_cases.c.escalated_at.is_(None), help_cases.c.asked_at <= asked_before)
+    with db.read() as conn:
+        if conn.execute(select(help_cases.c.id).where(*due).limit(1)).first() is None:
+            return []
+
     def fn(conn: Connection) -> list[HelpCase]:
         return [_case(r) for r in conn.execute(
-            update(help_cases).where(help_cases.c.state == "asked", help_cases.c.escalated_at.is_(None),
-                                     help_cases.c.asked_at <= asked_before)
-            .values(escalated_at=now).returning(help_cases))]
+            update(help_cases).where(*due).values(escalated_at=now).returning(help_cases))]
 
     return db.write(fn)
 

@@ -40,7 +40,7 @@ class Answers:
         est = view.estimate
         return {"ticket_id": str(ticket.id), "ticket_ref": ticket.ref, "number": ticket.number,
                 "category": ticket.category,
-                "category_name": category.name, "service": item.name if item else category.name,
+                "category_name": category.name, "service": self.service_name(ticket.category, ticket.item_code),
                 "ahead": view.ahead, "last_called": view.last_called,
                 "wait_min": est.low_min, "wait_max": est.high_min,  # None: no open window serves it yet
                 "window_area": self.window_area(ticket.category, ticket.item_code), "priority": ticket.priority,
@@ -124,15 +124,13 @@ class Answers:
         """What a citizen asking after a case (查) is told: which case and item, where it
         stands (the code, and the hall's word for it), when it was received, by when it is
         promised, and where the result is collected."""
-        item = self.item(case.item_code)
-        category = self.catalog.category(case.category)
         received = self.engine.local(case.created_at).date()
         promised = self.promised_by(case.item_code, received)
         return {"case_number": case.case_no, "item_code": case.item_code,
-                "item": item.name if item else category.name, "state": case.state,
+                "item": self.service_name(case.category, case.item_code), "state": case.state,
                 "state_name": case_flow.LABELS.get(case.state, case.state), "received": received.isoformat(),
                 "promised_by": promised.isoformat() if promised else None,
-                "collect_at": getattr(item, "window", "") or category.window_area,
+                "collect_at": self.window_area(case.category, case.item_code),
                 "owed": self.owed(case.case_no)}
 
     def owed(self, case_no: str) -> list[dict[str, Any]]:

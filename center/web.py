@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from center import help_desk, i18n, metrics, no_shows, promises, reports, screens
 from center.citizen_web import create_citizen_app
-from center.queue_errors import InvalidTransition, NotIssuingNow, QueueError, UnknownWindow
+from center.queue_errors import InvalidTransition, NotIssuingNow, UnknownWindow
 from center.ratings import FollowUpAction
 from center.auth import (
     PUBLIC, CsrfRejected, Forbidden, Guard, NotSignedIn, PasswordChangeRequired, TooManyAttempts, client_of, staff,
@@ -389,10 +389,10 @@ class CenterWeb:
         self._at_own_window(session, code, action)
 
         def current_ticket() -> int:
-            ticket_id = next(w.ticket_id for w in self.engine.window_states() if w.code == code)
-            if ticket_id is None:
-                raise QueueError(f"window {code} has no current ticket")
-            return ticket_id
+            view = next(w for w in self.engine.window_states() if w.code == code)
+            if view.ticket_id is None:  # worded as the engine's own refusals: 当前状态为「空闲」，不能转移
+                raise InvalidTransition(f"window {code}", view.state.value, action)
+            return view.ticket_id
 
         def run() -> dict[str, Any]:
             result = DESK_ACTIONS[action](self.desk, code, body, current_ticket, session.staff_no)

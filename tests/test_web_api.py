@@ -111,6 +111,8 @@ def test_hold_call_back_transfer_and_pause(clerk: TestClient, service: CenterSer
     assert back["result"]["kind"] == "call_back" and back["held"] == []
     moved = post(client, "/api/windows/3/transfer", {"category": "A"})
     assert moved["result"]["category"] == "A" and moved["window"]["state"] == "idle"
+    nothing = post(client, "/api/windows/3/transfer", {"category": "A"}, status=409)  # no current ticket
+    assert nothing["message"] == "当前状态为「空闲」，不能转移"
     assert any(t["number"] == moved["result"]["number"] for t in client.get("/api/windows/1").json()["queue"])
     assert post(client, "/api/windows/3/pause", {"reason": ""}, status=400)["message"] == "请填写暂停原因"
     assert post(client, "/api/windows/3/pause", {"reason": "会议"})["window"]["pause_reason"] == "会议"

@@ -274,8 +274,7 @@ class CenterWeb:
             "held": self.engine.held_at(code),
             "no_shows": no_shows.of_window(self.db, code, day, self.engine.settings),
             "no_show_rule": self.answers.no_show_rule,
-            "promises": [{**plain(p), "overdue": p.overdue(self.engine.local().date())}
-                         for p in promises.owed_at(self.db, code)],
+            "promises": self._owed(promises.owed_at(self.db, code)),
             "categories": self._categories(),
             "items": [{"code": i.code, "name": i.name, "category": i.category,
                        "deferrable": self.answers.deferrable_materials(i.code)} for i in self.catalog.items
@@ -455,9 +454,13 @@ class CenterWeb:
 
     def _promises(self) -> list[dict[str, Any]]:
         """容缺 owed and due within `[floor] promise_due_soon_days`, or overdue, soonest first."""
+        return self._owed(promises.due_soon(self.db, self.engine.local().date(),
+                                            self.config.floor.promise_due_soon_days))
+
+    def _owed(self, found: list[promises.Promise]) -> list[dict[str, Any]]:
+        """Promises as the console and the control room list them, each marked overdue or not today."""
         today = self.engine.local().date()
-        return [{**plain(p), "overdue": p.overdue(today)}
-                for p in promises.due_soon(self.db, today, self.config.floor.promise_due_soon_days)]
+        return [{**plain(p), "overdue": p.overdue(today)} for p in found]
 
     async def fulfil_promise(self, request: Request) -> JSONResponse:
         """补交 recorded by a clerk or a manager (audited by its route)."""

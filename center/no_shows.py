@@ -17,7 +17,8 @@ from center.db import Database, services, tickets
 from center.queue_errors import QueueError
 from center.queue_types import QueueSettings, TicketState
 
-# The hall's words (one dict: the staff screens' translation tables take them from here).
+# The hall's words, as the ticket prints them; the kiosk, the phone and the console show this same text
+# (answers.no_show_rule), in Chinese whatever `[web] language` says.
 TEXTS = {
     "open": "过号{minutes}分钟内可到窗口恢复",
     "original": "，恢复后按原顺序叫号",

@@ -223,6 +223,7 @@ def test_malformed_local_requests_get_typed_errors(kiosk) -> None:
     assert bad["error"]["type"] == "BadRequest"
     assert client.reply_to(5)["error"] == {"type": "BadRequest", "message": "unknown op 'format_disk'"}
     assert client.reply_to(6)["error"]["type"] == "BadArguments"
+    assert client.call("take_number", category="a")["error"]["type"] == "BadArguments"  # the border's, not the op's
     assert client.call("maintenance", enter=True, pin="0000")["error"]["type"] == "NotAllowed"
     assert client.call("test_print")["error"]["type"] == "NotAllowed"
     assert client.call("maintenance", enter=True, pin=PIN)["result"] == {"maintenance": True}

@@ -139,6 +139,20 @@ def test_card_read_reaches_the_kiosk_masked(kiosk, center, caplog) -> None:
     assert client.call("hello")["result"]["card"]["masked_name"] == citizen.masked_name
 
 
+def test_read_card_reads_a_card_lying_on_the_reader_again_for_a_forgotten_citizen(kiosk) -> None:
+    """The local API's read_card reaches the reader: after forget_citizen, a card still lying
+    there is read again (a second card_read), and with none there the answer says so."""
+    terminal, client, card, _ = kiosk
+    assert client.call("read_card")["result"] == {"reading": False}
+    citizen = card.insert_card(0)
+    client.next_event("card_read")
+    assert client.call("forget_citizen")["result"] == {"forgotten": True}
+    assert client.call("hello")["result"]["card"] is None
+    assert client.call("read_card")["result"] == {"reading": True}
+    assert client.next_event("card_read")["masked_name"] == citizen.masked_name
+    assert client.call("hello")["result"]["card"]["masked_name"] == citizen.masked_name
+
+
 def test_take_number_prints_the_ticket_and_tells_the_center(kiosk, center) -> None:
     terminal, client, card, printer = kiosk
     card.insert_card(0)

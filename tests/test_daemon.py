@@ -168,6 +168,15 @@ def test_take_number_prints_the_ticket_and_tells_the_center(kiosk, center) -> No
     wait_until(lambda: [e[1] for e in center.applier.events("kiosk-01")] == ["ticket_printed"])
 
 
+def test_no_number_while_the_outbox_is_full(kiosk, center, monkeypatch) -> None:
+    """A number needs one outbox row afterwards (printed or cancelled): with none left, the
+    center issues nothing and the kiosk is told why (OutboxFull, which it words)."""
+    terminal, client, _, printer = kiosk
+    monkeypatch.setattr(terminal.link.outbox, "max_rows", terminal.link.outbox.depth())
+    reply = client.call("take_number", category="A")
+    assert reply["error"]["type"] == "OutboxFull" and not center.queue.issued and not printer.tickets
+
+
 def test_no_ghost_ticket_when_the_printer_is_out_of_paper(kiosk, center) -> None:
     terminal, client, _, printer = kiosk
     printer.handle_command(["printer", "paper", "out"])

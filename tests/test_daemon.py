@@ -285,6 +285,9 @@ def test_rating_key_reaches_the_center_once_across_a_broker_restart(broker, cent
         result = center.command("bus-01", "display", {"window": 2, "number": "A017", "waiting": 4})
         assert result.ok
         wait_until(lambda: "017" in bus.screens()[2])
+        assert center.command("bus-01", "beep", {"window": 2}).result == {}
+        assert center.command("bus-01", "start_rating", {"window": 2}).result == {}
+        assert bus.units[2].beeps == 1 and bus.units[2].rating_open
         broker.stop()
         bus.press_rating(2, 5)
         bus.press_key(3, CallerKey.CALL)

@@ -54,7 +54,10 @@ def _measured_round() -> str:
                            round_interval=0.0)
         driver.start()
         try:
-            while driver.units[4].counters.answers == 0:
+            deadline = time.monotonic() + 5
+            while driver.units[4].counters.answers == 0:  # every unit has answered once
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the simulated bus did not answer within 5 s")
                 time.sleep(0.01)
             start, polls = time.perf_counter(), driver.units[1].counters.polls
             time.sleep(1.0)

@@ -1,4 +1,5 @@
-"""The one reconnect backoff of every link that retries forever: drivers, driver restarts, MQTT.
+"""The one reconnect backoff of every link that retries forever: drivers, driver restarts, MQTT,
+the kiosk's local-API client.
 
 Delays double from `first` up to `most`, each spread by ±`jitter` (a fraction), so that the
 devices and terminals of a hall, cut off together, do not all come knocking at one instant.

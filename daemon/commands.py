@@ -16,6 +16,7 @@ from daemon.printing import TicketPrinter
 from daemon.supervisor import Supervisor
 from daemon.terminal_state import Maintenance
 from drivers.registry import WINDOWBUS
+from drivers.windowbus.driver import WindowBus
 from mqtt.terminal import TerminalLink
 
 
@@ -45,16 +46,16 @@ class Commands:
         link.on_command("print_checklist", lambda a: printing.print_checklist(a["job_id"], a))
         link.on_command("test_page", lambda a: printing.test_page(a.get("job_id") or "test"))
         link.on_command("display", self.display)
-        link.on_command("beep", lambda a: self._bus().beep(int(a["window"])) or {})
-        link.on_command("start_rating", lambda a: self._bus().start_rating(int(a["window"])) or {})
+        link.on_command("beep", self.beep)
+        link.on_command("start_rating", self.start_rating)
         link.on_command("rebirth", self.rebirth)
         link.on_command("help_coming", self.help_coming)
         link.on_command("restart_driver", self.restart_driver)
         link.on_command("maintenance", self.set_maintenance)
 
-    def _bus(self) -> Any:
+    def _bus(self) -> WindowBus:
         bus = self.supervisor.by_family(WINDOWBUS)
-        if bus is None:
+        if not isinstance(bus, WindowBus):  # None: the terminal's config names no window bus
             raise NoSuchDevice("this terminal drives no window bus")
         return bus
 
@@ -68,6 +69,14 @@ class Commands:
         self.idle_windows.discard(window)
         bus.show(window, number, args.get("waiting"))
         return {"shown": args.get("number")}
+
+    def beep(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._bus().beep(int(args["window"]))
+        return {}
+
+    def start_rating(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._bus().start_rating(int(args["window"]))
+        return {}
 
     def help_coming(self, args: dict[str, Any]) -> dict[str, Any]:
         """帮办 answered: the kiosk tells the citizen who is on the way."""

@@ -30,9 +30,8 @@ def ticket_notice(t: dict[str, Any]) -> str:
         lines.append(f"预约时段 {t['slot']}，请按时办理")
     if t.get("priority"):
         lines.append(f"绿色通道（{t.get('priority_name') or t['priority']}）优先办理，请在窗口出示相关证件")
-    for key in ("notice", "no_show_rule"):  # the rule: the hall's own words, from the center
-        if t.get(key):
-            lines.append(str(t[key]))
+    if t.get("no_show_rule"):  # the hall's own words, from the center
+        lines.append(str(t["no_show_rule"]))
     return "\n".join(lines)
 
 

@@ -62,6 +62,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "err_CenterUnreachable": ("与大厅中心的连接中断，请稍后再试", "The hall centre is unreachable; please try again later"),
     "err_RequestTimeout": ("系统响应超时，请重试", "No answer in time; please try again"),
     "err_PrinterNotReady": ("本机打印机暂不可用，请到{nearest}", "This kiosk cannot print now; please use {nearest}"),
+    "err_OutboxFull": ("本机暂停取号，请到{nearest}取号", "This kiosk has paused numbers; please use {nearest}"),
     "err_NoCard": ("未检测到证件，请将身份证放在感应区", "No card found: please place your ID card on the reader"),
     "err_NotAllowed": ("当前无法办理此项", "This cannot be done right now"),
     "err_BadRequest": ("信息有误，请检查后重试", "Something was not right; please check and try again"),

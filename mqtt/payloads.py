@@ -16,20 +16,24 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.answers import Answer, CasesAnswer, CheckInAnswer, PrintedMaterial, TicketAnswer
+from core.answers import (
+    CASE_NUMBER,
+    LETTER,
+    REF,
+    TICKET_NUMBER,
+    Answer,
+    CasesAnswer,
+    CheckInAnswer,
+    PrintedMaterial,
+    TicketAnswer,
+)
 from core.errors import OneTripError
 from mqtt.contract import ContractError
 
-LETTER = r"^[A-Z]{1,2}$"                # a category's letter
-TICKET_NUMBER = r"^[A-Z]{1,2}\d{3}$"    # A001
-CASE_NUMBER = r"^\d{14}$"               # 20261204000001: the day and a sequence
 CITIZEN_KEY = r"^[0-9a-f]{32}$"         # core.privacy.citizen_key: a keyed hash, never an ID number
 CODE = r"^[A-Za-z0-9_.-]{1,64}$"        # catalog codes, appointment codes, window codes
-REF = r"^[A-Za-z0-9_-]{16,64}$"         # a ticket's unguessable reference
 TICKET_TOKEN = r"^t[A-Za-z0-9_-]{16,64}\.[0-9a-z]{1,13}\.[A-Za-z0-9_-]{16,32}$"  # the ticket QR's (center/tokens.py)
 SLUG = r"^[a-z0-9_]{1,32}$"             # a life event's question ids and option values
-RATING_CHANNELS = ("kiosk", "pad", "qr", "mobile", "web")
-KEYS = ("call", "recall", "no_show", "hold", "call_back", "pause", "evaluate", "digit", "other")
 
 FIELD_NAMES = {
     "category": "业务类别", "channel": "渠道", "citizen_key": "身份凭证", "priority": "绿色通道类别",

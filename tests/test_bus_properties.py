@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.sansio import NEED_DATA, CodecError
+from core.sansio import feed
 from drivers.windowbus.codec import (
     Ack,
     AckRating,
@@ -70,15 +70,7 @@ def drain(codec: BusCodec, chunks: list[bytes]) -> list[object]:
     """Everything the codec makes of `chunks`: messages and the names of errors, in order."""
     out: list[object] = []
     for chunk in chunks:
-        codec.receive_data(chunk)
-        while True:
-            try:
-                event = codec.next_event()
-            except CodecError as exc:
-                out.append(type(exc).__name__)
-                continue
-            if event is NEED_DATA:
-                break
+        for event in feed(codec, chunk, lambda exc: out.append(type(exc).__name__)):
             out.append(event)
     return out
 

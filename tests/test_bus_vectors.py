@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.sansio import NEED_DATA, BadChecksum, BadLength
+from core.sansio import NEED_DATA, BadChecksum, BadLength, feed, reraise
 from drivers.windowbus.codec import (
     Ack,
     AckRating,
@@ -28,11 +28,7 @@ h = bytes.fromhex
 
 
 def decode(codec: BusCodec, data: bytes) -> list[object]:
-    codec.receive_data(data)
-    out = []
-    while (event := codec.next_event()) is not NEED_DATA:
-        out.append(event)
-    return out
+    return list(feed(codec, data, reraise))
 
 
 def answered(profile: str, request: object) -> BusCodec:

@@ -139,6 +139,20 @@ def test_card_read_reaches_the_kiosk_masked(kiosk, center, caplog) -> None:
     assert client.call("hello")["result"]["card"]["masked_name"] == citizen.masked_name
 
 
+def test_read_card_reads_a_card_lying_on_the_reader_again_for_a_forgotten_citizen(kiosk) -> None:
+    """The local API's read_card reaches the reader: after forget_citizen, a card still lying
+    there is read again (a second card_read), and with none there the answer says so."""
+    terminal, client, card, _ = kiosk
+    assert client.call("read_card")["result"] == {"reading": False}
+    citizen = card.insert_card(0)
+    client.next_event("card_read")
+    assert client.call("forget_citizen")["result"] == {"forgotten": True}
+    assert client.call("hello")["result"]["card"] is None
+    assert client.call("read_card")["result"] == {"reading": True}
+    assert client.next_event("card_read")["masked_name"] == citizen.masked_name
+    assert client.call("hello")["result"]["card"]["masked_name"] == citizen.masked_name
+
+
 def test_take_number_prints_the_ticket_and_tells_the_center(kiosk, center) -> None:
     terminal, client, card, printer = kiosk
     card.insert_card(0)
@@ -152,6 +166,15 @@ def test_take_number_prints_the_ticket_and_tells_the_center(kiosk, center) -> No
     assert "A001" in printer.tickets[0].text and printer.tickets[0].png.exists()
     assert "请到 二楼 A 区 1–12 号窗口 等候叫号" in printer.tickets[0].text  # issue 15, finding 9: where to wait
     wait_until(lambda: [e[1] for e in center.applier.events("kiosk-01")] == ["ticket_printed"])
+
+
+def test_no_number_while_the_outbox_is_full(kiosk, center, monkeypatch) -> None:
+    """A number needs one outbox row afterwards (printed or cancelled): with none left, the
+    center issues nothing and the kiosk is told why (OutboxFull, which it words)."""
+    terminal, client, _, printer = kiosk
+    monkeypatch.setattr(terminal.link.outbox, "max_rows", terminal.link.outbox.depth())
+    reply = client.call("take_number", category="A")
+    assert reply["error"]["type"] == "OutboxFull" and not center.queue.issued and not printer.tickets
 
 
 def test_no_ghost_ticket_when_the_printer_is_out_of_paper(kiosk, center) -> None:
@@ -223,6 +246,7 @@ def test_malformed_local_requests_get_typed_errors(kiosk) -> None:
     assert bad["error"]["type"] == "BadRequest"
     assert client.reply_to(5)["error"] == {"type": "BadRequest", "message": "unknown op 'format_disk'"}
     assert client.reply_to(6)["error"]["type"] == "BadArguments"
+    assert client.call("take_number", category="a")["error"]["type"] == "BadArguments"  # the border's, not the op's
     assert client.call("maintenance", enter=True, pin="0000")["error"]["type"] == "NotAllowed"
     assert client.call("test_print")["error"]["type"] == "NotAllowed"
     assert client.call("maintenance", enter=True, pin=PIN)["result"] == {"maintenance": True}
@@ -261,6 +285,9 @@ def test_rating_key_reaches_the_center_once_across_a_broker_restart(broker, cent
         result = center.command("bus-01", "display", {"window": 2, "number": "A017", "waiting": 4})
         assert result.ok
         wait_until(lambda: "017" in bus.screens()[2])
+        assert center.command("bus-01", "beep", {"window": 2}).result == {}
+        assert center.command("bus-01", "start_rating", {"window": 2}).result == {}
+        assert bus.units[2].beeps == 1 and bus.units[2].rating_open
         broker.stop()
         bus.press_rating(2, 5)
         bus.press_key(3, CallerKey.CALL)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import ProtocolError
-from core.sansio import NEED_DATA, BadChecksum, BadCommand, BadLength, BadReply, CodecError
+from core.sansio import BadChecksum, BadCommand, BadLength, BadReply, feed
 from drivers.idcard.codec import (
     AddressReply,
     Baud,
@@ -54,15 +54,7 @@ def drain(conn: HostCodec | DeviceCodec, *chunks: bytes) -> list[object]:
     """Feed chunks one by one, collecting frames and (by type and message) errors."""
     out: list[object] = []
     for chunk in chunks:
-        conn.receive_data(chunk)
-        while True:
-            try:
-                event = conn.next_event()
-            except CodecError as exc:
-                out.append((type(exc).__name__, str(exc)))
-                continue
-            if event is NEED_DATA:
-                break
+        for event in feed(conn, chunk, lambda exc: out.append((type(exc).__name__, str(exc)))):
             out.append(event)
     return out
 

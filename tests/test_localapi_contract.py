@@ -1,5 +1,6 @@
 """The local API's one contract: codec behaviour and the docs kept in step with the code."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,14 @@ def test_the_center_answer_and_the_kiosk_result_are_one_ticket() -> None:
     assert RESULTS["take_number"] is TicketAnswer
     assert {"materials", "window_area", "qr"} <= center
     assert set(PrintedMaterial.model_fields) == {"name", "note", "optional", "deferrable"}
+
+
+def test_every_error_type_the_docs_list_is_worded_by_the_kiosk() -> None:
+    """A refusal reaches the citizen in the kiosk's own sentence, never as the generic 请重试."""
+    from kiosk.i18n import STRINGS
+
+    text = DOC.read_text(encoding="utf-8")
+    listed = text[text.index("Error types:"):text.index("Privacy:")]
+    types = set(re.findall(r"`([A-Z][A-Za-z]+)`", listed))
+    assert {"PrinterNotReady", "OutboxFull", "NoCard"} <= types
+    assert {f"err_{t}" for t in types} <= set(STRINGS), sorted({f"err_{t}" for t in types} - set(STRINGS))

@@ -87,9 +87,9 @@ class PtySimulator:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._port = PtyPort(self.link)
+        port = self._port = PtyPort(self.link)
         self._stop.clear()
-        self._thread = threading.Thread(target=self._serve, name=self.thread_name, daemon=True)
+        self._thread = threading.Thread(target=self._serve, args=(port,), name=self.thread_name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -107,11 +107,10 @@ class PtySimulator:
         if self._port is not None:
             self._port.plug()
 
-    def _serve(self) -> None:
+    def _serve(self, port: PtyPort) -> None:
         while not self._stop.is_set():
-            port = self._port
-            data = port.read(0.05) if port is not None else b""
-            if data and port is not None:
+            data = port.read(0.05)
+            if data:
                 self._receive(port, data)
 
     def _receive(self, port: PtyPort, data: bytes) -> None:

@@ -20,6 +20,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
+from core.backoff import Backoff
 from core.errors import OneTripError
 from core.localapi import OPS, VERSION, BadArguments, LineCodec, LocalApiError, check_args, check_result, messages
 
@@ -63,7 +64,7 @@ class LocalApiClient:
         self.socket_path = str(socket_path)
         self._on_hello, self._on_lost, self._on_event = on_hello, on_lost, on_event
         self._call_soon = call_soon
-        self._retry_min, self._retry_max = retry_min, retry_max
+        self._backoff = Backoff(retry_min, retry_max)  # the daemon restarting: tries spread out, up to retry_max
         self._ids = itertools.count(1)
         self._pending: dict[int, Future[Result]] = {}
         self._lock = threading.Lock()
@@ -156,7 +157,6 @@ class LocalApiClient:
     # -- the reader thread -----------------------------------------------------------------
 
     def _run(self) -> None:
-        delay = self._retry_min
         while not self._stop.is_set():
             try:
                 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -164,10 +164,9 @@ class LocalApiClient:
             except OSError:
                 sock.close()
                 self._lost()
-                self._stop.wait(delay)
-                delay = min(delay * 2, self._retry_max)
+                self._stop.wait(self._backoff.next())
                 continue
-            delay = self._retry_min
+            self._backoff.reset()
             with self._lock:
                 self._sock = sock
             self._counters["connects"] += 1

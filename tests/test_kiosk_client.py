@@ -140,7 +140,7 @@ def test_pending_request_fails_when_the_daemon_dies(tmp_path: Path, ui: Recorder
     server.bind(path)
     server.listen(1)
     c = LocalApiClient(path, on_hello=lambda s: None, on_lost=lambda: ui.calls.put(("lost", None)),
-                       on_event=lambda n, d: None, call_soon=ui.call_soon, retry_min=5)
+                       on_event=lambda n, d: None, call_soon=ui.call_soon, retry_min=5, retry_max=5)
     c.start()
     conn, _ = server.accept()
     outcome: queue.Queue[Any] = queue.Queue()

@@ -652,6 +652,8 @@ def visits(d: Driver) -> Step:
             yield from d.tap("category_B")
             yield from d.tap("take")
             yield from d.screen("ticket")
+            d.daemon.remove_card()  # the citizen takes it: a card left lying is read by the next 取号
+            yield from d.until(lambda: not d.app.card_on_reader, "the card lifted")
             yield from d.tap("ticket_home")
         else:
             yield from d.tap("tile_guides")

@@ -275,10 +275,10 @@ class KioskApp(App):
         """The kiosk's own sentence for an error type; `err_<Type>_detail` when the error came
         with the values it names (the come-back time of a too-early booking…)."""
         key = f"err_{exc.type}" if f"err_{exc.type}" in STRINGS else "err_RequestFailed"
-        if f"{key}_detail" in STRINGS:
+        if exc.values and f"{key}_detail" in STRINGS:  # tr() leaves a text asked with no values unformatted
             try:
                 return self.tr(f"{key}_detail", **exc.values)
-            except KeyError:  # an older center that sent no values: the plain sentence
+            except KeyError:  # not the values it names (an older center's): the plain sentence
                 pass
         return self.tr(key, nearest=self.settings.nearest_kiosk)
 

@@ -392,7 +392,8 @@ def rating(d: Driver) -> Step:
     yield from d.tap("face_5")
     yield from d.tap("rating_submit")
     yield from d.screen("notice")
-    d.check(d.text_of("notice_title") == d.app.tr("err_AlreadyRated"), "a second rating is refused, saying why")
+    d.check(d.text_of("notice_title") == d.app.tr("err_AlreadyRated_detail", number="B002"),
+            "a second rating is refused, saying why and which number")
     yield from d.tap("notice_home")
     yield from d.screen("home")
     d.daemon.remove_card()
@@ -410,13 +411,25 @@ def rating_belongs(d: Driver) -> Step:
     yield from d.tap("face_5")
     yield from d.tap("rating_submit")
     yield from d.screen("notice")
-    d.check(d.text_of("notice_title") == d.app.tr("err_NotTheirsToRate"), "a stranger's number is refused, saying why")
-    d.check(d.text_of("notice_title").startswith("该号码暂不能评价") or d.app.tr.language == "en", "in the hall's words")
+    d.check(d.text_of("notice_title") == d.app.tr("err_NotTheirsToRate_detail", number="A001"),
+            "a stranger's number is refused, saying why and which number")
+    d.check(d.text_of("notice_title").startswith("号码 A001 暂不能在本机评价") or d.app.tr.language == "en",
+            "in the hall's words")
     d.check("A001" not in d.daemon.rated, "nothing was stored for the stranger")
     yield from d.shot("rating-not-theirs")
     yield from d.tap("notice_home")
     yield from d.screen("home")
     d.daemon.remove_card()
+    yield from d.tap("tile_rating")  # another hall's ticket QR: no number to name, the plain sentence
+    yield from d.screen("rating")
+    d.daemon.scan(TICKET_QR.rsplit(".", 1)[0] + ".forgedforgedforgedforged")
+    yield from d.until(lambda: d.find("face_5") is not None, "the QR opens the faces")
+    yield from d.tap("face_5")
+    yield from d.tap("rating_submit")
+    yield from d.screen("notice")
+    d.check(d.text_of("notice_title") == d.app.tr("err_NotTheirsToRate"), "a foreign QR is refused, saying why")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
     yield from d.tap("tile_rating")
     yield from d.screen("rating")
     d.daemon.scan(TICKET_QR)
@@ -818,8 +831,8 @@ def every_screen(d: Driver) -> list[tuple[str, str, dict[str, Any], Callable[[],
         ("rating-reasons", "rating", {"ticket": "B002", "ticket_done": True, "level": 2,
                                       "reasons": ["reason_wait"]}, nothing),
         ("help", "help", {}, nothing),
-        ("notice", "notice", {"title": d.app.tr("err_NotTheirsToRate"), "lines": [d.app.tr("closed_book")],
-                              "tone": "error"}, nothing),
+        ("notice", "notice", {"title": d.app.tr("err_NotTheirsToRate_detail", number="A001"),
+                              "lines": [d.app.tr("closed_book")], "tone": "error"}, nothing),
         ("pin", "pin", {}, nothing),
         ("maintenance", "maintenance", {"devices": dict(d.daemon.devices)}, nothing),
     ]

@@ -12,6 +12,7 @@ from core.config import MqttSettings
 from core.paths import CONFIG_DIR
 
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+MONDAY_OPENING = MONDAY_10AM.replace(hour=8, minute=30)  # a whole-hall test's day: never today's
 
 
 def center_config(workdir: Path, mqtt_settings: MqttSettings, **overrides: Any) -> CenterConfig:

@@ -15,6 +15,14 @@ from hallrig.kiosk_fake_daemon import CARD_CASES, NO_SHOW_RULE, TICKET_QR
 Step = Generator[Any, None, None]
 
 
+def with_card(d: Driver, name: str = "张*", elderly: bool = False) -> Step:
+    """取号 with an ID card: the tile, the identify screen, the card placed, the categories."""
+    yield from d.tap("tile_take_number")
+    yield from d.screen("identify")
+    d.daemon.place_card(name, elderly=elderly)
+    yield from d.screen("category")
+
+
 def take_number(d: Driver) -> Step:
     """Home → card → category A → an item → no priority → the ticket."""
     yield from d.tap("tile_take_number")
@@ -146,10 +154,7 @@ def check_in_refused(d: Driver) -> Step:
 
 def take_your_card(d: Driver) -> Step:
     """The ticket screen says 请取走身份证 while the card lies on the reader, and stops once lifted."""
-    yield from d.tap("tile_take_number")
-    yield from d.screen("identify")
-    d.daemon.place_card("张*")
-    yield from d.screen("category")
+    yield from with_card(d)
     yield from d.tap("category_B")
     yield from d.tap("take")
     yield from d.screen("ticket")
@@ -165,10 +170,7 @@ def take_your_card(d: Driver) -> Step:
 def card_left_lying(d: Driver) -> Step:
     """Finding 7: a card lies on the reader from before (the citizen went home without lifting it,
     or the next one put theirs down first): 取号 reads it, instead of waiting for a new one."""
-    yield from d.tap("tile_take_number")
-    yield from d.screen("identify")
-    d.daemon.place_card("张*")
-    yield from d.screen("category")
+    yield from with_card(d)
     yield from d.tap("home")  # forgotten, but the card still lies there
     yield from d.screen("home")
     d.check(d.daemon.card is None and d.daemon.lying is not None, "the daemon forgot the card lying there")
@@ -309,10 +311,7 @@ def go_back(d: Driver) -> Step:
     yield from d.screen("home")
     d.check(d.find("back") is None, "no 返回 on home")
     # the number flow: a wrong category is undone without losing the citizen
-    yield from d.tap("tile_take_number")
-    yield from d.screen("identify")
-    d.daemon.place_card("张*")
-    yield from d.screen("category")
+    yield from with_card(d)
     yield from d.tap("category_A")
     d.check(d.app.screen.state["category"] == "A", "category A chosen")
     yield from d.tap("back")
@@ -393,7 +392,8 @@ def rating(d: Driver) -> Step:
     yield from d.tap("face_5")
     yield from d.tap("rating_submit")
     yield from d.screen("notice")
-    d.check(d.text_of("notice_title") == d.app.tr("err_AlreadyRated"), "a second rating is refused, saying why")
+    d.check(d.text_of("notice_title") == d.app.tr("err_AlreadyRated_detail", number="B002"),
+            "a second rating is refused, saying why and which number")
     yield from d.tap("notice_home")
     yield from d.screen("home")
     d.daemon.remove_card()
@@ -411,13 +411,25 @@ def rating_belongs(d: Driver) -> Step:
     yield from d.tap("face_5")
     yield from d.tap("rating_submit")
     yield from d.screen("notice")
-    d.check(d.text_of("notice_title") == d.app.tr("err_NotTheirsToRate"), "a stranger's number is refused, saying why")
-    d.check(d.text_of("notice_title").startswith("该号码暂不能评价") or d.app.tr.language == "en", "in the hall's words")
+    d.check(d.text_of("notice_title") == d.app.tr("err_NotTheirsToRate_detail", number="A001"),
+            "a stranger's number is refused, saying why and which number")
+    d.check(d.text_of("notice_title").startswith("号码 A001 暂不能在本机评价") or d.app.tr.language == "en",
+            "in the hall's words")
     d.check("A001" not in d.daemon.rated, "nothing was stored for the stranger")
     yield from d.shot("rating-not-theirs")
     yield from d.tap("notice_home")
     yield from d.screen("home")
     d.daemon.remove_card()
+    yield from d.tap("tile_rating")  # another hall's ticket QR: no number to name, the plain sentence
+    yield from d.screen("rating")
+    d.daemon.scan(TICKET_QR.rsplit(".", 1)[0] + ".forgedforgedforgedforged")
+    yield from d.until(lambda: d.find("face_5") is not None, "the QR opens the faces")
+    yield from d.tap("face_5")
+    yield from d.tap("rating_submit")
+    yield from d.screen("notice")
+    d.check(d.text_of("notice_title") == d.app.tr("err_NotTheirsToRate"), "a foreign QR is refused, saying why")
+    yield from d.tap("notice_home")
+    yield from d.screen("home")
     yield from d.tap("tile_rating")
     yield from d.screen("rating")
     d.daemon.scan(TICKET_QR)
@@ -518,10 +530,7 @@ def tour(d: Driver) -> Step:
 
 def elderly(d: Driver) -> Step:
     """A senior's card: the priority lane is automatic; language switching keeps the flow."""
-    yield from d.tap("tile_take_number")
-    yield from d.screen("identify")
-    d.daemon.place_card("欧阳**", elderly=True)
-    yield from d.screen("category")
+    yield from with_card(d, "欧阳**", elderly=True)
     yield from d.tap("toggle_language")
     d.check(d.sees("Hello, 欧阳**"), "English greeting")
     yield from d.tap("toggle_language")
@@ -541,10 +550,7 @@ def idle(d: Driver) -> Step:
     from kiosk.app import Citizen
     from kiosk.widgets import STYLE
 
-    yield from d.tap("tile_take_number")
-    yield from d.screen("identify")
-    d.daemon.place_card("张*")
-    yield from d.screen("category")
+    yield from with_card(d)
     yield from d.tap("category_A")
     yield from d.tap("item_A02")
     yield from d.tap("toggle_elder")
@@ -655,13 +661,12 @@ def visits(d: Driver) -> Step:
     count = int(os.environ.get("KIOSK_BENCH_VISITS", "100"))
     for n in range(count):
         if n % 2 == 0:
-            yield from d.tap("tile_take_number")
-            yield from d.screen("identify")
-            d.daemon.place_card("张*")
-            yield from d.screen("category")
+            yield from with_card(d)
             yield from d.tap("category_B")
             yield from d.tap("take")
             yield from d.screen("ticket")
+            d.daemon.remove_card()  # the citizen takes it: a card left lying is read by the next 取号
+            yield from d.until(lambda: not d.app.card_on_reader, "the card lifted")
             yield from d.tap("ticket_home")
         else:
             yield from d.tap("tile_guides")
@@ -826,8 +831,8 @@ def every_screen(d: Driver) -> list[tuple[str, str, dict[str, Any], Callable[[],
         ("rating-reasons", "rating", {"ticket": "B002", "ticket_done": True, "level": 2,
                                       "reasons": ["reason_wait"]}, nothing),
         ("help", "help", {}, nothing),
-        ("notice", "notice", {"title": d.app.tr("err_NotTheirsToRate"), "lines": [d.app.tr("closed_book")],
-                              "tone": "error"}, nothing),
+        ("notice", "notice", {"title": d.app.tr("err_NotTheirsToRate_detail", number="A001"),
+                              "lines": [d.app.tr("closed_book")], "tone": "error"}, nothing),
         ("pin", "pin", {}, nothing),
         ("maintenance", "maintenance", {"devices": dict(d.daemon.devices)}, nothing),
     ]

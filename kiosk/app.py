@@ -271,22 +271,25 @@ class KioskApp(App):
                 guarded(fail)(exc)
         self.client.submit(op, args, ok, error, timeout or self.settings.request_timeout)
 
-    def error_text(self, exc: LocalApiCallError) -> str:
+    def error_text(self, exc: LocalApiCallError, known: dict[str, str] | None = None) -> str:
         """The kiosk's own sentence for an error type; `err_<Type>_detail` when the error came
-        with the values it names (the come-back time of a too-early booking…)."""
+        with the values it names (the come-back time of a too-early booking…), or the screen
+        `known` them (the ticket number the citizen typed)."""
         key = f"err_{exc.type}" if f"err_{exc.type}" in STRINGS else "err_RequestFailed"
-        if f"{key}_detail" in STRINGS:
+        values = {**(known or {}), **exc.values}
+        if values and f"{key}_detail" in STRINGS:  # tr() leaves a text asked with no values unformatted
             try:
-                return self.tr(f"{key}_detail", **exc.values)
-            except KeyError:  # an older center that sent no values: the plain sentence
+                return self.tr(f"{key}_detail", **values)
+            except KeyError:  # not the values it names (an older center's): the plain sentence
                 pass
         return self.tr(key, nearest=self.settings.nearest_kiosk)
 
-    def show_error(self, exc: LocalApiCallError, category: str | None = None) -> None:
+    def show_error(self, exc: LocalApiCallError, category: str | None = None,
+                   known: dict[str, str] | None = None) -> None:
         if exc.type == "NotIssuingNow" and self.guides is not None:
             self.show_closed(category)  # the center knew why: say why and when, as the kiosk would have
         else:
-            self.go("notice", title=self.error_text(exc), tone="error")
+            self.go("notice", title=self.error_text(exc, known), tone="error")
 
     def show_closed(self, category: str | None) -> None:
         """No numbers now (for one category, or any): why, by the hall calendar, and when next."""

@@ -79,10 +79,15 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "err_AppointmentMissed_detail": ("预约时段已于 {slot_end} 结束，请重新取号",
                                      "Your booked slot ended at {slot_end}: please take a number"),
     "err_AlreadyRated": ("该次服务已评价，每次服务只能评价一次", "This service has already been rated (one rating per service)"),
+    "err_AlreadyRated_detail": ("号码 {number} 的服务已评价，每次服务只能评价一次",
+                                "The service of number {number} has already been rated (one rating per service)"),
     "err_NotRateable": ("该号码的业务尚未办结，办结后才能评价", "This service is not finished yet; rate it once it is"),
     "err_NotTheirsToRate": ("该号码暂不能评价：请放置取号时使用的身份证，或扫描号码票上的二维码",
                             "This number cannot be rated here: place the ID card it was taken with, "
                             "or scan the QR code on the ticket"),
+    "err_NotTheirsToRate_detail": ("号码 {number} 暂不能在本机评价：请放置取号时使用的身份证，或扫描号码票上的二维码",
+                                   "Number {number} cannot be rated here: place the ID card it was taken with, "
+                                   "or scan the QR code on the ticket"),
     "err_ReasonRequired": ("不满意的评价请选择原因", "Please choose a reason for a poor rating"),
     "err_UnknownTicket": ("今天没有这个号码，请核对后重试", "No such number today; please check it"),
     "err_UnknownCase": ("没有这个办件编号，请核对后重试", "No such case number; please check it"),

@@ -238,7 +238,7 @@ class RatingScreen(KioskScreen):
 
         def failed(exc: LocalApiCallError) -> None:  # the center's own reason: 已评价, 未办结, 无此号…
             self.state["busy"] = False
-            self.app.show_error(exc)
+            self.app.show_error(exc, known={"number": self.state["ticket"]} if self.state["ticket"] else None)
         self.app.call("rate", args, done, failed)
 
 

@@ -19,6 +19,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from drivers.idcard.sim import DEFAULT_CITIZENS
+from hallrig.center_setup import MONDAY_OPENING
 from hallrig.day import privacy_scan, run_day
 from hallrig.day_chart import WaitPoint, wait_chart
 from hallrig.day_hall import SimConsole
@@ -31,7 +32,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture(scope="module")
 def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hall, Path]]:
-    hall = Hall(tmp_path_factory.mktemp("demo-day"), speed=240, history=True)
+    hall = Hall(tmp_path_factory.mktemp("demo-day"), speed=240, history=True, start_at=MONDAY_OPENING)
     try:
         hall.start()
         hall.wait_ready()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hallrig import drills
+from hallrig.center_setup import MONDAY_OPENING
 from hallrig.hall import Hall
 from hallrig.load import LoadSettings
 
@@ -24,7 +25,7 @@ FAST = LoadSettings(take_interval=0.3, service_time=0.4)
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
-    h = Hall(Path(tmp_path_factory.mktemp("faults")), speed=10)
+    h = Hall(Path(tmp_path_factory.mktemp("faults")), speed=10, start_at=MONDAY_OPENING)
     try:
         h.start()
         h.wait_ready()

@@ -22,6 +22,7 @@ from PIL import Image, ImageChops
 from drivers.printer.render import Paper
 from drivers.printer.sim import PAPER_MARGIN, Look, _glyph_row
 from hallrig.apiclient import ApiClient
+from hallrig.center_setup import MONDAY_OPENING
 from hallrig.day_hall import CenterApi, SimConsole
 from hallrig.hall import Hall
 from hallrig.kiosk_hall_adapter import HallControl
@@ -37,7 +38,7 @@ HALL_NAME = "示范市市民中心"
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
-    h = Hall(tmp_path_factory.mktemp("kiosk-hall"), kiosks=1, speed=60)
+    h = Hall(tmp_path_factory.mktemp("kiosk-hall"), kiosks=1, speed=60, start_at=MONDAY_OPENING)
     try:
         h.start()
         h.wait_ready()

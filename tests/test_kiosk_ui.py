@@ -154,3 +154,11 @@ def test_finding_11_elder_mode_enlarges_the_header_keeps_the_tiles_and_says_gree
         display: str, tmp_path: Path) -> None:
     run(display, "elder_layout", tmp_path)
     run(display, "elder_layout", tmp_path, orientation="landscape", language="en")
+
+
+def test_the_benchs_scripted_visits_run_through(display: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/kiosk.py's `visits` (`make bench`), a few of them: each 取号 visit must end with the
+    card lifted, or the next finds it lying there and skips the identify screen it waits for."""
+    monkeypatch.setenv("KIOSK_BENCH_VISITS", "4")
+    report = run(display, "visits", tmp_path)
+    assert report["notes"]["visits"] == 4
